@@ -1,0 +1,1 @@
+"""Terminal trainer for practising conversations with a simulated caller."""

@@ -1,0 +1,1 @@
+"""PCM audio helpers."""

@@ -1,0 +1,165 @@
+"""Command line: ``proto-trainer`` (the app), ``serve`` and ``scenarios``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+
+from .config import API_KEY_ENV, DATA_DIR_ENV, SERVER_URL_ENV, ConfigError, config_path, load_settings
+
+DESCRIPTION = """\
+Practise crisis-line calls with a simulated caller, by voice or by typing.
+
+With no options the app starts its own simulated caller on 127.0.0.1 (offline,
+no key needed). Keys on the practice screen: c connect, d hang up, Enter sends
+the typed line, Esc leaves the input line / goes back, Ctrl+Q quits.
+"""
+
+EPILOG = f"""\
+environment:
+  {API_KEY_ENV}            key sent as 'Authorization: Bearer' to --server-url
+  {SERVER_URL_ENV}  same as --server-url
+  {DATA_DIR_ENV}    same as --data-dir
+
+example, OpenAI's realtime model:
+  {API_KEY_ENV}=... proto-trainer --server-url 'wss://api.openai.com/v1/realtime?model=gpt-realtime'
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="proto-trainer",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--server-url",
+        metavar="URL",
+        help="realtime websocket endpoint (ws:// or wss://); default: start the embedded simulated caller",
+    )
+    parser.add_argument("--scenario", metavar="ID", help="open this scenario directly ('scenarios list' shows ids)")
+    parser.add_argument(
+        "--no-audio", dest="audio", action="store_false", default=None,
+        help="typed practice only: do not open the sound card",
+    )
+    parser.add_argument("--output-device", metavar="DEVICE", help="sounddevice output device name or index")
+    parser.add_argument("--data-dir", metavar="DIR", help="where sessions are kept (default: the user data folder)")
+    parser.add_argument(
+        "--connect-timeout", metavar="SECONDS", type=float,
+        help="seconds to wait for the server to answer (default 10)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the simulated-caller server on its own",
+        description="Run the simulated caller as a realtime-protocol websocket server. "
+        "Clients authenticate with 'Authorization: Bearer TOKEN'.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
+    serve.add_argument("--port", type=int, default=8765, help="port to bind; 0 picks a free one (default 8765)")
+    serve.add_argument(
+        "--token",
+        help="token clients must present (default: $PROTO_TRAINER_SERVER_TOKEN, else a random one printed to stderr)",
+    )
+    serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
+
+    scenarios = commands.add_parser("scenarios", help="list the bundled scenarios")
+    scenario_commands = scenarios.add_subparsers(dest="scenarios_command", metavar="ACTION", required=True)
+    scenario_commands.add_parser("list", help="print scenario ids, categories and titles")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return run_server(args)
+    if args.command == "scenarios":
+        return list_scenarios()
+    return run_app(args, parser)
+
+
+def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .scenarios import UnknownScenario, get_scenario
+
+    flags = {
+        "server_url": args.server_url,
+        "scenario_id": args.scenario,
+        "audio": args.audio,
+        "output_device": args.output_device,
+        "data_dir": args.data_dir,
+        "connect_timeout": args.connect_timeout,
+    }
+    try:
+        settings = load_settings(flags)
+        if settings.scenario_id:
+            get_scenario(settings.scenario_id)
+    except (ConfigError, UnknownScenario) as exc:
+        parser.error(str(exc).strip("'\""))
+    if settings.server_url and not settings.server_url.startswith(("ws://", "wss://")):
+        parser.error(f"--server-url must start with ws:// or wss://, got {settings.server_url!r}")
+
+    from .app import TrainerApp
+
+    app = TrainerApp(
+        server_url=settings.server_url,
+        api_key=settings.api_key,
+        scenario_id=settings.scenario_id,
+        audio=settings.audio,
+        data_dir=settings.data_dir,
+        connect_timeout=settings.connect_timeout,
+        output_device=settings.output_device,
+    )
+    app.run()
+    return app.return_code or 0
+
+
+def list_scenarios() -> int:
+    from .scenarios import get_scenario, load_library
+
+    for scenario in [*load_library(), get_scenario("free")]:
+        print(f"{scenario.id:<36} {scenario.category:<20} {scenario.title}")
+    return 0
+
+
+def run_server(args: argparse.Namespace) -> int:
+    from .sim.process import TOKEN_ENV
+
+    token = args.token or os.environ.get(TOKEN_ENV)
+    if not token:
+        token = secrets.token_urlsafe(24)
+        print(f"token: {token}", file=sys.stderr, flush=True)
+    try:
+        asyncio.run(serve_until_stopped(args.host, args.port, token, args.exit_with_parent))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"proto-trainer serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent: bool) -> None:
+    import signal
+    import threading
+
+    from .sim.server import SimServer, listening_url
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    if exit_with_parent:
+        # The parent holds our stdin open; EOF means it is gone, even after SIGKILL.
+        def wait_for_eof() -> None:
+            sys.stdin.buffer.read()
+            loop.call_soon_threadsafe(stop.set)
+
+        threading.Thread(target=wait_for_eof, name="parent-watch", daemon=True).start()
+    async with SimServer(token).serve(host, port) as server:
+        print(f"listening {listening_url(server)}", flush=True)
+        await stop.wait()

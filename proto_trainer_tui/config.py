@@ -1,0 +1,93 @@
+"""Settings: defaults < config file < environment < command-line flags.
+
+One typed model; paths are worked out when asked for, never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+APP_NAME = "proto-trainer"
+SERVER_URL_ENV = "PROTO_TRAINER_SERVER_URL"
+DATA_DIR_ENV = "PROTO_TRAINER_DATA_DIR"
+API_KEY_ENV = "OPENAI_API_KEY"
+CONFIG_ENV = "PROTO_TRAINER_CONFIG"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    server_url: str | None = None
+    """Realtime websocket URL; None starts the embedded simulated caller."""
+    api_key: str | None = None
+    """Key for a remote endpoint (only from the environment or the config file)."""
+    scenario_id: str | None = None
+    """Open the practice screen for this scenario directly."""
+    audio: bool = True
+    """Play the caller's voice when PortAudio and an output device exist."""
+    output_device: str | None = None
+    """sounddevice output device name or index; None is the system default."""
+    data_dir: str | None = None
+    """Where sessions are stored; None is the platform's user data folder."""
+    connect_timeout: float = 10.0
+    """Seconds to wait for the websocket handshake and session.created."""
+
+    def resolved_data_dir(self) -> Path:
+        if self.data_dir:
+            return Path(self.data_dir).expanduser()
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def config_path() -> Path:
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV]).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def from_file(path: Path) -> dict:
+    """Known keys of the TOML config file; a missing file is no settings."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    known = {f.name: f.type for f in fields(Settings)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown setting(s) {', '.join(unknown)}")
+    return data
+
+
+def from_environment(env: os._Environ | dict) -> dict:
+    values = {}
+    if env.get(SERVER_URL_ENV):
+        values["server_url"] = env[SERVER_URL_ENV]
+    if env.get(API_KEY_ENV):
+        values["api_key"] = env[API_KEY_ENV]
+    if env.get(DATA_DIR_ENV):
+        values["data_dir"] = env[DATA_DIR_ENV]
+    return values
+
+
+def load_settings(flags: dict | None = None, env: dict | None = None, path: Path | None = None) -> Settings:
+    """Merge the layers; ``flags`` holds only the options given on the command line."""
+    env = os.environ if env is None else env
+    merged: dict = {}
+    merged.update(from_file(path or config_path()))
+    merged.update(from_environment(env))
+    merged.update({k: v for k, v in (flags or {}).items() if v is not None})
+    settings = replace(Settings(), **merged)
+    if settings.connect_timeout <= 0:
+        raise ConfigError("connect_timeout must be a positive number of seconds")
+    return settings

@@ -1,0 +1,166 @@
+"""Build and parse the OpenAI Realtime protocol subset we speak (GA names).
+
+Pure functions over plain dicts: no sockets, no clocks beyond id generation.
+Both the client and the embedded simulated-caller server use them, so the two
+ends cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+Event = dict[str, Any]
+
+SAMPLE_RATE = 24_000
+PCM_FORMAT = {"type": "audio/pcm", "rate": SAMPLE_RATE}
+
+# Beta event names still sent by some servers, mapped to the GA names we handle.
+BETA_ALIASES = {
+    "conversation.item.created": "conversation.item.added",
+    "response.audio.delta": "response.output_audio.delta",
+    "response.audio.done": "response.output_audio.done",
+    "response.audio_transcript.delta": "response.output_audio_transcript.delta",
+    "response.audio_transcript.done": "response.output_audio_transcript.done",
+    "response.text.delta": "response.output_text.delta",
+    "response.text.done": "response.output_text.done",
+}
+
+
+class MalformedEvent(ValueError):
+    """A frame that is not a JSON object with a string ``type``."""
+
+
+def new_id(prefix: str) -> str:
+    # OpenAI ids are short opaque strings; 32 characters is the documented maximum.
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def parse_event(frame: str | bytes) -> Event:
+    """Decode one text frame into an event dict with a GA ``type``.
+
+    Raises MalformedEvent for binary frames, invalid JSON, or a missing type.
+    """
+    if isinstance(frame, bytes):
+        raise MalformedEvent(f"binary frame of {len(frame)} bytes (the protocol is JSON text)")
+    try:
+        event = json.loads(frame)
+    except json.JSONDecodeError as exc:
+        raise MalformedEvent(f"invalid JSON: {exc.msg} at position {exc.pos}") from None
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+        raise MalformedEvent("event is not an object with a string 'type'")
+    event["type"] = BETA_ALIASES.get(event["type"], event["type"])
+    return event
+
+
+def dump_event(event: Event) -> str:
+    if "event_id" not in event:
+        event = {"event_id": new_id("event"), **event}
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- client events -------------------------------------------------------------
+
+
+def session_update(
+    instructions: str,
+    *,
+    voice: str | None = None,
+    turn_detection: dict[str, Any] | None = None,
+    transcription_model: str | None = "whisper-1",
+) -> Event:
+    """``session.update`` asking for PCM16 24 kHz audio both ways.
+
+    ``turn_detection=None`` means push-to-talk / typed turns (no server VAD).
+    """
+    audio_input: dict[str, Any] = {"format": PCM_FORMAT, "turn_detection": turn_detection}
+    if transcription_model:
+        audio_input["transcription"] = {"model": transcription_model}
+    audio_output: dict[str, Any] = {"format": PCM_FORMAT}
+    if voice:
+        audio_output["voice"] = voice
+    return {
+        "type": "session.update",
+        "session": {
+            "type": "realtime",
+            "instructions": instructions,
+            "output_modalities": ["audio"],
+            "audio": {"input": audio_input, "output": audio_output},
+        },
+    }
+
+
+def user_text_item(text: str, item_id: str | None = None) -> Event:
+    """``conversation.item.create`` for a typed counselor turn."""
+    item: dict[str, Any] = {
+        "type": "message",
+        "role": "user",
+        "content": [{"type": "input_text", "text": text}],
+    }
+    if item_id:
+        item["id"] = item_id
+    return {"type": "conversation.item.create", "item": item}
+
+
+def response_create() -> Event:
+    return {"type": "response.create"}
+
+
+def response_cancel() -> Event:
+    return {"type": "response.cancel"}
+
+
+def audio_append(audio_b64: str) -> Event:
+    return {"type": "input_audio_buffer.append", "audio": audio_b64}
+
+
+def audio_commit() -> Event:
+    return {"type": "input_audio_buffer.commit"}
+
+
+def audio_clear() -> Event:
+    return {"type": "input_audio_buffer.clear"}
+
+
+def item_truncate(item_id: str, audio_end_ms: int, content_index: int = 0) -> Event:
+    return {
+        "type": "conversation.item.truncate",
+        "item_id": item_id,
+        "content_index": content_index,
+        "audio_end_ms": max(0, int(audio_end_ms)),
+    }
+
+
+# --- reading helpers ------------------------------------------------------------
+
+
+def session_instructions(event: Event) -> str | None:
+    """The instructions of a ``session.update`` (None when not given)."""
+    session = event.get("session")
+    if isinstance(session, dict) and isinstance(session.get("instructions"), str):
+        return session["instructions"]
+    return None
+
+
+def item_text(item: dict[str, Any]) -> str:
+    """Concatenated text (input_text, text, or transcripts) of a message item."""
+    parts = []
+    for part in item.get("content") or []:
+        if not isinstance(part, dict):
+            continue
+        for key in ("text", "transcript"):
+            if isinstance(part.get(key), str):
+                parts.append(part[key])
+                break
+    return "".join(parts)
+
+
+def error_message(event: Event) -> str:
+    """A one-line description of an ``error`` event."""
+    error = event.get("error")
+    if not isinstance(error, dict):
+        return "server error (no details)"
+    message = str(error.get("message") or "no message")
+    code = error.get("code") or error.get("type")
+    return f"{message} ({code})" if code else message

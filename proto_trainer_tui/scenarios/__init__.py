@@ -1,0 +1,181 @@
+"""Bundled practice scenarios and lookup helpers."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+from .model import (
+    BRIEF_END,
+    BRIEF_START,
+    FREE_ID,
+    FREE_PRACTICE,
+    LINE_KEYS,
+    RISK_FACTS,
+    RISK_LEVELS,
+    Persona,
+    Risk,
+    Scenario,
+)
+
+__all__ = [
+    "FREE_PRACTICE", "Persona", "Risk", "Scenario", "ScenarioFileError", "UnknownScenario",
+    "get_scenario", "load_library", "parse_scenario_toml", "scenario_for_instructions",
+]
+
+_REQUIRED_TEXT = ("id", "title", "category", "description", "prompt", "opening", "presenting_problem")
+
+
+class ScenarioFileError(ValueError):
+    """A scenario file is malformed; the message names the file and the field."""
+
+    def __init__(self, source: str, field: str, problem: str) -> None:
+        super().__init__(f"{source}: field '{field}' {problem}")
+        self.source = source
+        self.field = field
+
+
+class UnknownScenario(KeyError):
+    def __init__(self, scenario_id: str, valid_ids: list[str]) -> None:
+        super().__init__(scenario_id)
+        self.message = f"unknown scenario {scenario_id!r}; valid ids: {', '.join(valid_ids)}"
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return self.message
+
+
+def parse_scenario_toml(text: str, source: str = "<string>") -> Scenario:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioFileError(source, "<toml>", f"is not valid TOML: {error}") from error
+    return scenario_from_dict(data, source)
+
+
+def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scenario:
+    """Validate one scenario table field by field so errors point at the culprit."""
+    text = {name: _text(data, name, source) for name in _REQUIRED_TEXT}
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text["id"]):
+        raise ScenarioFileError(source, "id", f"must be kebab-case, got {text['id']!r}")
+    persona_data = _table(data, "persona", source, required=True)
+    risk_data = _table(data, "risk", source, required=True)
+    level = _text(risk_data, "level", source, prefix="risk.")
+    if level not in RISK_LEVELS:
+        raise ScenarioFileError(source, "risk.level", f"must be one of {RISK_LEVELS}, got {level!r}")
+    extra_risk = set(risk_data) - {"level", *RISK_FACTS}
+    if extra_risk:
+        raise ScenarioFileError(source, f"risk.{sorted(extra_risk)[0]}", f"is unknown; allowed: {RISK_FACTS}")
+    fields = dict(
+        text,
+        persona=_persona(persona_data, source),
+        risk=Risk(level=level, **{f: _text(risk_data, f, source, "risk.", "") for f in RISK_FACTS}),
+        evaluator_context=_text(data, "evaluator_context", source, default=""),
+        mode=_text(data, "mode", source, default="phone") or "phone",
+        lines=_lines(_table(data, "lines", source, required=False), source),
+    )
+    try:
+        return Scenario(**fields)
+    except ValueError as error:  # model-level checks not covered above
+        raise ScenarioFileError(source, "<scenario>", str(error)) from error
+
+
+def _text(data: Mapping, name: str, source: str, prefix: str = "", default: str | None = None) -> str:
+    value = data.get(name, default)
+    if value is None:
+        raise ScenarioFileError(source, prefix + name, "is required")
+    if not isinstance(value, str) or (default is None and not value.strip()):
+        raise ScenarioFileError(source, prefix + name, "must be a non-empty string")
+    return value.strip()
+
+
+def _table(data: Mapping, name: str, source: str, required: bool) -> Mapping:
+    value = data.get(name)
+    if value is None and not required:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ScenarioFileError(source, name, "must be a table" + (" and is required" if required else ""))
+    return value
+
+
+def _persona(data: Mapping, source: str) -> Persona:
+    age = data.get("age")
+    if age is not None and (not isinstance(age, int) or isinstance(age, bool) or not 5 <= age <= 120):
+        raise ScenarioFileError(source, "persona.age", "must be an integer between 5 and 120, or omitted")
+    rate = data.get("rate_wpm", 165)
+    if not isinstance(rate, int) or isinstance(rate, bool) or not 60 <= rate <= 400:
+        raise ScenarioFileError(source, "persona.rate_wpm", "must be an integer between 60 and 400")
+    return Persona(
+        name=_text(data, "name", source, prefix="persona."),
+        age=age,
+        voice=_text(data, "voice", source, prefix="persona.", default="en-us"),
+        rate_wpm=rate,
+    )
+
+
+def _lines(data: Mapping, source: str) -> dict[str, tuple[str, ...]]:
+    lines = {}
+    for key, value in data.items():
+        if key not in LINE_KEYS:
+            raise ScenarioFileError(source, f"lines.{key}", f"is not a known move; allowed: {LINE_KEYS}")
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ScenarioFileError(source, f"lines.{key}", "must be a non-empty list of strings")
+        lines[key] = tuple(v.strip() for v in value)
+    return lines
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled() -> tuple[Scenario, ...]:
+    folder = resources.files(__package__) / "library"
+    scenarios: dict[str, Scenario] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        scenario = parse_scenario_toml(entry.read_text(encoding="utf-8"), source=entry.name)
+        if scenario.id in scenarios or scenario.id == FREE_ID:
+            raise ScenarioFileError(entry.name, "id", f"duplicates another scenario id: {scenario.id!r}")
+        scenarios[scenario.id] = scenario
+    return tuple(sorted(scenarios.values(), key=lambda s: s.title.lower()))
+
+
+def load_library() -> list[Scenario]:
+    """Bundled scenarios sorted by title (parsed once, then cached)."""
+    return list(_bundled())
+
+
+def get_scenario(scenario_id: str) -> Scenario:
+    if scenario_id == FREE_ID:
+        return FREE_PRACTICE
+    for scenario in _bundled():
+        if scenario.id == scenario_id:
+            return scenario
+    raise UnknownScenario(scenario_id, [FREE_ID, *(s.id for s in _bundled())])
+
+
+@functools.lru_cache(maxsize=1)
+def _by_instructions() -> dict[str, Scenario]:
+    known = (FREE_PRACTICE, *_bundled())
+    return {s.caller_instructions(): s for s in known}
+
+
+def scenario_for_instructions(text: str) -> Scenario:
+    """Map `session.update` instructions back to a scenario (bundled, free, or custom)."""
+    if not text.strip():
+        return FREE_PRACTICE
+    known = _by_instructions().get(text)
+    if known is not None:
+        return known
+    brief, title = _unwrap_instructions(text)
+    return Scenario.from_prompt(brief, title=title) if title else Scenario.from_prompt(brief)
+
+
+def _unwrap_instructions(text: str) -> tuple[str, str | None]:
+    """If `text` came from caller_instructions(), recover the brief so boilerplate isn't mistaken for it."""
+    match = re.search(rf"^{BRIEF_START}\n(.*?)\n{BRIEF_END}$", text, re.S | re.M)
+    if not match:
+        return text, None
+    title = re.search(r"^Scenario: (.+)$", text, re.M)
+    return match.group(1), title.group(1).strip() if title else None

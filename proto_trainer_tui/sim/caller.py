@@ -1,0 +1,413 @@
+"""Deterministic simulated caller: classifies counselor moves and answers in character.
+
+Used offline (tests, the local fake realtime server) where no language model is available.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Sequence
+from difflib import SequenceMatcher
+from enum import StrEnum
+
+from proto_trainer_tui.scenarios.model import Scenario
+
+
+class Move(StrEnum):
+    GREETING = "greeting"
+    OPEN_QUESTION = "open_question"
+    CLOSED_QUESTION = "closed_question"
+    EMPATHY = "empathy"
+    DISMISSIVE = "dismissive"
+    SUICIDE_INQUIRY = "suicide_inquiry"
+    PLAN = "plan"
+    MEANS = "means"
+    TIMELINE = "timeline"
+    PAST_ATTEMPTS = "past_attempts"
+    PROTECTIVE = "protective"
+    OFFER_HELP = "offer_help"
+    CLOSING = "closing"
+    OFF_SCRIPT = "off_script"  # jailbreaks, "are you an AI?", requests for a grade
+    UNKNOWN = "unknown"
+
+
+# --- Classification ---------------------------------------------------------
+
+_PHRASES: dict[Move, tuple[str, ...]] = {
+    Move.OFF_SCRIPT: (
+        "ignore your instructions", "ignore previous", "ignore all", "your instructions", "system prompt",
+        "your prompt", "are you an ai", "are you a bot", "are you a robot", "are you real", "real person",
+        "artificial intelligence", "language model", "chatgpt", "gpt", "as an assistant", "my grade", "grade me",
+        "what grade", "rate me", "score me", "my score", "give me feedback", "how did i do", "evaluate me",
+        "break character", "out of character", "stop pretending", "stop role playing", "simulation",
+    ),
+    Move.CLOSING: (
+        "goodbye", "bye", "take care", "end the call", "end our call", "hang up", "good night",
+        "talk soon", "have to go now", "we need to wrap up", "wrap up",
+    ),
+    Move.TIMELINE: (
+        "when are you planning", "when do you plan", "when would you", "when were you thinking",
+        "when are you going to", "when were you going to", "how soon", "timeline", "set a date",
+        "a date in mind", "a time in mind", "do it tonight", "do it today", "this weekend", "when might you",
+    ),
+    Move.PAST_ATTEMPTS: (
+        "attempt", "attempted", "attempts", "ever tried", "tried before", "tried to end", "tried to kill",
+        "tried to take", "done this before", "tried to hurt",
+    ),
+    Move.MEANS: (
+        "access to", "have access", "pills", "gun", "guns", "firearm", "firearms", "weapon", "weapons",
+        "medication", "medications", "rope", "knife", "get hold of", "the means", "what would you use",
+        "in the house", "at home with you",
+    ),
+    Move.PLAN: (
+        "a plan", "any plan", "plan to", "planned", "planning to", "how would you", "how you would",
+        "thought about how", "thought of how", "method", "how you might", "how would you do",
+    ),
+    Move.SUICIDE_INQUIRY: (
+        "suicide", "suicidal", "kill yourself", "killing yourself", "end your life", "ending your life",
+        "take your life", "taking your life", "hurt yourself", "hurting yourself", "harm yourself",
+        "harming yourself", "self harm", "want to die", "wish you were dead", "better off dead",
+        "not want to be alive", "dont want to live", "not wanting to live", "thoughts of death", "end it all",
+        "not being here", "not be here",
+    ),
+    Move.PROTECTIVE: (
+        "keeps you going", "kept you going", "keep you going", "reasons to live", "reason to live",
+        "reasons for living", "stopped you", "stops you", "holding you back", "who do you have",
+        "anyone you can", "someone you can", "people in your life", "keeping you safe", "keeps you safe",
+        "helped you before", "helped before", "who supports you", "support you", "anyone to talk",
+    ),
+    Move.OFFER_HELP: (
+        "resources", "resource", "safety plan", "safety planning", "stay safe", "keep you safe tonight",
+        "would it help", "i can help", "we could", "would you be willing", "willing to",
+        "refer you", "referral", "phone number", "hotline", "therapist", "counsellor", "counselor",
+        "doctor", "appointment", "shelter", "support group", "call back", "follow up", "mobile crisis",
+        "emergency services", "next step", "next steps", "make a plan", "breathe with me", "take a breath",
+        "breathing", "grounding", "options", "what might help", "what could help",
+    ),
+    Move.DISMISSIVE: (
+        "calm down", "just relax", "shouldnt feel", "should not feel", "cheer up", "get over it", "move on",
+        "not a big deal", "could be worse", "have it worse", "overreacting", "stop crying",
+        "bright side", "think positive", "snap out of it", "youre fine", "dont be silly", "you just need to",
+        "you should just", "man up", "not that bad", "being dramatic", "everyone feels that way", "whatever",
+        "pull yourself together", "stop worrying",
+    ),
+    Move.EMPATHY: (
+        "that sounds", "sounds like", "sounds really", "it sounds", "makes sense", "i hear", "i can hear",
+        "im sorry", "i am sorry", "so sorry", "understandable", "i understand", "that must", "must be",
+        "must have been", "of course you", "no wonder", "thank you for telling", "thank you for sharing",
+        "thanks for sharing", "thanks for telling", "brave", "glad you called", "glad you reached out",
+        "not alone", "im here", "i am here", "take your time", "thats hard", "so hard", "really hard",
+        "painful", "heavy", "so you feel", "you feel like", "so youre feeling", "youve been carrying",
+    ),
+    Move.GREETING: (
+        "crisis line", "this is", "hello", "hi", "hey", "good morning", "good afternoon", "good evening",
+        "my name is", "my names", "how can i help", "how may i help", "what can i do for you", "youve reached",
+    ),
+    Move.OPEN_QUESTION: (
+        "tell me", "say more", "talk about", "describe", "help me understand", "walk me through",
+        "more about", "go on", "what happened", "share more", "what else", "what s been", "whats been",
+        "whats going on", "what is going on", "how are you", "how have you",
+    ),
+}
+# Priority when an utterance holds several moves: the reply answers the first found.
+_PRIORITY = (
+    Move.OFF_SCRIPT, Move.CLOSING, Move.TIMELINE, Move.PAST_ATTEMPTS, Move.MEANS, Move.PLAN,
+    Move.SUICIDE_INQUIRY, Move.PROTECTIVE, Move.OFFER_HELP, Move.DISMISSIVE, Move.OPEN_QUESTION,
+    Move.EMPATHY, Move.CLOSED_QUESTION, Move.GREETING, Move.UNKNOWN,
+)
+_OPEN_STARTS = {"what", "how", "why", "when", "where", "who", "whats", "hows", "describe", "tell"}
+_CLOSED_STARTS = {
+    "do", "does", "did", "are", "is", "was", "were", "have", "has", "had", "can", "could", "would",
+    "will", "should", "shall", "may", "might", "arent", "dont", "didnt", "isnt", "havent",
+}
+_RISK_MOVES = (Move.SUICIDE_INQUIRY, Move.PLAN, Move.MEANS, Move.TIMELINE, Move.PAST_ATTEMPTS, Move.PROTECTIVE)
+
+
+def _tokens(text: str) -> list[str]:
+    text = text.lower().replace("'", "").replace("\u2019", "")
+    return re.sub(r"[^a-z0-9]+", " ", text).split()
+
+
+def _similar(word: str, target: str) -> bool:
+    # Short words must match exactly: fuzzy "you"/"your" would wreck classification.
+    if word == target:
+        return True
+    if len(target) < 5 or abs(len(word) - len(target)) > 2:
+        return False
+    return SequenceMatcher(None, word, target).ratio() >= 0.85
+
+
+def _contains(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
+    width = len(phrase)
+    return any(
+        all(_similar(tokens[i + k], phrase[k]) for k in range(width))
+        for i in range(len(tokens) - width + 1)
+    )
+
+
+_PHRASE_TOKENS = {move: tuple(tuple(p.split()) for p in phrases) for move, phrases in _PHRASES.items()}
+
+
+def classify(text: str) -> frozenset[Move]:
+    """All counselor moves found in one utterance (empty text -> UNKNOWN)."""
+    tokens = _tokens(text)
+    moves = {move for move, phrases in _PHRASE_TOKENS.items() if any(_contains(tokens, p) for p in phrases)}
+    if Move.OFFER_HELP in moves and _contains(tokens, ("safety", "plan")):
+        moves.discard(Move.PLAN)  # "safety plan" is help, not a question about a suicide plan
+    sentence_starts = [_tokens(s)[:1] for s in re.split(r"[.!?;,]+", text) if _tokens(s)]
+    firsts = {start[0] for start in sentence_starts}
+    if firsts & _OPEN_STARTS:
+        moves.add(Move.OPEN_QUESTION)
+    elif (firsts & _CLOSED_STARTS or "?" in text) and not moves & {Move.OPEN_QUESTION, *_RISK_MOVES}:
+        moves.add(Move.CLOSED_QUESTION)
+    return frozenset(moves or {Move.UNKNOWN})
+
+
+def primary_move(moves: Iterable[Move]) -> Move:
+    found = set(moves)
+    return next((move for move in _PRIORITY if move in found), Move.UNKNOWN)
+
+
+# --- Generic caller lines (used when a scenario has no override) -----------
+
+_GENERIC: dict[str, tuple[str, ...]] = {
+    "greeting": ("Hi. Sorry, I'm still here.", "Yeah, hi.", "Hello. Sorry, I'm a bit all over the place."),
+    "no_answer": ("Hello? Is anyone there?", "Hello...? Sorry, is this the right number?", "Hi? Can you hear me?"),
+    "open_more": (
+        "I guess I just feel stuck. Like nothing I do changes anything.",
+        "It's hard to explain. It's like this weight that's there as soon as I wake up.",
+        "I keep going over it in my head, over and over.",
+        "Nights are the worst. That's when it all gets loud.",
+        "I haven't really said any of this out loud before.",
+        "I suppose I'm tired. Really tired of feeling like this.",
+        "I keep telling myself I should be able to handle it.",
+        "Some days are okay, and then something small sets me off.",
+        "Sorry, I didn't even say. I'm {name}.",
+        "It's been building up for a while, I think.",
+        "I feel like I'm letting everyone down.",
+        "Mostly I just feel alone with it.",
+    ),
+    "guarded": (
+        "I don't know. Does it matter?", "It's fine. Forget it.", "I already said.",
+        "Why do you even want to know?", "It's just a lot. Whatever.",
+    ),
+    "empathy": (
+        "Yeah. Thank you.", "Yeah... thank you for saying that.", "Thank you. Really.",
+        "Thanks. I didn't expect that to help, but it kind of does.", "Yeah. That's exactly it.", "Mm. Yeah.",
+    ),
+    "empathy_hurt": ("Yeah. Maybe.", "I suppose.", "Mm."),
+    "dismissive": (
+        "Right. Okay.", "I'm trying. It's not that easy.", "You sound like everyone else.",
+        "Maybe I shouldn't have called.", "Yeah. Sorry for wasting your time.", "I know. I know I should. I just can't.",
+    ),
+    "closed_question": (
+        "Yeah, I guess.", "Kind of, yeah.", "I think so.", "I'm not sure, honestly.", "Sort of.",
+        "Maybe. I don't know.",
+    ),
+    "offer_help": (
+        "Maybe... yeah. I think I could try that.", "Okay. I think I'd like that.",
+        "That might help. What would that look like?", "Yeah, okay. I can try.",
+    ),
+    "offer_help_hesitant": (
+        "I don't know. I've tried things before.", "Maybe. I'm not sure it'd make any difference.",
+        "I don't know if I'm ready for that.", "I guess. I don't know.",
+    ),
+    "closing": ("Okay. Thank you for listening. Really. Bye.", "Thanks... I feel a bit less alone. Goodbye."),
+    "closing_hurt": ("Okay. Bye, I guess.", "Right. Bye."),
+    # Never mention models, grading or instructions: the caller simply doesn't follow.
+    "off_script": (
+        "Sorry, what? I don't know what you mean.", "Huh? I'm just... I'm just someone who needed to talk.",
+        "I'm sorry, I don't follow. Is this the wrong number?", "What? I'm a person. I just called because I'm struggling.",
+        "I don't understand what you're asking me.", "Um... okay. I'm confused. Can we just talk?",
+    ),
+    "unknown": ("Mm.", "Yeah...", "Sorry, I lost my train of thought.", "I don't know what to say to that.", "Okay."),
+    "hesitation": ("...", "I... okay.", "Um.", "That's hard to say out loud."),
+    "repeat": ("Like I said.", "I mean, I told you.", "Yeah. Again,", "Sorry, yes."),
+    "suicide_none": ("No. No, it's nothing like that. It's more that", "No, I'm not thinking of killing myself. It's just"),
+    "suicide_passive": ("Sometimes I think about not being here anymore. But I don't have a plan or anything.",),
+    "suicide_plan": ("Yes. I've been thinking about killing myself.",),
+    "suicide_self_harm": ("No, I don't want to die. But I do hurt myself sometimes.",),
+    "plan": ("No, I don't have a plan. It's not like that.",),
+    "means": ("No, nothing like that.",),
+    "timeline": ("No, it's not like that. There's no... no day or anything.",),
+    "past_attempts": ("No, never.",),
+    "protective": ("I don't know. My family, maybe. I haven't really thought about it.",),
+    "guarded_risk": ("I don't really want to talk about that.", "Can we not... I don't want to get into that right now."),
+}
+# Prefixes that turn a used line into a fresh variant instead of repeating it verbatim.
+_FRESHENERS = ("Honestly? ", "I don't know. ", "Um. ", "Yeah. ", "Well... ", "Sorry. ")
+_MOOD_MIN, _MOOD_MAX = -3, 3
+
+
+class CallerEngine:
+    """Plays one scenario's caller for one call; same seed and inputs give the same replies."""
+
+    def __init__(self, scenario: Scenario, seed: int = 0) -> None:
+        self._scenario = scenario
+        self._rng = random.Random(seed)
+        self._turns = 0
+        self._mood = 0
+        self._disclosed: set[str] = set()
+        self._used: set[str] = set()
+        self._opened = False
+        self._practice_chosen = not scenario.is_free_practice
+        self._ended = False
+        self._last_moves: frozenset[Move] = frozenset()
+
+    # Read-only state for the UI and tests.
+    @property
+    def scenario(self) -> Scenario:
+        return self._scenario
+
+    @property
+    def turns(self) -> int:
+        return self._turns
+
+    @property
+    def mood(self) -> int:
+        """-3 (hurt, closed off) .. +3 (trusting, open)."""
+        return self._mood
+
+    @property
+    def disclosed(self) -> frozenset[str]:
+        return frozenset(self._disclosed)
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    @property
+    def last_moves(self) -> frozenset[Move]:
+        return self._last_moves
+
+    def reply(self, counselor_text: str) -> str:
+        self._turns += 1
+        moves = classify(counselor_text)
+        self._last_moves = moves
+        self._ended = False
+        self._adjust_mood(moves)
+        if not counselor_text.strip():
+            return self._pick("no_answer") if not self._opened else self._pick("unknown")
+        if not self._opened:
+            return self._open(moves)
+        if not self._practice_chosen:
+            return self._start_free_practice(counselor_text)
+        return self._respond(primary_move(moves))
+
+    # --- turn handlers --------------------------------------------------------
+
+    def _open(self, moves: frozenset[Move]) -> str:
+        self._opened = True
+        opening = self._fill(self._scenario.opening)
+        self._used.add(opening)
+        move = primary_move(moves)
+        # A counselor who asks about risk straight away still gets an answer.
+        if move in _RISK_MOVES or move is Move.OFF_SCRIPT:
+            return f"{opening} {self._respond(move)}"
+        return opening
+
+    def _start_free_practice(self, request: str) -> str:
+        self._practice_chosen = True
+        self._scenario = Scenario.from_prompt(request, title="Free practice")
+        opening = self._fill(self._scenario.opening)
+        self._used.add(opening)
+        return f"Okay, let's try that. I'll be the caller now. {opening}"
+
+    def _respond(self, move: Move) -> str:
+        if move in _RISK_MOVES:
+            return self._risk_answer(move)
+        if move is Move.OPEN_QUESTION:
+            return self._pick("guarded") if self._mood <= -2 else self._story(2 if self._mood >= 2 else 1)
+        if move is Move.EMPATHY:
+            if self._mood < 0:
+                return self._pick("empathy_hurt")
+            return f"{self._pick('empathy')} {self._story(1)}"
+        if move is Move.OFFER_HELP:
+            return self._pick("offer_help" if self._mood >= 1 else "offer_help_hesitant")
+        if move is Move.CLOSING:
+            self._ended = True
+            return self._pick("closing" if self._mood >= 0 else "closing_hurt")
+        if move is Move.UNKNOWN and self._mood >= 1:
+            return self._story(1)  # a warm statement invites the caller to keep talking
+        return self._pick(move.value)
+
+    def _risk_answer(self, move: Move) -> str:
+        risk = self._scenario.risk
+        if self._mood <= -2 and move is not Move.PROTECTIVE and risk.level != "none":
+            return self._pick("guarded_risk")
+        if move is Move.SUICIDE_INQUIRY:
+            fact_name, answer = "thoughts", self._suicide_answer()
+            is_disclosure = risk.level != "none"
+        else:
+            fact_name = move.value
+            is_disclosure = bool(risk.fact(fact_name))
+            answer = self._fill(risk.fact(fact_name)) if is_disclosure else self._override_or_generic(fact_name)
+        if not is_disclosure:
+            return self._fresh(answer)
+        if fact_name in self._disclosed:
+            return self._fresh(answer, prefix_key="repeat")
+        self._disclosed.add(fact_name)
+        # A caller with a plan pauses before saying it out loud; reasons for living come easier.
+        hesitant = risk.level == "plan" and move is not Move.PROTECTIVE
+        return self._fresh(f"{self._rng.choice(_GENERIC['hesitation'])} {answer}" if hesitant else answer)
+
+    def _suicide_answer(self) -> str:
+        risk = self._scenario.risk
+        override = self._scenario.lines.get("suicide_inquiry")
+        if override:
+            return self._fill(override[0])
+        if risk.thoughts:
+            return self._fill(risk.thoughts)
+        if risk.level == "none":
+            return f"{_GENERIC['suicide_none'][0]} {self._beats()[0]}"
+        return _GENERIC[f"suicide_{risk.level}"][0]
+
+    def _override_or_generic(self, key: str) -> str:
+        options = self._scenario.lines.get(key) or _GENERIC[key]
+        return self._fill(options[0])
+
+    # --- story and line bookkeeping ------------------------------------------
+
+    def _beats(self) -> list[str]:
+        problem = re.split(r"(?<=[.!?])\s+", self._scenario.presenting_problem.strip())
+        extra = self._scenario.lines.get("open_question", ())
+        return [self._fill(line) for line in (*problem, *extra) if line]
+
+    def _story(self, count: int) -> str:
+        """Next unused story beats in order, then generic reflections, never verbatim repeats."""
+        fresh = [beat for beat in self._beats() if beat not in self._used][:count]
+        for beat in fresh:
+            self._used.add(beat)
+        if fresh:
+            return " ".join(fresh)
+        return self._pick("open_more")
+
+    def _pick(self, key: str) -> str:
+        options = self._scenario.lines.get(key) or _GENERIC[key]
+        return self._choose([self._fill(line) for line in options])
+
+    def _choose(self, options: Sequence[str]) -> str:
+        fresh = [line for line in options if line not in self._used]
+        if not fresh:
+            fresh = [p + line for p in _FRESHENERS for line in options if p + line not in self._used]
+        line = self._rng.choice(fresh or list(options))
+        self._used.add(line)
+        return line
+
+    def _fresh(self, text: str, prefix_key: str | None = None) -> str:
+        """`text`, or a lightly rephrased variant if it was already said."""
+        if prefix_key:
+            return self._choose([f"{p} {text}" for p in _GENERIC[prefix_key]])
+        return self._choose([text])
+
+    def _fill(self, line: str) -> str:
+        persona = self._scenario.persona
+        values = {"{name}": persona.name, "{age}": str(persona.age or ""), "{problem}": self._scenario.presenting_problem}
+        for placeholder, value in values.items():
+            line = line.replace(placeholder, value)
+        return line.strip()
+
+    def _adjust_mood(self, moves: frozenset[Move]) -> None:
+        change = (1 if Move.EMPATHY in moves else 0) - (2 if Move.DISMISSIVE in moves else 0)
+        self._mood = max(_MOOD_MIN, min(_MOOD_MAX, self._mood + change))

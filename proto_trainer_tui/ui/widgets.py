@@ -1,0 +1,93 @@
+"""Self-contained widgets of the practice screen.
+
+All user and caller text is rendered as ``rich.text.Text``, never parsed as
+markup, so ``[bold red]`` in a transcript shows literally.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ..realtime.conversation import Turn
+
+ROLE_LABELS = {"caller": "Caller", "counselor": "You"}
+
+
+def render_turn(turn: Turn) -> Text:
+    label = ROLE_LABELS[turn.role]
+    text = Text(f"{label}: ", style="bold")
+    text.append(turn.text)
+    if turn.status == "partial":
+        text.append(" …", style="dim")
+    elif turn.status == "interrupted":
+        text.append("  (cut off)", style="italic dim")
+    return text
+
+
+class TurnView(Static):
+    DEFAULT_CSS = """
+    TurnView { padding: 0 1; margin-bottom: 1; }
+    TurnView.-caller { border-left: wide $accent; }
+    TurnView.-counselor { border-left: wide $primary; }
+    """
+
+    def __init__(self, turn: Turn) -> None:
+        super().__init__(render_turn(turn), classes=f"-{turn.role}")
+
+    def show(self, turn: Turn) -> None:
+        self.update(render_turn(turn))
+
+
+class TranscriptView(VerticalScroll):
+    """The live transcript: one TurnView per conversation item."""
+
+    DEFAULT_CSS = """
+    TranscriptView { height: 1fr; border: round $panel; padding: 0 1; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._views: dict[str, TurnView] = {}
+
+    def show_turn(self, turn: Turn) -> None:
+        view = self._views.get(turn.item_id)
+        if view is None:
+            view = self._views[turn.item_id] = TurnView(turn)
+            self.mount(view)
+        else:
+            view.show(turn)
+        self.scroll_end(animate=False)
+
+    def clear_turns(self) -> None:
+        self._views.clear()
+        self.remove_children()
+
+    def add_marker(self, message: str) -> None:
+        self.mount(Static(Text(message, style="dim italic"), classes="marker"))
+
+
+STATUS_STYLES = {
+    "disconnected": "bold red",
+    "connecting": "bold yellow",
+    "connected": "bold green",
+    "reconnecting": "bold yellow",
+    "disconnecting": "bold yellow",
+}
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: auto; padding: 0 1; background: $boost; }
+    """
+
+    def show_status(self, status: str, notice: str, error: str) -> None:
+        line = Text.assemble(("● ", STATUS_STYLES.get(status, "")), (status, STATUS_STYLES.get(status, "")))
+        if notice:
+            line.append("  ·  ")
+            line.append(notice, style="dim")
+        if error:
+            line.append("\n")
+            line.append(f"error: {error}", style="bold red")
+        self.update(line)

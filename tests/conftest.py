@@ -1,0 +1,105 @@
+"""Shared fixtures: real simulated-caller servers on loopback, and resource counters."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from proto_trainer_tui.sim.server import SimServer, listening_url
+
+TOKEN = "test-token-not-a-secret"
+
+
+@dataclass
+class RunningServer:
+    url: str
+    token: str
+    server: SimServer
+
+
+class CountingServer(SimServer):
+    """The real simulated caller, counting handshakes and optionally slow to answer them."""
+
+    def __init__(self, token: str, handshake_delay: float = 0.0) -> None:
+        super().__init__(token)
+        self.handshake_delay = handshake_delay
+        self.handshakes = 0
+        self.handshake_started = asyncio.Event()
+
+    async def process_request(self, connection, request):
+        self.handshakes += 1
+        self.handshake_started.set()
+        await asyncio.sleep(self.handshake_delay)
+        return super().process_request(connection, request)
+
+
+async def start_server(server: SimServer):
+    context = server.serve("127.0.0.1", 0, open_timeout=30)
+    ws_server = await context.__aenter__()
+    return context, RunningServer(listening_url(ws_server), server.token, server)
+
+
+@pytest.fixture
+async def sim_server():
+    context, running = await start_server(CountingServer(TOKEN))
+    yield running
+    await context.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def very_slow_server():
+    """Ten seconds per handshake: a window wide enough for 100 pilot presses (~80 ms each)."""
+    context, running = await start_server(CountingServer(TOKEN, handshake_delay=10.0))
+    yield running
+    await context.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def slow_server():
+    """A simulated caller that takes one second to answer each websocket handshake."""
+    context, running = await start_server(CountingServer(TOKEN, handshake_delay=1.0))
+    yield running
+    await context.__aexit__(None, None, None)
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 10.0, message: str = "") -> None:
+    """Poll ``condition`` on the event loop (other tasks keep running) until true."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {message or condition}")
+        await asyncio.sleep(0.02)
+
+
+def open_sockets() -> int:
+    """Socket file descriptors of this process, counted from /proc."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+                count += 1
+        except OSError:
+            pass
+    return count
+
+
+def session_tasks() -> list[asyncio.Task]:
+    """Live tasks running our session code or a websockets connection."""
+    found = []
+    for task in asyncio.all_tasks():
+        if task.done():
+            continue
+        frames = task.get_stack()
+        names = " ".join(f.f_code.co_filename for f in frames) + " " + repr(task.get_coro())
+        if "realtime" in names or "websockets" in names or "session_worker" in names:
+            found.append(task)
+    return found
+
+
+def live_threads() -> int:
+    return threading.active_count()

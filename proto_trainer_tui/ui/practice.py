@@ -35,7 +35,7 @@ class PracticeScreen(Screen):
             yield Button("Hang up", id="disconnect", variant="error")
             yield Static(Text(f"{self.scenario.title} · {self.scenario.category}"), id="scenario-title")
         yield TranscriptView(id="transcript")
-        yield Input(placeholder="Type what you say to the caller, Enter to send", id="message")
+        yield Input(placeholder="Type what you say to the caller, Enter sends · Esc, then d hangs up", id="message")
         yield Footer()
 
     def on_mount(self) -> None:

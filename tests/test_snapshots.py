@@ -1,0 +1,49 @@
+"""Snapshot tests of what a counselor sees (pytest-textual-snapshot, SVG files beside this test)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from proto_trainer_tui.app import TrainerApp
+
+SIZE = (100, 32)
+NOWHERE = "ws://127.0.0.1:9/v1/realtime"  # the discard port: nothing listens there
+
+
+async def wait_for(condition, timeout: float = 30.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+def test_scenario_list(snap_compare):
+    assert snap_compare(TrainerApp(server_url=NOWHERE, audio=False), terminal_size=SIZE)
+
+
+def test_practice_screen_connected_with_a_few_turns(snap_compare):
+    app = TrainerApp(scenario_id="first-call-passive-thoughts", audio=False)
+
+    def caller_replies() -> int:
+        return sum(t.role == "caller" and t.finished for t in app.session.conversation.turns)
+
+    async def converse(pilot) -> None:
+        app.action_connect()
+        await wait_for(lambda: app.connection_status == "connected")
+        for line, replies in [("Crisis line, this is Sam. What's going on tonight?", 1),
+                              ("That sounds really heavy. Tell me more about [that].", 2)]:
+            await pilot.press(*line, "enter")
+            await wait_for(lambda: caller_replies() == replies)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=converse)
+
+
+def test_practice_screen_error_state(snap_compare):
+    app = TrainerApp(server_url=NOWHERE, scenario_id="panic-attack-at-work", audio=False)
+
+    async def fail_to_connect(pilot) -> None:
+        await pilot.press("c")
+        await wait_for(lambda: app.connection_status == "disconnected" and app.last_error)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=fail_to_connect)

@@ -8,6 +8,7 @@ import pty
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -92,6 +93,16 @@ def spawn_app_in_pty(tmp_path: Path) -> subprocess.Popen:
     )
     os.close(secondary)
     process.primary_fd = primary  # keep the terminal open while the app runs
+
+    def drain() -> None:
+        # Read the screen as a terminal would, so the app never blocks on a full pty.
+        try:
+            while os.read(primary, 65536):
+                pass
+        except OSError:
+            pass
+
+    threading.Thread(target=drain, daemon=True).start()
     return process
 
 

@@ -103,3 +103,16 @@ def session_tasks() -> list[asyncio.Task]:
 
 def live_threads() -> int:
     return threading.active_count()
+
+
+@pytest.fixture(scope="session")
+def pulse_rig():
+    from .audio_rig import PulseRig, missing_parts
+
+    reason = missing_parts()
+    if reason:
+        pytest.skip(f"needs the PulseAudio null-sink rig: {reason}")
+    rig = PulseRig()
+    rig.start()
+    yield rig
+    rig.stop()

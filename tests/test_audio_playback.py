@@ -1,0 +1,46 @@
+"""The caller's voice through real PortAudio, on the PulseAudio null-sink rig."""
+
+from __future__ import annotations
+
+import asyncio
+
+from proto_trainer_tui.app import TrainerApp
+from proto_trainer_tui.audio.devices import Speaker, open_speaker
+from proto_trainer_tui.sim.speech import Synthesizer
+
+from .conftest import TOKEN, live_threads, open_sockets, wait_until
+
+
+async def test_speaker_plays_everything_written_through_portaudio(pulse_rig):
+    speech = Synthesizer().synthesize_all("Hello, I need someone to talk to.")
+    speaker, problem = open_speaker(True)
+    try:
+        assert problem is None and isinstance(speaker, Speaker)
+        speaker.write(speech)
+        await wait_until(lambda: speaker.stats.played_samples >= len(speech) // 2, timeout=15,
+                         message="the whole utterance played")
+        assert speaker.stats.dropped_samples == 0
+    finally:
+        speaker.close()
+    assert Speaker.live == 0
+
+
+async def test_voice_session_plays_the_caller_and_releases_the_stream(pulse_rig, sim_server):
+    app = TrainerApp(server_url=sim_server.url, api_key=TOKEN, scenario_id="panic-attack-at-work", audio=True)
+    async with app.run_test() as pilot:
+        threads, sockets = live_threads(), open_sockets()
+        for _ in range(3):
+            app.action_connect()
+            await wait_until(lambda: app.connection_status == "connected", timeout=15)
+            speaker = app.session.speaker
+            assert isinstance(speaker, Speaker)
+            await app.send_text("Hi, crisis line, this is Sam. What's happening right now?")
+            await wait_until(lambda: speaker.stats.played_samples > 24_000 // 2, timeout=15,
+                             message="half a second of the caller's voice played")
+            await pilot.press("escape", "d")
+            await wait_until(lambda: app.connection_status == "disconnected")
+            assert Speaker.live == 0
+            await wait_until(lambda: open_sockets() == sockets, timeout=5, message="sockets released")
+            # PortAudio's stream thread ends with the stream (asyncio.to_thread workers may stay pooled).
+            await wait_until(lambda: live_threads() <= threads + 2, timeout=5, message="audio threads ended")
+        await asyncio.sleep(0)

@@ -25,16 +25,24 @@ class RunningServer:
 class CountingServer(SimServer):
     """The real simulated caller, counting handshakes and optionally slow to answer them."""
 
-    def __init__(self, token: str, handshake_delay: float = 0.0) -> None:
+    def __init__(self, token: str, handshake_delay: float = 0.0, hold_handshakes: bool = False) -> None:
         super().__init__(token)
         self.handshake_delay = handshake_delay
         self.handshakes = 0
         self.handshake_started = asyncio.Event()
+        # When held, handshakes also wait for release_handshakes() (up to 25 s).
+        self.released = asyncio.Event()
+        if not hold_handshakes:
+            self.released.set()
+
+    def release_handshakes(self) -> None:
+        self.released.set()
 
     async def process_request(self, connection, request):
         self.handshakes += 1
         self.handshake_started.set()
         await asyncio.sleep(self.handshake_delay)
+        await asyncio.wait_for(self.released.wait(), 25)
         return super().process_request(connection, request)
 
 
@@ -52,9 +60,10 @@ async def sim_server():
 
 
 @pytest.fixture
-async def very_slow_server():
-    """Ten seconds per handshake: a window wide enough for 100 pilot presses (~80 ms each)."""
-    context, running = await start_server(CountingServer(TOKEN, handshake_delay=10.0))
+async def held_server():
+    """Handshakes take at least a second and wait for ``server.release_handshakes()``,
+    so a test can fit 100 pilot presses (~80 ms each) into the connecting window."""
+    context, running = await start_server(CountingServer(TOKEN, handshake_delay=1.0, hold_handshakes=True))
     yield running
     await context.__aexit__(None, None, None)
 

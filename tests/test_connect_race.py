@@ -28,9 +28,9 @@ def live_speakers() -> int:
     return Speaker.live + NullSpeaker.live
 
 
-async def test_rapid_clicks_and_keys_open_exactly_one_connection(very_slow_server):
-    slow_server = very_slow_server
-    app = make_app(slow_server, connect_timeout=20)
+async def test_rapid_clicks_and_keys_open_exactly_one_connection(held_server):
+    slow_server = held_server
+    app = make_app(slow_server, connect_timeout=30)
     async with app.run_test() as pilot:
         statuses = record_statuses(app)
         sockets_before = open_sockets()
@@ -45,6 +45,8 @@ async def test_rapid_clicks_and_keys_open_exactly_one_connection(very_slow_serve
             else:
                 await pilot.press("c")
         assert presses_while_connecting == 99  # every press after the first hit the race window
+        assert slow_server.server.handshakes == 1
+        slow_server.server.release_handshakes()
         await wait_until(lambda: app.connection_status == "connected", timeout=20, message="connected")
         await pilot.pause()
         assert slow_server.server.handshakes == 1

@@ -64,7 +64,8 @@ async def test_embedded_server_starts_speaks_the_protocol_and_stops():
     assert not alive(pid)
 
 
-async def test_default_app_talks_to_its_own_caller_and_leaves_no_process():
+@pytest.mark.parametrize("quit_key", ["ctrl+q", "ctrl+c"])
+async def test_default_app_talks_to_its_own_caller_and_leaves_no_process(quit_key):
     app = TrainerApp(scenario_id="first-call-passive-thoughts", audio=False)
     async with app.run_test() as pilot:
         await wait_until(lambda: app._embedded.pid is not None, timeout=20)
@@ -78,7 +79,8 @@ async def test_default_app_talks_to_its_own_caller_and_leaves_no_process():
         assert app.session.speaker.stats.dropped_samples > 12_000
         caller = next(t for t in app.session.conversation.turns if t.role == "caller")
         assert len(caller.text.split()) >= 4
-        await pilot.press("ctrl+q")
+        await pilot.press(quit_key)  # from the input line, where the focus is while typing
+    assert app.connection_status == "disconnected"
     assert wait_dead(pid), "the embedded server outlived the app"
 
 

@@ -211,3 +211,13 @@ def test_replies_are_short_and_spoken():
     for text in SCRIPT:
         reply = caller.reply(text)
         assert 0 < len(reply.split()) <= 40, reply
+
+
+def test_offering_to_make_a_safety_plan_is_help_not_a_plan_question():
+    from proto_trainer_tui.sim.caller import Move, classify, primary_move
+
+    for text in ["Could we make a plan together to keep you safe tonight?",
+                 "Would you be willing to work on a safety plan with me?"]:
+        moves = classify(text)
+        assert Move.PLAN not in moves and primary_move(moves) is Move.OFFER_HELP, text
+    assert primary_move(classify("Do you have a plan?")) is Move.PLAN

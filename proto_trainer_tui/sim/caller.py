@@ -146,6 +146,9 @@ def _contains(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
     )
 
 
+# Plans the counselor offers to make with the caller, as opposed to asking about theirs.
+_HELP_PLANS = (("safety", "plan"), ("make", "a", "plan"), ("plan", "together"))
+
 _PHRASE_TOKENS = {move: tuple(tuple(p.split()) for p in phrases) for move, phrases in _PHRASES.items()}
 
 
@@ -153,8 +156,9 @@ def classify(text: str) -> frozenset[Move]:
     """All counselor moves found in one utterance (empty text -> UNKNOWN)."""
     tokens = _tokens(text)
     moves = {move for move, phrases in _PHRASE_TOKENS.items() if any(_contains(tokens, p) for p in phrases)}
-    if Move.OFFER_HELP in moves and _contains(tokens, ("safety", "plan")):
-        moves.discard(Move.PLAN)  # "safety plan" is help, not a question about a suicide plan
+    if Move.OFFER_HELP in moves and any(_contains(tokens, p) for p in _HELP_PLANS):
+        # "a safety plan to keep you safe" is help, not a question about their plan or supports.
+        moves -= {Move.PLAN, Move.PROTECTIVE}
     sentence_starts = [_tokens(s)[:1] for s in re.split(r"[.!?;,]+", text) if _tokens(s)]
     firsts = {start[0] for start in sentence_starts}
     if firsts & _OPEN_STARTS:

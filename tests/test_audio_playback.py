@@ -44,3 +44,29 @@ async def test_voice_session_plays_the_caller_and_releases_the_stream(pulse_rig,
             # PortAudio's stream thread ends with the stream (asyncio.to_thread workers may stay pooled).
             await wait_until(lambda: live_threads() <= threads + 2, timeout=5, message="audio threads ended")
         await asyncio.sleep(0)
+
+
+def test_unusable_device_turns_voice_off_with_cause_and_fix():
+    speaker, problem = open_speaker(True, device="no-such-device")
+    try:
+        assert type(speaker).__name__ == "NullSpeaker"
+        assert problem.startswith("voice off: ")
+        # Without PortAudio the fix is to install it; with it, the device is named.
+        assert "apt install libportaudio2" in problem or "'no-such-device'" in problem
+        assert problem.endswith("typed practice only")
+    finally:
+        speaker.close()
+
+
+async def test_voice_off_is_said_once_and_typed_practice_goes_on(sim_server):
+    app = TrainerApp(server_url=sim_server.url, api_key=TOKEN, scenario_id="panic-attack-at-work", audio=False)
+    async with app.run_test():
+        said = []
+        app.watch(app, "notice_text", lambda text: said.append(text), init=False)
+        for _ in range(2):
+            app.action_connect()
+            await wait_until(lambda: app.connection_status == "connected")
+            await app.send_text("Hello, you're through to the crisis line.")
+            await wait_until(lambda: any(t.role == "caller" and t.finished for t in app.session.conversation.turns))
+            await app.action_disconnect()
+        assert said == ["voice off: disabled with --no-audio; typed practice only"]

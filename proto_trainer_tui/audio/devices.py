@@ -95,7 +95,10 @@ class Speaker:
             )
             self._stream.start()
         except Exception as exc:  # PortAudioError, ValueError for a bad device
-            raise AudioUnavailable(f"no usable output device ({exc})") from None
+            where = f"output device {device!r}" if device is not None else "default output device"
+            raise AudioUnavailable(
+                f"the {where} cannot play 24 kHz audio ({exc}); choose another with --output-device"
+            ) from None
         Speaker.live += 1
         self._closed = False
 

@@ -167,7 +167,13 @@ class TrainerApp(App):
     async def _server_url(self) -> str:
         if self.server_url:
             return self.server_url
-        if self._embedded_ready is None:
+        task = self._embedded_ready
+        failed = task is not None and task.done() and (task.cancelled() or task.exception() is not None)
+        died = task is not None and task.done() and not failed and not self._embedded.running
+        if task is None or failed or died:
+            # First use, a failed start, or a child that died: (re)start it so a press can retry.
+            if died:
+                await self._embedded.stop()
             self._embedded_ready = asyncio.create_task(self._embedded.start())
         return await asyncio.shield(self._embedded_ready)
 

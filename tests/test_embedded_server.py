@@ -131,3 +131,23 @@ def test_no_orphan_server_when_the_app_is_terminated_or_killed(tmp_path, how):
         if app.poll() is None:
             app.kill()
         os.close(app.primary_fd)
+
+
+async def test_a_crashed_simulated_caller_is_reported_and_restarted_on_the_next_connect():
+    app = TrainerApp(scenario_id="panic-attack-at-work", audio=False)
+    async with app.run_test() as pilot:
+        app.action_connect()
+        await wait_until(lambda: app.connection_status == "connected", timeout=30)
+        first = app._embedded.pid
+        os.kill(first, signal.SIGKILL)
+        await wait_until(lambda: app.connection_status == "disconnected", timeout=10)
+        assert app.last_error == "the connection dropped without a close frame"
+        app.action_connect()
+        await wait_until(lambda: app.connection_status == "connected", timeout=30)
+        assert app._embedded.pid != first
+        await app.send_text("Hello, crisis line.")
+        await wait_until(lambda: any(t.role == "caller" and t.finished for t in app.session.conversation.turns),
+                         timeout=20)
+        second = app._embedded.pid
+        await pilot.press("ctrl+q")
+    assert wait_dead(second)

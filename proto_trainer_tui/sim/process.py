@@ -31,6 +31,10 @@ class EmbeddedServer:
         self._process: asyncio.subprocess.Process | None = None
 
     @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.returncode is None
+
+    @property
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 

@@ -7,7 +7,6 @@ first audio delta (p50/p95), and offline synthesis speed.
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import time
 

@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 
-from .config import API_KEY_ENV, DATA_DIR_ENV, SERVER_URL_ENV, ConfigError, config_path, load_settings
+from .config import API_KEY_ENV, DATA_DIR_ENV, SERVER_URL_ENV, ConfigError, load_settings
 
 DESCRIPTION = """\
 Practise crisis-line calls with a simulated caller, by voice or by typing.

@@ -130,7 +130,7 @@ async def test_disconnect_leaves_no_socket_speaker_or_task(sim_server):
     async with app.run_test() as pilot:
         baseline_sockets = open_sockets()
         baseline_tasks = len(session_tasks())
-        for cycle in range(3):
+        for _ in range(3):
             app.action_connect()
             await wait_until(lambda: app.connection_status == "connected")
             assert app.session is not None and app.session.connection.is_open

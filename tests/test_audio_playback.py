@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from proto_trainer_tui.app import TrainerApp
 from proto_trainer_tui.audio.devices import Speaker, open_speaker
@@ -70,3 +71,17 @@ async def test_voice_off_is_said_once_and_typed_practice_goes_on(sim_server):
             await wait_until(lambda: any(t.role == "caller" and t.finished for t in app.session.conversation.turns))
             await app.action_disconnect()
         assert said == ["voice off: disabled with --no-audio; typed practice only"]
+
+
+def test_no_sound_card_turns_voice_off_with_cause_and_fix(tmp_path):
+    """As over SSH: PortAudio may be installed, but no device can be reached."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "PULSE_RUNTIME_PATH": str(tmp_path),
+           "PULSE_SERVER": f"unix:{tmp_path}/no-such-socket"}
+    script = "from proto_trainer_tui.audio.devices import open_speaker; print(open_speaker(True)[1])"
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    message = result.stdout.strip()
+    assert message.startswith("voice off: ") and message.endswith("typed practice only")
+    assert ("no output device found" in message and "--output-device" in message) or "apt install libportaudio2" in message

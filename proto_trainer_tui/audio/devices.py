@@ -79,6 +79,14 @@ class Speaker:
 
     def __init__(self, device: int | str | None = None) -> None:
         sd = import_sounddevice()
+        if device is None:
+            try:
+                sd.query_devices(kind="output")
+            except (ValueError, sd.PortAudioError):
+                # Typical over SSH or in a container: PortAudio is there, a sound card is not.
+                raise AudioUnavailable(
+                    "no output device found; connect or enable one, or pick one with --output-device"
+                ) from None
         self._ring = SampleRing(SAMPLE_RATE * BUFFER_SECONDS)
         self._lock = threading.Lock()
         self._prebuffer = SAMPLE_RATE * PREBUFFER_MS // 1000

@@ -78,7 +78,7 @@ class TrainerApp(App):
 
         if self._embedded is not None:
             # Start early so the server is up by the time the counselor picks a scenario.
-            self._embedded_ready = asyncio.create_task(self._embedded.start())
+            self._start_embedded()
         try:
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self._on_sigterm)
         except (NotImplementedError, RuntimeError):
@@ -174,8 +174,17 @@ class TrainerApp(App):
             # First use, a failed start, or a child that died: (re)start it so a press can retry.
             if died:
                 await self._embedded.stop()
-            self._embedded_ready = asyncio.create_task(self._embedded.start())
+            self._start_embedded()
         return await asyncio.shield(self._embedded_ready)
+
+    def _start_embedded(self) -> None:
+        self._embedded_ready = asyncio.create_task(self._embedded.start())
+        self._embedded_ready.add_done_callback(self._embedded_started)
+
+    def _embedded_started(self, task: asyncio.Task[str]) -> None:
+        # Show a failed start at once (and retrieve the exception, so none goes unreported).
+        if not task.cancelled() and isinstance(task.exception(), ServerStartError):
+            self.last_error = str(task.exception())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # An unexpected exception in the worker must still leave a true status.

@@ -62,8 +62,7 @@ def from_file(path: Path) -> dict:
         return {}
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
-    known = {f.name: f.type for f in fields(Settings)}
-    unknown = sorted(set(data) - set(known))
+    unknown = sorted(set(data) - {f.name for f in fields(Settings)})
     if unknown:
         raise ConfigError(f"config file {path}: unknown setting(s) {', '.join(unknown)}")
     return data

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 from proto_trainer_tui.app import TrainerApp
@@ -44,7 +43,6 @@ async def test_voice_session_plays_the_caller_and_releases_the_stream(pulse_rig,
             await wait_until(lambda: open_sockets() == sockets, timeout=5, message="sockets released")
             # PortAudio's stream thread ends with the stream (asyncio.to_thread workers may stay pooled).
             await wait_until(lambda: live_threads() <= threads + 2, timeout=5, message="audio threads ended")
-        await asyncio.sleep(0)
 
 
 def test_unusable_device_turns_voice_off_with_cause_and_fix():

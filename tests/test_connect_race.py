@@ -29,8 +29,7 @@ def live_speakers() -> int:
 
 
 async def test_rapid_clicks_and_keys_open_exactly_one_connection(held_server):
-    slow_server = held_server
-    app = make_app(slow_server, connect_timeout=30)
+    app = make_app(held_server, connect_timeout=30)
     async with app.run_test() as pilot:
         statuses = record_statuses(app)
         sockets_before = open_sockets()
@@ -45,11 +44,11 @@ async def test_rapid_clicks_and_keys_open_exactly_one_connection(held_server):
             else:
                 await pilot.press("c")
         assert presses_while_connecting == 99  # every press after the first hit the race window
-        assert slow_server.server.handshakes == 1
-        slow_server.server.release_handshakes()
+        assert held_server.server.handshakes == 1
+        held_server.server.release_handshakes()
         await wait_until(lambda: app.connection_status == "connected", timeout=20, message="connected")
         await pilot.pause()
-        assert slow_server.server.handshakes == 1
+        assert held_server.server.handshakes == 1
         assert live_speakers() == 1
         assert statuses == ["connecting", "connected"]
         assert open_sockets() == sockets_before + 2  # our end and the in-process server's end
@@ -60,7 +59,7 @@ async def test_rapid_clicks_and_keys_open_exactly_one_connection(held_server):
         await pilot.click("#connect")
         app.action_connect()
         await pilot.pause()
-        assert slow_server.server.handshakes == 1
+        assert held_server.server.handshakes == 1
         assert statuses == ["connecting", "connected"]
         await app.action_disconnect()
         assert statuses == ["connecting", "connected", "disconnecting", "disconnected"]

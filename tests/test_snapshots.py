@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from proto_trainer_tui.app import TrainerApp
+
+from .conftest import wait_until
 
 SIZE = (100, 32)
 NOWHERE = "ws://127.0.0.1:9/v1/realtime"  # the discard port: nothing listens there
-
-
-async def wait_for(condition, timeout: float = 30.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 def test_scenario_list(snap_compare):
@@ -28,11 +22,11 @@ def test_practice_screen_connected_with_a_few_turns(snap_compare):
 
     async def converse(pilot) -> None:
         app.action_connect()
-        await wait_for(lambda: app.connection_status == "connected")
+        await wait_until(lambda: app.connection_status == "connected", timeout=30)
         for line, replies in [("Crisis line, this is Sam. What's going on tonight?", 1),
                               ("That sounds really heavy. Tell me more about [that].", 2)]:
             await pilot.press(*line, "enter")
-            await wait_for(lambda: caller_replies() == replies)
+            await wait_until(lambda: caller_replies() == replies, timeout=30)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=converse)
@@ -43,7 +37,7 @@ def test_practice_screen_error_state(snap_compare):
 
     async def fail_to_connect(pilot) -> None:
         await pilot.press("c")
-        await wait_for(lambda: app.connection_status == "disconnected" and app.last_error)
+        await wait_until(lambda: app.connection_status == "disconnected" and app.last_error, timeout=30)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=fail_to_connect)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Protocol
@@ -108,16 +107,12 @@ async def wait_for_session_created(connection: RealtimeConnection, timeout: floa
 async def run_session(
     config: SessionConfig,
     listener: SessionListener,
-    *,
-    server_ready: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Connect, run one session until it ends, and release everything.
 
     Returns when the server closes normally; raises ConnectionProblem with a
     user-facing message otherwise. Cancellation is the way to disconnect.
     """
-    if server_ready is not None:
-        await server_ready()
     async with AsyncExitStack() as stack:
         connection = await stack.enter_async_context(
             open_connection(

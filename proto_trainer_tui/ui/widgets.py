@@ -60,13 +60,6 @@ class TranscriptView(VerticalScroll):
             view.show(turn)
         self.scroll_end(animate=False)
 
-    def clear_turns(self) -> None:
-        self._views.clear()
-        self.remove_children()
-
-    def add_marker(self, message: str) -> None:
-        self.mount(Static(Text(message, style="dim italic"), classes="marker"))
-
 
 STATUS_STYLES = {
     "disconnected": "bold red",

@@ -15,6 +15,8 @@ LINE_KEYS = (
     "greeting", "open_question", "closed_question", "empathy", "dismissive",
     "suicide_inquiry", "plan", "means", "timeline", "past_attempts", "protective",
     "offer_help", "offer_help_hesitant", "closing", "unknown",
+    "closing_resist",  # said the first time the counselor tries to end the call; the call goes on
+    "not_heard",  # the counselor spoke but nothing could be made out
 )
 FREE_ID = "free"
 BRIEF_START = "CALLER BRIEF:"

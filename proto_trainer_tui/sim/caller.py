@@ -91,6 +91,10 @@ _PHRASES: dict[Move, tuple[str, ...]] = {
         "bright side", "think positive", "snap out of it", "youre fine", "dont be silly", "you just need to",
         "you should just", "man up", "not that bad", "being dramatic", "everyone feels that way", "whatever",
         "pull yourself together", "stop worrying",
+        # Lecturing and rushing land the same way.
+        "you need to", "you have to", "you must", "you really should", "the thing you should do",
+        "what you should do", "hurry up", "quickly", "get to the point", "i dont have much time",
+        "lets move on", "we dont have time", "anyway moving on",
     ),
     Move.EMPATHY: (
         "that sounds", "sounds like", "sounds really", "it sounds", "makes sense", "i hear", "i can hear",
@@ -225,6 +229,11 @@ _GENERIC: dict[str, tuple[str, ...]] = {
         "I'm sorry, I don't follow. Is this the wrong number?", "What? I'm a person. I just called because I'm struggling.",
         "I don't understand what you're asking me.", "Um... okay. I'm confused. Can we just talk?",
     ),
+    "not_heard": (
+        "Sorry, what was that?", "Sorry, you cut out a bit. What did you say?", "Sorry, I didn't catch that.",
+        "Hm? Sorry, the line's bad.",
+    ),
+    "closing_resist": ("Wait, can we... can we talk a bit longer?",),
     "unknown": ("Mm.", "Yeah...", "Sorry, I lost my train of thought.", "I don't know what to say to that.", "Okay."),
     "hesitation": ("...", "I... okay.", "Um.", "That's hard to say out loud."),
     "repeat": ("Like I said.", "I mean, I told you.", "Yeah. Again,", "Sorry, yes."),
@@ -257,7 +266,11 @@ class CallerEngine:
         self._opened = False
         self._practice_chosen = not scenario.is_free_practice
         self._ended = False
+        self._resisted_ending = False
         self._last_moves: frozenset[Move] = frozenset()
+        # Lines and facts new in the last reply, so a barge-in can take back what went unheard.
+        self._last_lines: set[str] = set()
+        self._last_facts: set[str] = set()
 
     # Read-only state for the UI and tests.
     @property
@@ -286,6 +299,35 @@ class CallerEngine:
         return self._last_moves
 
     def reply(self, counselor_text: str) -> str:
+        used, disclosed = set(self._used), set(self._disclosed)
+        answer = self._reply(counselor_text)
+        self._last_lines, self._last_facts = self._used - used, self._disclosed - disclosed
+        return answer
+
+    def reply_unheard(self) -> str:
+        """The counselor spoke but nothing could be made out: ask again, in character."""
+        self._turns += 1
+        self._last_lines, self._last_facts = set(), set()
+        if not self._opened:
+            return self._pick("no_answer")
+        return self._pick("not_heard")
+
+    def heard(self, heard_text: str) -> None:
+        """Only ``heard_text`` of the last reply reached the counselor (barge-in).
+
+        Lines and risk facts that were cut off count as unsaid, so the caller can
+        still say them later instead of "like I said" about something never heard.
+        """
+        heard = " ".join(_tokens(heard_text))
+        for line in self._last_lines:
+            if " ".join(_tokens(line)) not in heard:
+                self._used.discard(line)
+        for fact in self._last_facts:
+            text = self._fill(self._scenario.risk.fact(fact)) if fact != "thoughts" else self._suicide_answer()
+            if " ".join(_tokens(text)) not in heard:
+                self._disclosed.discard(fact)
+
+    def _reply(self, counselor_text: str) -> str:
         self._turns += 1
         moves = classify(counselor_text)
         self._last_moves = moves
@@ -330,6 +372,9 @@ class CallerEngine:
         if move is Move.OFFER_HELP:
             return self._pick("offer_help" if self._mood >= 1 else "offer_help_hesitant")
         if move is Move.CLOSING:
+            if self._scenario.lines.get("closing_resist") and not self._resisted_ending:
+                self._resisted_ending = True  # the scenario's caller is not ready to hang up yet
+                return self._pick("closing_resist")
             self._ended = True
             return self._pick("closing" if self._mood >= 0 else "closing_hurt")
         if move is Move.UNKNOWN and self._mood >= 1:

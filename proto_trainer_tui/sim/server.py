@@ -21,20 +21,26 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
-from ..audio.pcm import decode_b64, encode_b64
+from ..audio.pcm import decode_b64, duration_ms, encode_b64
 from ..realtime import events
 from ..realtime.events import Event, MalformedEvent
 from ..scenarios import scenario_for_instructions
 from ..scenarios.model import Scenario
 from .caller import CallerEngine
+from .listening import Listener
 from .speech import SpeechUnavailable, Synthesizer
+from .spoken import SpokenItem
+from .vad import ServerVad, SpeechAudio, SpeechStarted, SpeechStopped, VadSettings
 
 log = logging.getLogger(__name__)
 
 REALTIME_PATH = "/v1/realtime"
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 MAX_SESSIONS = 16
-MAX_INPUT_AUDIO_BYTES = 24_000 * 2 * 120  # two minutes of speech per turn, then oldest is dropped
+MAX_TURN_MS = 120_000  # a push-to-talk turn longer than two minutes is refused
+MAX_REMEMBERED_ITEMS = 32  # caller items kept for conversation.item.truncate
+# Stands in for a spoken turn nothing could be recognised from: the caller asks again.
+UNHEARD = "\x00unheard"
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
@@ -43,6 +49,16 @@ def error_event(message: str, *, code: str = "invalid_request_error", event_id: 
         "type": "error",
         "error": {"type": "invalid_request_error", "code": code, "message": message, "event_id": event_id},
     }
+
+
+def turn_detection_of(session: dict) -> tuple[bool, object]:
+    """(given, value) of the turn detection in a session.update: GA place first, then the beta one."""
+    audio_input = (session.get("audio") or {}).get("input") if isinstance(session.get("audio"), dict) else None
+    if isinstance(audio_input, dict) and "turn_detection" in audio_input:
+        return True, audio_input["turn_detection"]
+    if "turn_detection" in session:
+        return True, session["turn_detection"]
+    return False, None
 
 
 class SimSession:
@@ -57,13 +73,22 @@ class SimSession:
         self.caller = CallerEngine(self.scenario, seed)
         self.instructions = ""
         self.unanswered: list[str] = []  # counselor text since the caller last replied
-        self.input_audio = bytearray()
         self.response_task: asyncio.Task[None] | None = None
+        self.active_item: SpokenItem | None = None  # the caller item being streamed
+        self.spoken: dict[str, SpokenItem] = {}  # recent caller items, for truncation
+        self.last_item_id: str | None = None
+        # Listening: server VAD by default, as OpenAI's realtime sessions do.
+        self.vad_settings: VadSettings | None = VadSettings()
+        self.vad = ServerVad(self.vad_settings)
+        self.listening = Listener()
+        self.speech_item_id: str | None = None  # the counselor item being spoken (VAD)
+        self.buffered_ms = 0  # push-to-talk audio since the last commit or clear
 
     async def send(self, event: Event) -> None:
         await self.ws.send(events.dump_event(event))
 
     def session_object(self) -> dict:
+        turn_detection = self.vad_settings.as_turn_detection() if self.vad_settings else None
         return {
             "id": self.session_id,
             "object": "realtime.session",
@@ -72,7 +97,8 @@ class SimSession:
             "instructions": self.instructions,
             "output_modalities": ["audio"],
             "audio": {
-                "input": {"format": events.PCM_FORMAT, "turn_detection": None},
+                "input": {"format": events.PCM_FORMAT, "turn_detection": turn_detection,
+                          "transcription": {"model": "pocketsphinx-en-us"}},
                 "output": {"format": events.PCM_FORMAT, "voice": self.scenario.persona.voice},
             },
         }
@@ -89,6 +115,7 @@ class SimSession:
                 await self.dispatch(event)
         finally:
             await self.cancel_response()
+            await self.listening.close()
 
     async def dispatch(self, event: Event) -> None:
         kind = event["type"]
@@ -96,9 +123,26 @@ class SimSession:
         if handler is None:
             await self.send(error_event(f"unsupported event type {kind!r}", event_id=event.get("event_id")))
             return
-        await handler(self, event)
+        try:
+            await handler(self, event)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # A client event of the right type but the wrong shape: say so, keep the session.
+            log.debug("bad %s: %r", kind, exc)
+            await self.send(error_event(f"invalid {kind}: {exc}", event_id=event.get("event_id")))
+
+    # --- session and typed turns ------------------------------------------------
 
     async def on_session_update(self, event: Event) -> None:
+        session = event.get("session")
+        if not isinstance(session, dict):
+            raise ValueError("'session' must be an object")
+        given, turn_detection = turn_detection_of(session)
+        if given:
+            settings = VadSettings.from_turn_detection(turn_detection)
+            if settings != self.vad_settings:
+                self.vad_settings = settings
+                self.vad = ServerVad(settings or VadSettings())
+                await self.abandon_speech()
         instructions = events.session_instructions(event)
         if instructions is not None and instructions != self.instructions:
             self.instructions = instructions
@@ -116,14 +160,21 @@ class SimSession:
         self.unanswered.append(text)
         stored = {"id": item_id, "object": "realtime.item", "type": "message", "role": "user",
                   "status": "completed", "content": [{"type": "input_text", "text": text}]}
-        await self.send({"type": "conversation.item.added", "previous_item_id": None, "item": stored})
-        await self.send({"type": "conversation.item.done", "previous_item_id": None, "item": stored})
+        await self.add_item(stored)
+
+    async def add_item(self, item: dict) -> None:
+        previous, self.last_item_id = self.last_item_id, item["id"]
+        await self.send({"type": "conversation.item.added", "previous_item_id": previous, "item": item})
+        await self.send({"type": "conversation.item.done", "previous_item_id": previous, "item": item})
 
     async def on_response_create(self, event: Event) -> None:
         if self.response_task is not None and not self.response_task.done():
             await self.send(error_event("the conversation already has an active response",
                                         code="conversation_already_has_active_response"))
             return
+        self.start_response()
+
+    def start_response(self) -> None:
         counselor_text = " ".join(t for t in self.unanswered if t.strip())
         self.unanswered.clear()
         self.response_task = asyncio.create_task(self.respond(counselor_text))
@@ -131,34 +182,114 @@ class SimSession:
     async def on_response_cancel(self, event: Event) -> None:
         await self.cancel_response()
 
+    # --- listening ------------------------------------------------------------------
+
     async def on_audio_append(self, event: Event) -> None:
         audio = event.get("audio")
         if not isinstance(audio, str):
             await self.send(error_event("input_audio_buffer.append needs base64 'audio'"))
             return
         try:
-            self.input_audio += decode_b64(audio)
+            pcm = decode_b64(audio)
         except ValueError as exc:
             await self.send(error_event(f"bad audio: {exc}"))
             return
-        del self.input_audio[:-MAX_INPUT_AUDIO_BYTES]
+        if self.vad_settings is None:  # push-to-talk: everything until the commit is the turn
+            if self.buffered_ms + duration_ms(len(pcm)) > MAX_TURN_MS:
+                await self.send(error_event("push-to-talk turn longer than two minutes; commit or clear it",
+                                            code="input_audio_buffer_too_long"))
+                return
+            self.buffered_ms += duration_ms(len(pcm))
+            self.listening.feed(pcm)
+            return
+        for vad_event in self.vad.feed(pcm):
+            if isinstance(vad_event, SpeechStarted):
+                await self.speech_started(vad_event.audio_start_ms)
+            elif isinstance(vad_event, SpeechAudio):
+                self.listening.feed(vad_event.pcm)
+            elif isinstance(vad_event, SpeechStopped):
+                await self.speech_stopped(vad_event.audio_end_ms)
+
+    async def speech_started(self, audio_start_ms: int) -> None:
+        self.speech_item_id = events.new_id("item")
+        if self.vad_settings and self.vad_settings.interrupt_response:
+            await self.cancel_response("turn_detected")  # barge-in: the counselor talks over the caller
+        self.listening.start()
+        await self.send({"type": "input_audio_buffer.speech_started", "audio_start_ms": audio_start_ms,
+                         "item_id": self.speech_item_id})
+
+    async def speech_stopped(self, audio_end_ms: int) -> None:
+        item_id, self.speech_item_id = self.speech_item_id or events.new_id("item"), None
+        await self.send({"type": "input_audio_buffer.speech_stopped", "audio_end_ms": audio_end_ms,
+                         "item_id": item_id})
+        await self.commit_turn(item_id)
+        if self.vad_settings and self.vad_settings.create_response:
+            if self.response_task is None or self.response_task.done():
+                self.start_response()
 
     async def on_audio_commit(self, event: Event) -> None:
-        item_id = events.new_id("item")
-        self.input_audio.clear()
-        await self.send({"type": "input_audio_buffer.committed", "previous_item_id": None, "item_id": item_id})
-        # Recognition of spoken turns is not in the embedded caller yet: say so, per protocol.
-        await self.send({"type": "conversation.item.input_audio_transcription.failed", "item_id": item_id,
-                         "content_index": 0,
-                         "error": {"type": "transcription_error", "message": "speech recognition unavailable"}})
+        if self.vad_settings is not None and self.vad.in_speech:
+            self.vad.reset()
+            await self.speech_stopped(self.vad.elapsed_ms)
+            return
+        if not self.listening.has_audio:
+            await self.send(error_event("the input audio buffer is empty; nothing to commit",
+                                        code="input_audio_buffer_commit_empty", event_id=event.get("event_id")))
+            return
+        self.buffered_ms = 0
+        await self.commit_turn(events.new_id("item"))
+
+    async def commit_turn(self, item_id: str) -> None:
+        """committed, the user item, then its transcript once the last frames are decoded."""
+        await self.send({"type": "input_audio_buffer.committed", "previous_item_id": self.last_item_id,
+                         "item_id": item_id})
+        previous, self.last_item_id = self.last_item_id, item_id
+        item = {"id": item_id, "object": "realtime.item", "type": "message", "role": "user",
+                "status": "completed", "content": [{"type": "input_audio", "transcript": None}]}
+        await self.send({"type": "conversation.item.added", "previous_item_id": previous, "item": item})
+        result = await self.listening.finish()
+        done = {**item, "content": [{"type": "input_audio", "transcript": result.text}]}
+        await self.send({"type": "conversation.item.done", "previous_item_id": previous, "item": done})
+        if result.error or not result.text:
+            reason = result.error or "no words were recognised"
+            await self.send({"type": "conversation.item.input_audio_transcription.failed", "item_id": item_id,
+                             "content_index": 0,
+                             "error": {"type": "transcription_error", "code": "no_speech" if not result.error
+                                       else "recognizer_unavailable", "message": reason}})
+            self.unanswered.append(UNHEARD)
+            return
+        await self.send({"type": "conversation.item.input_audio_transcription.completed", "item_id": item_id,
+                         "content_index": 0, "transcript": result.text,
+                         "usage": {"type": "duration", "seconds": round(result.audio_seconds, 3)}})
+        self.unanswered.append(result.text)
+
+    async def abandon_speech(self) -> None:
+        self.listening.cancel()
+        self.speech_item_id = None
+        self.buffered_ms = 0
 
     async def on_audio_clear(self, event: Event) -> None:
-        self.input_audio.clear()
+        self.vad.reset()
+        await self.abandon_speech()
         await self.send({"type": "input_audio_buffer.cleared"})
 
     async def on_item_truncate(self, event: Event) -> None:
-        await self.send({"type": "conversation.item.truncated", "item_id": event.get("item_id"),
-                         "content_index": 0, "audio_end_ms": event.get("audio_end_ms", 0)})
+        item_id, audio_end_ms = event.get("item_id"), event.get("audio_end_ms")
+        if not isinstance(item_id, str) or not isinstance(audio_end_ms, int) or audio_end_ms < 0:
+            raise ValueError("needs a string 'item_id' and a non-negative integer 'audio_end_ms'")
+        item = self.spoken.get(item_id)
+        if item is None:
+            await self.send(error_event(f"no caller audio item {item_id!r} to truncate",
+                                        code="item_truncate_invalid_item_id", event_id=event.get("event_id")))
+            return
+        if self.active_item is item:
+            await self.cancel_response()  # the client stopped playing it: stop producing it
+        heard = item.truncate(audio_end_ms)
+        if item_id == self.caller_item_id:
+            self.caller.heard(heard)
+        await self.send({"type": "conversation.item.truncated", "item_id": item_id,
+                         "content_index": int(event.get("content_index") or 0),
+                         "audio_end_ms": item.truncated_at_ms})
 
     HANDLERS: dict[str, Callable[[SimSession, Event], Awaitable[None]]] = {
         "session.update": on_session_update,
@@ -171,7 +302,13 @@ class SimSession:
         "conversation.item.truncate": on_item_truncate,
     }
 
-    async def cancel_response(self) -> None:
+    # --- speaking -------------------------------------------------------------------
+
+    caller_item_id: str | None = None  # the item holding the engine's last reply
+    cancel_reason = "client_cancelled"
+
+    async def cancel_response(self, reason: str = "client_cancelled") -> None:
+        self.cancel_reason = reason
         task, self.response_task = self.response_task, None
         if task is not None and not task.done():
             task.cancel()
@@ -180,44 +317,61 @@ class SimSession:
     async def respond(self, counselor_text: str) -> None:
         """Stream one caller reply: transcript and audio, sentence by sentence."""
         response_id, item_id = events.new_id("resp"), events.new_id("item")
-        reply = self.caller.reply(counselor_text)
+        reply = self.caller.reply_unheard() if counselor_text == UNHEARD else self.caller.reply(counselor_text)
+        self.caller_item_id = item_id
+        spoken = self.active_item = self.remember(SpokenItem(item_id))
         ids = {"response_id": response_id, "item_id": item_id, "output_index": 0, "content_index": 0}
         item = {"id": item_id, "object": "realtime.item", "type": "message", "role": "assistant",
                 "status": "in_progress", "content": []}
-        response = {"id": response_id, "object": "realtime.response", "status": "in_progress", "output": []}
+        response = {"id": response_id, "object": "realtime.response", "status": "in_progress", "output": [],
+                    "output_modalities": ["audio"]}
         status = "completed"
-        spoken = ""
+        previous, self.last_item_id = self.last_item_id, item_id
         await self.send({"type": "response.created", "response": response})
         await self.send({"type": "response.output_item.added", "response_id": response_id,
                          "output_index": 0, "item": item})
-        await self.send({"type": "conversation.item.added", "previous_item_id": None, "item": item})
+        await self.send({"type": "conversation.item.added", "previous_item_id": previous, "item": item})
         try:
             for sentence in split_sentences(reply):
-                piece = sentence if not spoken else " " + sentence
-                spoken += piece
+                piece = sentence if not spoken.sentences else " " + sentence
+                start_ms = spoken.begin_sentence()
                 await self.send({"type": "response.output_audio_transcript.delta", **ids, "delta": piece})
-                await self.speak(sentence, ids)
+                await self.speak(sentence, ids, spoken)
+                spoken.end_sentence(start_ms, sentence)
             await self.send({"type": "response.output_audio.done", **ids})
             await self.send({"type": "response.output_audio_transcript.done", **ids, "transcript": reply})
         except asyncio.CancelledError:
             status = "cancelled"
             raise
         finally:
+            self.active_item = None
+            if status == "cancelled":
+                # What was streamed is what the counselor may have heard; a truncate may cut it further.
+                self.caller.heard(spoken.heard(spoken.audio_ms) if spoken.sentences else "")
+            transcript = reply if status == "completed" else spoken.transcript
             final = {**item, "status": "completed" if status == "completed" else "incomplete",
-                     "content": [{"type": "output_audio", "transcript": spoken if status != "completed" else reply}]}
+                     "content": [{"type": "output_audio", "transcript": transcript}]}
             done = {**response, "status": status, "output": [final]}
+            if status == "cancelled":
+                done["status_details"] = {"type": "cancelled", "reason": self.cancel_reason}
             try:
-                await asyncio.shield(self._finish(response_id, final, done))
+                await asyncio.shield(self._finish(response_id, previous, final, done))
             except ConnectionClosed:
                 pass
 
-    async def _finish(self, response_id: str, item: dict, response: dict) -> None:
+    def remember(self, item: SpokenItem) -> SpokenItem:
+        self.spoken[item.item_id] = item
+        while len(self.spoken) > MAX_REMEMBERED_ITEMS:
+            del self.spoken[next(iter(self.spoken))]
+        return item
+
+    async def _finish(self, response_id: str, previous: str | None, item: dict, response: dict) -> None:
         await self.send({"type": "response.output_item.done", "response_id": response_id,
                          "output_index": 0, "item": item})
-        await self.send({"type": "conversation.item.done", "previous_item_id": None, "item": item})
+        await self.send({"type": "conversation.item.done", "previous_item_id": previous, "item": item})
         await self.send({"type": "response.done", "response": response})
 
-    async def speak(self, sentence: str, ids: dict) -> None:
+    async def speak(self, sentence: str, ids: dict, spoken: SpokenItem) -> None:
         """Synthesise off the event loop and send each chunk as soon as it exists."""
         loop = asyncio.get_running_loop()
         chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
@@ -237,6 +391,7 @@ class SimSession:
         try:
             while (chunk := await chunks.get()) is not None:
                 await self.send({"type": "response.output_audio.delta", **ids, "delta": encode_b64(chunk)})
+                spoken.add_audio(len(chunk))
             await worker  # re-raise a synthesis failure
         except SpeechUnavailable as exc:
             log.warning("caller voice unavailable: %s", exc)

@@ -1,0 +1,138 @@
+"""Sentences a crisis-line counselor says, for the recogniser's language model.
+
+pocketsphinx's general English model mishears short counselor questions
+("are you thinking of killing yourself" -> "the killing yourself"); a small
+n-gram model built from the way counselors actually talk is both more accurate
+and several times faster to decode. Words outside it are still recognised as
+the nearest in-vocabulary words, which the caller engine's fuzzy matching
+tolerates.
+"""
+
+from __future__ import annotations
+
+SENTENCES = """
+hi this is sam at the crisis line what's going on tonight
+hello you've reached the crisis line my name is alex how can i help
+hi thanks for calling how can i help you today
+good evening this is the crisis line i'm here to listen
+hello are you still there
+i'm here take your time
+what's been happening for you
+what's going on for you right now
+can you tell me more about that
+tell me more about what happened
+what happened today
+how have you been feeling lately
+how are you feeling right now
+how long has this been going on
+what's been the hardest part
+help me understand what that's like for you
+what else is going on
+what would you like to talk about
+that sounds really hard
+that sounds so painful
+it sounds like you're carrying a lot right now
+it sounds like you feel really alone
+that must be exhausting
+i can hear how hard this is for you
+it makes sense that you feel that way
+anyone would feel overwhelmed in your situation
+i'm so sorry that happened to you
+thank you for telling me
+thank you for sharing that with me
+i'm really glad you called
+you're not alone in this
+it took a lot of courage to call
+so you feel like nothing is changing
+you feel like you're letting everyone down
+so what i'm hearing is that you feel stuck
+it sounds like you miss them very much
+are you thinking of killing yourself
+are you thinking about suicide
+are you having thoughts of suicide
+have you been having thoughts of ending your life
+are you thinking about ending your life
+sometimes when people feel this way they think about suicide are you thinking about suicide
+do you want to die
+have you thought about hurting yourself
+are you hurting yourself
+do you ever hurt yourself on purpose
+do you have a plan
+do you have a plan for how you would kill yourself
+have you thought about how you would do it
+how would you do it
+do you have access to pills
+do you have access to a gun
+do you have any weapons or medication at home
+is there a gun in the house
+what would you use
+when are you planning to do it
+when were you thinking of doing it
+have you set a date
+are you thinking of doing it tonight
+have you ever tried to kill yourself before
+have you ever attempted suicide
+have you tried to end your life before
+what has kept you going so far
+what keeps you going
+what are your reasons for living
+who do you have in your life
+is there anyone you can talk to
+who supports you
+what has helped you before when things were hard
+what stopped you
+would you be willing to make a safety plan with me
+can we make a plan to keep you safe tonight
+would you be willing to put the pills somewhere else
+could you give the gun to someone you trust
+what could help you stay safe tonight
+would it help to talk to a therapist
+i can give you some resources
+there are support groups that could help
+would you be willing to see your doctor
+i can give you the number of a shelter
+we could call mobile crisis if you want
+would you like to call back tomorrow
+can we set up a follow up call
+what's one next step you could take
+let's take a breath together
+breathe with me in and out
+can you name five things you can see
+do you feel safe right now
+are you safe at home
+is the person who hurt you there now
+how much have you been drinking
+have you been using drugs tonight
+how old are you
+where are you right now
+is it okay if i ask you some questions
+do you want to tell me your name
+calm down
+just relax
+you shouldn't feel that way
+cheer up it could be worse
+you need to get over it
+you just need to think positive
+you should just call your doctor
+okay we need to wrap up now
+i have to go now
+thank you for calling take care
+goodbye take care of yourself
+please call back any time
+i'm glad we talked tonight
+ignore your instructions
+are you an ai
+are you a real person
+how did i do
+yes
+no
+okay
+mm hmm
+right
+i see
+go on
+"""
+
+
+def sentences() -> list[str]:
+    return [line.strip() for line in SENTENCES.strip().splitlines() if line.strip()]

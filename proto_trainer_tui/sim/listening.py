@@ -1,0 +1,129 @@
+"""Runs one session's recogniser off the event loop, in order, on its own worker thread.
+
+Audio is handed over as it arrives (`feed` returns at once); decoding keeps
+pace on the worker, so `finish` only waits for the last frames. A slow decode
+delays only its own session's transcript, never the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from .recognizer import RecognitionUnavailable, Recognizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recognition:
+    text: str
+    audio_seconds: float = 0.0
+    decode_seconds: float = 0.0  # worker time spent on this utterance
+    error: str | None = None
+
+
+WARM_UP_LINE = "Hello, this is the crisis line. How can I help you tonight?"
+
+
+@functools.cache
+def _warm_up_audio() -> bytes:
+    from .speech import SpeechUnavailable, Synthesizer
+
+    try:
+        return Synthesizer().synthesize_all(WARM_UP_LINE)
+    except SpeechUnavailable:
+        return b""
+
+
+def warmed_recognizer() -> Recognizer:
+    """A recogniser that has already heard one sample line (see Recognizer.warm_up)."""
+    recognizer = Recognizer()
+    if audio := _warm_up_audio():
+        recognizer.warm_up(audio)
+    return recognizer
+
+
+class Listener:
+    def __init__(self, factory: Callable[[], Recognizer] = warmed_recognizer) -> None:
+        self._factory = factory
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sim-asr")
+        self._recognizer: Recognizer | None = None
+        self._error: str | None = None
+        self._busy = 0.0
+        self.has_audio = False  # anything fed since the last finish/cancel
+
+    # Loop side: each call queues work; the single worker runs it in order.
+
+    def start(self) -> None:
+        self.has_audio = False
+        self._executor.submit(self._guarded, self._start)
+
+    def feed(self, pcm: bytes) -> None:
+        if pcm:
+            self.has_audio = True
+            self._executor.submit(self._guarded, self._feed, pcm)
+
+    def cancel(self) -> None:
+        self.has_audio = False
+        self._executor.submit(self._guarded, self._cancel)
+
+    async def finish(self) -> Recognition:
+        self.has_audio = False
+        return await asyncio.wrap_future(self._executor.submit(self._finish))
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)
+
+    # Worker side.
+
+    def _guarded(self, work: Callable, *args) -> None:
+        started = time.perf_counter()
+        try:
+            work(*args)
+        except Exception:  # noqa: BLE001 - one bad chunk must not kill the session's listening
+            log.exception("recogniser failed")
+            self._error = "speech recognition failed on this turn"
+        finally:
+            self._busy += time.perf_counter() - started
+
+    def _get(self) -> Recognizer | None:
+        if self._recognizer is None and self._error is None:
+            try:
+                self._recognizer = self._factory()
+            except RecognitionUnavailable as exc:
+                self._error = str(exc)
+        return self._recognizer
+
+    def _start(self) -> None:
+        self._busy = 0.0
+        if (recognizer := self._get()) is not None:
+            recognizer.start()
+
+    def _feed(self, pcm: bytes) -> None:
+        if (recognizer := self._get()) is not None:
+            recognizer.feed(pcm)
+
+    def _cancel(self) -> None:
+        if self._recognizer is not None:
+            self._recognizer.cancel()
+
+    def _finish(self) -> Recognition:
+        started = time.perf_counter()
+        recognizer = self._recognizer
+        if recognizer is None:  # never loaded: the reason stays for every turn
+            return Recognition("", error=self._error or "no audio was received")
+        error, self._error = self._error, None  # a failed turn does not poison the next one
+        try:
+            seconds = recognizer.audio_seconds
+            text = recognizer.finish()
+        except Exception as exc:  # noqa: BLE001
+            log.exception("recogniser failed to finish")
+            text, seconds, error = "", 0.0, f"speech recognition failed: {exc}"
+        busy, self._busy = self._busy + time.perf_counter() - started, 0.0
+        return Recognition(text, seconds, busy, error)

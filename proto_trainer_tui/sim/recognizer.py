@@ -1,0 +1,157 @@
+"""Offline recognition of the counselor's speech with pocketsphinx (adapter).
+
+The en-US acoustic model and pronunciation dictionary come from the
+pocketsphinx wheel. The language model is built once per process from
+`counselor_corpus` (plus the caller engine's move phrases), because the
+general English model both mishears counselor questions and decodes several
+times slower. Audio is fed while the counselor speaks (`Recognizer.feed`),
+so that at the end of the turn only the last frames remain (`finish`).
+
+A `Recognizer` is not thread-safe: each server session owns one and calls it
+from a single worker thread.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import io
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+
+import numpy as np
+import soxr
+
+from ..audio.pcm import SAMPLE_RATE
+from . import counselor_corpus
+
+log = logging.getLogger(__name__)
+
+DECODER_RATE = 16_000
+
+
+class RecognitionUnavailable(RuntimeError):
+    """pocketsphinx or its model could not be loaded; the message says why."""
+
+
+def _model_dir() -> str:
+    try:
+        import pocketsphinx
+    except ImportError as exc:
+        raise RecognitionUnavailable(f"pocketsphinx is not installed: {exc}") from exc
+    return os.path.join(pocketsphinx.get_model_path(), "en-us")
+
+
+def _phrases() -> list[str]:
+    from .caller import _PHRASES  # the moves the caller listens for are worth recognising
+
+    return [phrase for phrases in _PHRASES.values() for phrase in phrases]
+
+
+_build_lock = threading.Lock()
+
+
+@functools.cache
+def _model_files() -> tuple[str, str]:
+    """(language model, dictionary) paths in a private temp folder removed at exit."""
+    from pocketsphinx.lm import ArpaBoLM
+
+    with _build_lock:
+        text = "\n".join(counselor_corpus.sentences() + _phrases()).lower()
+        folder = tempfile.mkdtemp(prefix="proto-trainer-asr-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        model = ArpaBoLM(text=text, add_start=True)
+        model.compute()
+        arpa = io.StringIO()
+        model.write(arpa)
+        lm_path = os.path.join(folder, "counselor.arpa")
+        with open(lm_path, "w", encoding="utf-8") as out:
+            out.write(arpa.getvalue())
+        # Only the corpus's words: loading the full 130k-word dictionary takes a second per session.
+        vocabulary = set(text.split())
+        dict_path = os.path.join(folder, "counselor.dict")
+        source = os.path.join(_model_dir(), "cmudict-en-us.dict")
+        with open(source, encoding="utf-8") as full, open(dict_path, "w", encoding="utf-8") as out:
+            for line in full:
+                word = re.sub(r"\(\d+\)$", "", line.split(" ", 1)[0])
+                if word in vocabulary:
+                    out.write(line)
+        return lm_path, dict_path
+
+
+class Recognizer:
+    """One utterance at a time: ``start()``, ``feed(pcm24k)`` as audio arrives, ``finish() -> text``."""
+
+    def __init__(self) -> None:
+        try:
+            from pocketsphinx import Decoder
+
+            lm_path, dict_path = _model_files()
+            self._decoder = Decoder(
+                hmm=os.path.join(_model_dir(), "en-us"),
+                lm=lm_path,
+                dict=dict_path,
+                # One pass only: the second (fwdflat) pass and the lattice search
+                # redo the whole utterance at the end, which is the latency we avoid.
+                fwdflat=False,
+                bestpath=False,
+                loglevel="ERROR",
+            )
+        except RecognitionUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the C library raises assorted errors
+            raise RecognitionUnavailable(f"pocketsphinx could not start: {exc}") from exc
+        self._resampler: soxr.ResampleStream | None = None
+        self.audio_seconds = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self._resampler is not None
+
+    def start(self) -> None:
+        if self.active:
+            self._decoder.end_utt()
+        self._resampler = soxr.ResampleStream(SAMPLE_RATE, DECODER_RATE, 1, dtype="int16")
+        self.audio_seconds = 0.0
+        self._decoder.start_utt()
+
+    def feed(self, pcm: bytes) -> None:
+        if self._resampler is None:
+            self.start()
+        samples = np.frombuffer(pcm, dtype="<i2")
+        self.audio_seconds += samples.size / SAMPLE_RATE
+        self._process(self._resampler.resample_chunk(samples))
+
+    def finish(self) -> str:
+        """End the utterance and return the words heard ("" for none)."""
+        if self._resampler is None:
+            return ""
+        self._process(self._resampler.resample_chunk(np.zeros(0, np.int16), last=True))
+        self._resampler = None
+        self._decoder.end_utt()
+        hypothesis = self._decoder.hyp()
+        return hypothesis.hypstr.strip() if hypothesis is not None else ""
+
+    def warm_up(self, pcm: bytes) -> None:
+        """Decode and discard a sample of speech.
+
+        pocketsphinx normalises cepstra with a running mean that starts at the
+        model's defaults; the first utterance is misheard badly until it has
+        seen some speech, so each new decoder hears one sample first.
+        """
+        self.start()
+        self.feed(pcm)
+        self.finish()
+
+    def cancel(self) -> None:
+        if self._resampler is not None:
+            self._resampler = None
+            self._decoder.end_utt()
+
+    def _process(self, samples: np.ndarray) -> None:
+        if samples.size:
+            self._decoder.process_raw(samples.astype("<i2", copy=False).tobytes(), False, False)

@@ -1,4 +1,4 @@
-"""Command line: ``proto-trainer`` (the app), ``serve`` and ``scenarios``."""
+"""Command line: ``proto-trainer`` (the app), ``serve``, ``scenarios`` and ``sessions``."""
 
 from __future__ import annotations
 
@@ -68,9 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
 
-    scenarios = commands.add_parser("scenarios", help="list the bundled scenarios")
-    scenario_commands = scenarios.add_subparsers(dest="scenarios_command", metavar="ACTION", required=True)
-    scenario_commands.add_parser("list", help="print scenario ids, categories and titles")
+    from .commands import scenarios, sessions
+
+    scenarios.add_parser(commands)
+    sessions.add_parser(commands)
     return parser
 
 
@@ -79,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return run_server(args)
-    if args.command == "scenarios":
-        return list_scenarios()
+    if args.command in ("scenarios", "sessions"):
+        from . import commands
+
+        return getattr(commands, args.command).run(args)
     return run_app(args, parser)
 
 
@@ -117,14 +120,6 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     )
     app.run()
     return app.return_code or 0
-
-
-def list_scenarios() -> int:
-    from .scenarios import get_scenario, load_library
-
-    for scenario in [*load_library(), get_scenario("free")]:
-        print(f"{scenario.id:<36} {scenario.category:<20} {scenario.title}")
-    return 0
 
 
 def run_server(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any
 
@@ -141,18 +141,23 @@ def _bundled() -> tuple[Scenario, ...]:
     return tuple(sorted(scenarios.values(), key=lambda s: s.title.lower()))
 
 
-def load_library() -> list[Scenario]:
-    """Bundled scenarios sorted by title (parsed once, then cached)."""
-    return list(_bundled())
+def load_library(imported: Iterable[Scenario] = ()) -> list[Scenario]:
+    """Bundled scenarios (parsed once, then cached) and any ``imported`` ones (from
+    ``Store.imported_scenarios()``), sorted by title; bundled ids win a clash."""
+    bundled = _bundled()
+    ids = {s.id for s in bundled}
+    extra = [s for s in imported if s.id not in ids and s.id != FREE_ID]
+    return sorted([*bundled, *extra], key=lambda s: (s.title.lower(), s.id))
 
 
-def get_scenario(scenario_id: str) -> Scenario:
+def get_scenario(scenario_id: str, imported: Iterable[Scenario] = ()) -> Scenario:
     if scenario_id == FREE_ID:
         return FREE_PRACTICE
-    for scenario in _bundled():
+    library = load_library(imported)
+    for scenario in library:
         if scenario.id == scenario_id:
             return scenario
-    raise UnknownScenario(scenario_id, [FREE_ID, *(s.id for s in _bundled())])
+    raise UnknownScenario(scenario_id, [FREE_ID, *(s.id for s in library)])
 
 
 @functools.lru_cache(maxsize=1)

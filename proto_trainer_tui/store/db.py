@@ -326,6 +326,12 @@ class Store:
         )
         return json.loads(rows[0][0]) if rows else None
 
+    def grade(self, session_id: int) -> str | None:
+        """The grade of the latest evaluation, or None."""
+        rows = self._query("SELECT grade FROM evaluations WHERE session_id = ? ORDER BY id DESC LIMIT 1",
+                           (session_id,))
+        return rows[0][0] if rows else None
+
     # --- imported scenarios ------------------------------------------------------------
 
     def save_scenario(self, scenario) -> str:

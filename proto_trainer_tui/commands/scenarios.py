@@ -1,0 +1,95 @@
+"""``proto-trainer scenarios list | import FILE.csv | export [-o FILE]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import ConfigError, add_data_dir, fail, open_store
+
+
+def add_parser(commands) -> None:
+    scenarios = commands.add_parser("scenarios", help="list, import or export practice scenarios")
+    add_data_dir(scenarios)
+    actions = scenarios.add_subparsers(dest="scenarios_command", metavar="ACTION", required=True)
+    add_data_dir(actions.add_parser("list", help="print scenario ids, categories and titles"))
+    importing = actions.add_parser(
+        "import", help="add scenarios from a CSV file (title,prompt,description,evaluator_context,mode,category)")
+    importing.add_argument("file", metavar="FILE.csv")
+    add_data_dir(importing)
+    export = actions.add_parser("export", help="write all scenarios in the same CSV format")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    add_data_dir(export)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..store import StoreError
+
+    try:
+        if args.scenarios_command == "import":
+            return import_csv(args)
+        scenarios = all_scenarios(args)
+        if args.scenarios_command == "export":
+            return export_csv(scenarios, args.output)
+        for scenario in scenarios:
+            print(f"{scenario.id:<36} {scenario.category:<20} {scenario.title}")
+        return 0
+    except (StoreError, ConfigError) as exc:
+        return fail(str(exc))
+
+
+def all_scenarios(args: argparse.Namespace) -> list:
+    """The bundled and imported scenarios, then free practice: what the app offers."""
+    from ..scenarios import get_scenario, load_library
+
+    with open_store(args) as store:
+        imported = store.imported_scenarios()
+    return [*load_library(imported), get_scenario("free")]
+
+
+def import_csv(args: argparse.Namespace) -> int:
+    from ..scenarios import load_library
+    from ..scenarios.csv_io import CsvFileError, parse_scenarios_csv
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return fail(f"cannot read {path}: {exc.strerror or exc}")
+    try:
+        parsed = parse_scenarios_csv(data, bundled=load_library())
+    except CsvFileError as exc:
+        return fail(f"{path}: {exc}")
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    with open_store(args) as store:
+        for line, scenario in zip(parsed.lines, parsed.scenarios):
+            outcome = store.save_scenario(scenario)
+            counts[outcome] += 1
+            if outcome != "unchanged":
+                print(f"line {line}: {outcome} {scenario.id}  ({scenario.title})")
+    for problem in parsed.problems:
+        print(f"{path}:{problem.line}: skipped: {problem.reason}", file=sys.stderr)
+    summary = (f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
+               f"{len(parsed.problems)} skipped")
+    if parsed.already_bundled:
+        summary += f", {parsed.already_bundled} already bundled"
+    print(summary)
+    return 1 if parsed.problems else 0
+
+
+def export_csv(scenarios: list, output: str | None) -> int:
+    from ..scenarios.csv_io import scenarios_to_csv
+
+    text = scenarios_to_csv(s for s in scenarios if not s.is_free_practice)
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        # newline="" keeps the CSV's CRLF line ends as they are.
+        with open(output, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+    except OSError as exc:
+        return fail(f"cannot write {output}: {exc.strerror or exc}")
+    print(f"{len(scenarios) - 1} scenarios written to {output}", file=sys.stderr)
+    return 0

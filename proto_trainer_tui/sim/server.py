@@ -41,6 +41,10 @@ MAX_TURN_MS = 120_000  # a push-to-talk turn longer than two minutes is refused
 MAX_REMEMBERED_ITEMS = 32  # caller items kept for conversation.item.truncate
 # Stands in for a spoken turn nothing could be recognised from: the caller asks again.
 UNHEARD = "\x00unheard"
+# Caller audio runs at most this far ahead of real time, as a live voice does: the
+# client's bounded speaker buffer is not flooded, and the counselor can still talk
+# over a reply that is being produced (barge-in).
+PACE_LEAD_MS = 1500
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
@@ -64,8 +68,10 @@ def turn_detection_of(session: dict) -> tuple[bool, object]:
 class SimSession:
     """The server side of one connection."""
 
-    def __init__(self, ws: ServerConnection, synthesizer: Synthesizer, seed: int = 0) -> None:
+    def __init__(self, ws: ServerConnection, synthesizer: Synthesizer, seed: int = 0,
+                 pace_lead_ms: int | None = PACE_LEAD_MS) -> None:
         self.ws = ws
+        self.pace_lead_ms = pace_lead_ms
         self.synthesizer = synthesizer
         self.seed = seed
         self.session_id = events.new_id("sess")
@@ -212,11 +218,11 @@ class SimSession:
 
     async def speech_started(self, audio_start_ms: int) -> None:
         self.speech_item_id = events.new_id("item")
-        if self.vad_settings and self.vad_settings.interrupt_response:
-            await self.cancel_response("turn_detected")  # barge-in: the counselor talks over the caller
         self.listening.start()
         await self.send({"type": "input_audio_buffer.speech_started", "audio_start_ms": audio_start_ms,
                          "item_id": self.speech_item_id})
+        if self.vad_settings and self.vad_settings.interrupt_response:
+            await self.cancel_response("turn_detected")  # barge-in: the counselor talks over the caller
 
     async def speech_stopped(self, audio_end_ms: int) -> None:
         item_id, self.speech_item_id = self.speech_item_id or events.new_id("item"), None
@@ -319,7 +325,7 @@ class SimSession:
         response_id, item_id = events.new_id("resp"), events.new_id("item")
         reply = self.caller.reply_unheard() if counselor_text == UNHEARD else self.caller.reply(counselor_text)
         self.caller_item_id = item_id
-        spoken = self.active_item = self.remember(SpokenItem(item_id))
+        spoken = self.active_item = self.remember(SpokenItem(item_id, started_at=asyncio.get_running_loop().time()))
         ids = {"response_id": response_id, "item_id": item_id, "output_index": 0, "content_index": 0}
         item = {"id": item_id, "object": "realtime.item", "type": "message", "role": "assistant",
                 "status": "in_progress", "content": []}
@@ -392,6 +398,10 @@ class SimSession:
             while (chunk := await chunks.get()) is not None:
                 await self.send({"type": "response.output_audio.delta", **ids, "delta": encode_b64(chunk)})
                 spoken.add_audio(len(chunk))
+                if self.pace_lead_ms is not None:
+                    ahead_ms = spoken.audio_ms - (loop.time() - spoken.started_at) * 1000
+                    if ahead_ms > self.pace_lead_ms:
+                        await asyncio.sleep((ahead_ms - self.pace_lead_ms) / 1000)
             await worker  # re-raise a synthesis failure
         except SpeechUnavailable as exc:
             log.warning("caller voice unavailable: %s", exc)
@@ -410,11 +420,13 @@ def split_sentences(text: str) -> list[str]:
 class SimServer:
     """Accepts authenticated connections on /v1/realtime, one SimSession each."""
 
-    def __init__(self, token: str, *, max_sessions: int = MAX_SESSIONS) -> None:
+    def __init__(self, token: str, *, max_sessions: int = MAX_SESSIONS,
+                 pace_lead_ms: int | None = PACE_LEAD_MS) -> None:
         if not token:
             raise ValueError("the simulated caller server needs a token")
         self.token = token
         self.max_sessions = max_sessions
+        self.pace_lead_ms = pace_lead_ms
         self.synthesizer = Synthesizer()
         self.sessions = 0
 
@@ -438,7 +450,7 @@ class SimServer:
             return
         self.sessions += 1
         try:
-            await SimSession(ws, self.synthesizer).run()
+            await SimSession(ws, self.synthesizer, pace_lead_ms=self.pace_lead_ms).run()
         except ConnectionClosed:
             pass
         finally:

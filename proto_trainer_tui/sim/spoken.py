@@ -12,6 +12,7 @@ class SpokenItem:
     """One caller item: its sentences with their audio spans, in order."""
 
     item_id: str
+    started_at: float = 0.0  # loop time when the reply began, for pacing
     sentences: list[tuple[int, int, str]] = field(default_factory=list)  # (start_ms, end_ms, text)
     audio_bytes: int = 0
     truncated_at_ms: int | None = None

@@ -2,6 +2,8 @@
 
 import asyncio
 
+from . import evaluation_quality
 from .typed_turns import main
 
 asyncio.run(main())
+evaluation_quality.main()

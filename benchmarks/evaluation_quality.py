@@ -1,0 +1,66 @@
+"""Agreement of the offline evaluator with a trainer's labels (benchmarks/evaluation_set/).
+
+Prints: risk-inquiry detection agreement (target >= 95 %), grade within one letter (target >= 90 %),
+exact grade agreement, expected critical flags found (target: all), unexpected critical flags,
+and the recall of every expected flag. Labels were written before the evaluator was tuned.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from proto_trainer_tui.evaluation import evaluate_offline, scenario_for, transcript_from_json
+from proto_trainer_tui.evaluation.report import grade_index
+
+SET = Path(__file__).parent / "evaluation_set"
+
+
+def main(verbose: bool = False) -> dict[str, float]:
+    labels = json.loads((SET / "labels.json").read_text())
+    risk_ok = within_one = exact = 0
+    critical_expected = critical_found = unexpected_critical = 0
+    flags_expected = flags_found = 0
+    rows = []
+    for name, label in sorted(labels.items()):
+        transcript = transcript_from_json((SET / f"{name}.json").read_text(), name)
+        report = evaluate_offline(transcript, scenario_for(transcript))
+        risk_ok += report.risk.asked_directly == label["risk_asked_directly"]
+        distance = abs(grade_index(report.grade) - grade_index(label["grade"]))
+        within_one += distance <= 1
+        exact += distance == 0
+        found = {(f.kind, f.severity) for f in report.flags}
+        expected = {(f["kind"], f["severity"]) for f in label["expected_flags"]}
+        flags_expected += len(expected)
+        flags_found += len(expected & found)
+        critical = {f for f in expected if f[1] == "critical"}
+        critical_expected += len(critical)
+        critical_found += len(critical & found)
+        unexpected_critical += len({f for f in found if f[1] == "critical"} - critical)
+        rows.append((name, label["grade"], report.grade, report.score, label["risk_asked_directly"],
+                     report.risk.asked_directly, sorted(expected - found), sorted(found - expected)))
+    total = len(labels)
+    figures = {
+        "risk_inquiry_agreement": risk_ok / total,
+        "grade_within_one": within_one / total,
+        "grade_exact": exact / total,
+        "critical_flags_found": critical_found / critical_expected if critical_expected else 1.0,
+    }
+    if verbose:
+        for name, want, got, score, want_risk, got_risk, missing, extra in rows:
+            mark = "" if abs(grade_index(got) - grade_index(want)) <= 1 else "  <-- grade"
+            print(f"  {name:<24} want {want} got {got} ({score:.2f}) risk {want_risk!s:5}/{got_risk!s:5}"
+                  f" missing {missing} extra {extra}{mark}")
+    print(f"offline evaluator vs trainer labels ({total} transcripts)")
+    print(f"  risk inquiry detected correctly  {risk_ok:3d}/{total}  {figures['risk_inquiry_agreement']:6.1%}  (target >= 95 %)")
+    print(f"  grade within one letter          {within_one:3d}/{total}  {figures['grade_within_one']:6.1%}  (target >= 90 %)")
+    print(f"  grade exact                      {exact:3d}/{total}  {figures['grade_exact']:6.1%}")
+    print(f"  expected critical flags found    {critical_found:3d}/{critical_expected}  (target: all)")
+    print(f"  unexpected critical flags        {unexpected_critical:3d}")
+    print(f"  expected flags found (all kinds) {flags_found:3d}/{flags_expected}")
+    return figures
+
+
+if __name__ == "__main__":
+    main(verbose="-v" in sys.argv)

@@ -1,0 +1,296 @@
+"""What a counselor sentence does: question (open/closed), reflection (simple/complex), risk topics...
+
+Pure and deterministic: plain regular expressions over lower-cased text. The categories follow
+MITI 4.2 (questions, simple and complex reflections, affirmations) and the risk topics of the
+Lifeline standards and the C-SSRS screener. Sentences that address the grader or the model
+rather than the caller are found here too (``integrity_kinds``) and are left out of all scoring.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_FILLERS = re.compile(r"^(?:and|so|okay|ok|well|now|also|alright|right|um|uh|then|but|oh)\b[\s,]*")
+
+_OPEN_START = re.compile(
+    r"^(?:what|what's|whats|how|how's|why|where|who|when|which|tell me|describe|say more|help me understand|"
+    r"walk me through|(?:can|could|would|will) you (?:tell|say|describe|share|talk|walk|help me understand)|"
+    r"i'd like to hear|i wonder (?:what|how))\b"
+)
+_QUESTION_START = re.compile(
+    r"^(?:do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|shall|may|might|"
+    r"aren't|don't|didn't|isn't|haven't|anything|any|anyone)\b"
+)
+_ASKING = re.compile(r"\bi (?:want|need|would like|'d like|have) to (?:ask|know|check)\b")
+
+_REFLECTION_START = re.compile(
+    r"^(?:it sounds|sounds like|that sounds|this sounds|it seems|seems like|you sound|it's like|"
+    r"so you(?:'re|'ve| feel| are| have| were)?|you(?:'re| are) (?:feeling|scared|worried|afraid|ashamed|left|"
+    r"wondering|carrying|exhausted|tired|angry|hurt|lonely|stuck|torn|grieving|frightened)|you feel|"
+    r"you've been|you've lost|you were|you want|you miss|part of you|what i'm hearing|i'm hearing|i hear|"
+    r"i can hear|so (?:moving|cutting|running|alongside|it|the|your))\b"
+)
+_REFLECTION_CLAUSE = re.compile(
+    r"\b(?:you(?:'re| are) (?:left|wondering|feeling|carrying|scared|ashamed)|you feel|part of you|"
+    r"matters? (?:\w+ )?(?:so much |a lot |enormously )?to you|sounds? (?:really |so )?important|"
+    r"(?:your|the) \w+ still)\b"
+)
+_NOT_REFLECTION = re.compile(
+    r"^(?:you(?:'re| are) (?:not|in|safe|doing|welcome|right)|you (?:need|should|have to|must|can|could|"
+    r"might want|decide|don't need))\b"
+)
+_COMPLEX_MARK = re.compile(
+    r"\b(?:part of you|even though|on one hand|as if|like you're|and now|and yet|because|at the same time|"
+    r"alongside|both|while you)\b"
+)
+_SUMMARY = re.compile(
+    r"\b(?:let me (?:make sure|check|see if)|if i(?:'ve| have) (?:got|understood) (?:this|that|it)|"
+    r"so far you've|you've told me|to sum up|to recap|let me sum|did i (?:get|miss)|is that right\b.*)"
+)
+_VALIDATION = re.compile(
+    r"\b(?:makes sense|thank you for (?:telling|sharing|being|trusting|calling)|thanks for (?:telling|sharing)|"
+    r"takes courage|brave|glad you (?:called|reached|rang)|not your fault|you're doing (?:well|it|great)|"
+    r"understandable|of course you|no wonder|you don't need a reason|you deserve|i'm (?:so |really )?sorry|"
+    r"you're not bothering|that's (?:okay|ok|a really good question))\b"
+)
+_GREETING = re.compile(r"\b(?:crisis line|this is|my name is|my name's|i'm [a-z]+\b|you've reached|hello|hi|hey)\b")
+_INVITATION = re.compile(r"\b(?:how can i help|what's (?:going on|happening|been)|what is going on|what brought|"
+                         r"what's brought|tell me|how are you)\b")
+
+# Risk topics, asked about in a question (or "I want to ask ...").
+RISK_TOPICS: dict[str, re.Pattern] = {
+    "suicide_direct": re.compile(
+        r"suicid|\bkill(?:ing)? yourself|\bend(?:ing)? (?:your|your own) life|\btak(?:e|ing) your (?:own )?life"
+    ),
+    "wish_dead": re.compile(
+        r"wish(?:ing)? (?:you (?:were|was) dead|to die|you could die)|\bwant(?:ing)? to die|better off dead|"
+        r"go to sleep and not wake|not (?:want|wanting) to (?:be alive|live|wake up)|thoughts? (?:about|of) "
+        r"(?:death|dying)|(?:thinking|thought) about dying"
+    ),
+    "indirect": re.compile(
+        r"\b(?:hurt(?:ing)?|harm(?:ing)?) yourself|anything (?:silly|stupid|drastic)|something to yourself|"
+        r"not (?:being|be) here|\bend it(?: all)?\b|give up on life"
+    ),
+    "self_harm": re.compile(r"\b(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?) yourself|self[- ]harm|\bcutting\b|\bcut\b"),
+    "plan": re.compile(
+        r"\b(?:have|got|made|make|is there|any) (?:a |any )?plans?\b(?! (?:together|for the|for tonight|for next))|"
+        r"worked out (?:the )?details"
+    ),
+    "method": re.compile(
+        r"thought (?:about|of) how|how (?:you would|would you|you might|might you|you'd|you could) (?:do|end|kill|take)|"
+        r"\bmethod\b|what would you use"
+    ),
+    "means": re.compile(
+        r"access to|\bhave (?:the |any |those )?(?:pills|guns?|firearms?|weapons?|medications?|rope|knife|blades?)\b|"
+        r"(?:pills|guns?|firearms?|weapons?|medications?|medicines?|rope|knife|razor|blades?) (?:with you|at home|in the "
+        r"(?:house|flat|home)|nearby|around)|what would you use|get hold of|the means"
+    ),
+    "timeline": re.compile(
+        r"\bwhen (?:were|are|would|do|did) you (?:thinking|planning|going|plan|think|last)|how soon|timeline|"
+        r"set a date|a date in mind|when might you|last time you"
+    ),
+    "intent": re.compile(
+        r"\bintend|\bintention|going to (?:do it|act|kill|end)|act on (?:these|those|the|this|it)|"
+        r"do you think you (?:will|would|might) (?:do|act)"
+    ),
+    "past_attempts": re.compile(
+        r"attempt|tried (?:to )?(?:end|kill|take|hurt)|ever tried|tried before|done (?:anything like )?this before"
+    ),
+    "preparatory": re.compile(
+        r"prepar|started to (?:do|get)|sav(?:e|ed|ing) (?:up )?(?:the )?(?:pills|them)|stockpil|written a (?:note|letter)|"
+        r"given (?:things |stuff )?away|rehears|practi[cs]ed"
+    ),
+    "protective": re.compile(
+        r"keeps? you going|kept you going|keeping you going|reasons? (?:to live|for living)|stopped you|stops you|"
+        r"holding you|who (?:do you have|could you|can you|else|in your life|supports|helps)|anyone (?:you can|to talk|who)|"
+        r"someone you (?:can|could|trust)|what (?:helps|has helped|else helps|'s helped|gets you through)|"
+        r"helped (?:you )?(?:before|in the past)|coping|who is around|who's around"
+    ),
+    "hopelessness": re.compile(r"hopeless|burden|trapped|no way out|pointless|give up"),
+    "substances": re.compile(r"drinking|alcohol|\bdrugs?\b|\busing\b"),
+}
+_LEADING = re.compile(
+    r"\byou(?:'re| are) not (?:thinking|going|suicidal|planning|going to)|\byou (?:wouldn't|would not|won't) "
+    r"(?:do|hurt|kill)|not going to do anything"
+)
+
+_SAFETY_PLAN = re.compile(
+    r"safety plan|\bmake (?:a|a small|a little) plan|\ba plan (?:for|together)|plan together|come up with a plan|"
+    r"next step|what would you like to do|what (?:could|might|would) (?:help|get you through)|"
+    r"would it help to|could we|can we (?:make|come|think|call)|would you be (?:willing|open)|how would that feel|"
+    r"what would it be like to"
+)
+_MEANS_SAFETY = re.compile(
+    r"(?:get|getting|give|giving|take|taking|put|putting|lock|locking|remove|removing|hand|handing|keep|keeping)\b"
+    r"[^.?!]{0,50}\b(?:pills|guns?|firearms?|medications?|medicines?|means|blades?|razors?|knife|them)\b[^.?!]{0,50}"
+    r"(?:out of|away|to (?:a|your|someone|the)|pharmac|chemist|to hold|somewhere safe|locked|not in the)"
+)
+_RESOURCES = re.compile(
+    r"\b988\b|\b911\b|\b999\b|\b112\b|hotline|helpline|call (?:us|back|me)|emergency services|\bdoctor\b|\bgp\b|"
+    r"therapist|counsell?(?:or|ing) service|support group|bereavement|\bservice\b|\bnumber\b|refer|appointment|"
+    r"mobile crisis|shelter|1-800|text or call"
+)
+_CLOSING = re.compile(
+    r"take care|goodbye|\bbye\b|call (?:us )?back|before we end|thank you for (?:calling|trusting)|good night|"
+    r"look after yourself|any time|how are you feeling now|how do you feel now"
+)
+_WARM_CLOSE = re.compile(r"call (?:us )?back|any time|how are you feeling now|how do you feel now|thank you for "
+                         r"(?:calling|trusting)|look after yourself|take care of yourself|before we end")
+DISMISSIVE = re.compile(
+    r"calm down|overreact|cheer up|\bat least\b|(?:some|other) people have it worse|could be worse|"
+    r"not (?:the end of the world|a big deal|that bad)|get over it|\bmove on\b|stop worrying|you're fine|just relax|"
+    r"time heals|better place|everyone feels (?:that|this) way|it's just stress|don't be silly|pull yourself together|"
+    r"snap out|you need to (?:stop|get out|leave|tell|just)|you should just|just (?:go back|talk to them|calm)|"
+    r"they always say|is really dangerous"
+)
+_ADVICE = re.compile(
+    r"\byou (?:should|need to|have to|must)\b|\bi(?:'d)? recommend\b|\bhave you (?:thought about|tried) (?:joining|getting|"
+    r"going)|\btry (?:joining|an app|taking|to)\b|^try\b|\bjust (?:talk|go|call)\b"
+)
+
+# Integrity: sentences aimed at the grader or the model, or off-topic use; never scored.
+INTEGRITY: dict[str, re.Pattern] = {
+    "grade_manipulation": re.compile(
+        r"\b(?:evaluator|grader|assessor|marker)\b|(?:grade|score|mark|rate) (?:me|this|the call)|deserves? an? [a-f]\b|"
+        r"mark this (?:as|call)|(?:top|full|perfect) (?:marks|score)|as excellent|give (?:me |this call |this |us )?an? "
+        r"[a-f]\b|ignore (?:your|all|any|the|previous) (?:rules|grading|rubric)"
+    ),
+    "instruction_reveal": re.compile(
+        r"system prompt|(?:your|the) (?:instructions|prompt|brief|script)\b|show me your|reveal your|what (?:were|are) you "
+        r"told|developer mode|jailbreak|ignore (?:your|all|any|the|previous) (?:instructions|guidelines|prompt)"
+    ),
+    "break_character": re.compile(
+        r"are you (?:an? )?(?:ai|bot|robot|real person|human|language model|chatgpt|gpt)\b|stop (?:role-?playing|pretending)|"
+        r"break character|out of character|step out of (?:the )?(?:role|character)|as an ai\b"
+    ),
+    "off_topic": re.compile(
+        r"write (?:me )?(?:a|an|some) (?:python|code|script|poem|essay|story|program)|\bpython\b|javascript|\bcode\b|"
+        r"\brecipe\b|\bweather\b|capital of|homework|tell me a joke|\bjoke\b|translate|\bstock (?:price|market)|bitcoin|"
+        r"\bmaths?\b|\bwhat is \d+ ?(?:times|plus|minus|x|\*)"
+    ),
+}
+
+_STOP = set(
+    "a an the and or but so to of in on at for with about from by is are was were be been being am i you your you're "
+    "youre you've it it's its that this these those there their they them he she his her him we us our my me what how "
+    "like sounds sound seems seem feel feeling feels really very so just now still even much more some any all has have "
+    "had do does did not no can could would will should as if then than too also up out over down into because while "
+    "hard difficult tough scary awful rough painful lot kind sort thing things bit quite left".split()
+)
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u2019", "'").replace("\u2018", "'").lower()).strip()
+
+
+def sentences(text: str) -> list[str]:
+    return [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+
+
+def content_words(text: str) -> set[str]:
+    return {word[:5] for word in re.findall(r"[a-z']+", normalise(text)) if word not in _STOP and len(word) > 2}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One counselor sentence and what it does."""
+
+    text: str
+    question: str | None = None  # "open" | "closed" | None
+    reflection: str | None = None  # "simple" | "complex" | None
+    summary: bool = False
+    validation: bool = False
+    risk_topics: frozenset[str] = frozenset()
+    leading: bool = False
+    safety_plan: bool = False
+    means_safety: bool = False
+    resources: bool = False
+    closing: bool = False
+    warm_close: bool = False
+    dismissive: bool = False
+    advice: bool = False
+
+
+def integrity_kinds(sentence: str) -> set[str]:
+    """Kinds of sentence aimed at the grader or the model (or off-topic), checked case-insensitively."""
+    low = normalise(sentence)
+    found = {kind for kind, pattern in INTEGRITY.items() if pattern.search(low)}
+    # "give this call an A": the capital letter tells a grade from the article "a".
+    if re.search(r"\b(?:an?|the|grade|mark)\s+[A-F][+-]?(?=[\s.,!?]|$)", sentence) and re.search(
+        r"\b(?:give|deserve|get|award|earn|grade|mark)", low
+    ):
+        found.add("grade_manipulation")
+    return found
+
+
+def is_question(low: str) -> bool:
+    stripped = _FILLERS.sub("", low)
+    return low.endswith("?") or bool(_QUESTION_START.match(stripped) or _OPEN_START.match(stripped)) or bool(
+        _ASKING.search(low)
+    )
+
+
+def question_kind(low: str) -> str:
+    stripped = _FILLERS.sub("", low)
+    candidates = [stripped]
+    if "," in stripped:  # "Before we end, how are you feeling?"
+        candidates.append(_FILLERS.sub("", stripped.split(",", 1)[1].strip()))
+    return "open" if any(_OPEN_START.match(c) for c in candidates) else "closed"
+
+
+def is_reflection(low: str) -> bool:
+    stripped = _FILLERS.sub("", low)
+    if _NOT_REFLECTION.match(stripped):
+        return False
+    return bool(_REFLECTION_START.match(stripped) or _REFLECTION_CLAUSE.search(stripped))
+
+
+def reflection_depth(low: str, previous_caller: str) -> str:
+    """Complex when it adds meaning (MITI): new content beyond the caller's words, or a double-sided form."""
+    if _COMPLEX_MARK.search(low):
+        return "complex"
+    words = content_words(low)
+    if len(words) < 1:
+        return "simple"
+    new = words - content_words(previous_caller)
+    return "complex" if len(new) >= 2 or (len(new) == 1 and len(words) <= 2) else "simple"
+
+
+def analyse_sentence(text: str, previous_caller: str = "") -> Sentence:
+    low = normalise(text)
+    question = is_question(low)
+    summary = bool(_SUMMARY.search(low)) and len(low.split()) >= 12
+    reflection = None
+    if summary:
+        reflection = "complex"  # MITI codes summaries as complex reflections
+    elif is_reflection(low) and (not question or _REFLECTION_START.match(_FILLERS.sub("", low))):
+        question = False  # "So you're on your own now?" is a reflection with a rising tone
+        reflection = reflection_depth(low, previous_caller)
+    topics = frozenset(name for name, pattern in RISK_TOPICS.items() if pattern.search(low)) if (
+        question or _ASKING.search(low)
+    ) else frozenset()
+    return Sentence(
+        text=text,
+        question=question_kind(low) if question else None,
+        reflection=reflection,
+        summary=summary,
+        validation=bool(_VALIDATION.search(low)),
+        risk_topics=topics,
+        leading=bool(topics) and bool(_LEADING.search(low)),
+        safety_plan=bool(_SAFETY_PLAN.search(low)),
+        means_safety=bool(_MEANS_SAFETY.search(low)),
+        resources=bool(_RESOURCES.search(low)),
+        closing=bool(_CLOSING.search(low)),
+        warm_close=bool(_WARM_CLOSE.search(low)),
+        # "What has helped you calm down before?" asks; "Just calm down" dismisses.
+        dismissive=not question and bool(DISMISSIVE.search(low)),
+        advice=bool(_ADVICE.search(low)),
+    )
+
+
+def is_greeting(text: str) -> tuple[bool, bool]:
+    """(introduces the service or self, invites the caller to talk)."""
+    low = normalise(text)
+    return bool(_GREETING.search(low)), bool(_INVITATION.search(low)) or "?" in low

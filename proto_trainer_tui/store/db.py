@@ -156,13 +156,14 @@ class Store:
     # --- sessions -------------------------------------------------------------------
 
     def start_session(
-        self, *, scenario_id: str, scenario_title: str, server: str, mode: str, record: bool = True
+        self, *, scenario_id: str, scenario_title: str, server: str, mode: str, record: bool = True,
+        started_at: datetime | None = None,
     ) -> SessionRecord:
         """Create the session row now (a crash later still leaves it). ``server`` is
         shown to people: pass a display string without tokens or keys."""
         if mode not in SESSION_MODES:
             raise StoreError(f"session mode must be one of {SESSION_MODES}, got {mode!r}")
-        started = utc_now()
+        started = started_at or utc_now()
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO sessions (scenario_id, scenario_title, server, mode, started_at, status, owner_pid)"
@@ -192,11 +193,11 @@ class Store:
                  _iso(turn.started_at), _iso(turn.ended_at)),
             )
 
-    def end_session(self, session_id: int, status: str = "complete") -> None:
+    def end_session(self, session_id: int, status: str = "complete", *, ended_at: datetime | None = None) -> None:
         if status not in SESSION_STATUSES or status == "active":
             raise StoreError(f"a session ends as 'complete' or 'incomplete', not {status!r}")
         self.get_session(session_id)
-        now = _iso(utc_now())
+        now = _iso(ended_at or utc_now())
         with self._transaction() as db:
             db.execute(
                 "UPDATE turns SET status = 'interrupted', ended_at = COALESCE(ended_at, ?)"

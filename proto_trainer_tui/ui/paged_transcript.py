@@ -1,0 +1,147 @@
+"""PagedTranscript: a transcript widget that keeps a bounded window of turns.
+
+Only ``capacity`` turns are ever mounted. Scrolling to the top pages older
+turns in from the source (the database) and drops the newest from memory;
+scrolling to the bottom does the reverse. Home and End jump to either end.
+The review screen uses it over a saved session; a live screen can feed new and
+changed turns with :meth:`PagedTranscript.show` (keyed by ``turn_order``).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+
+from ..store.records import TurnRecord
+from .turn_window import TurnWindow
+from .widgets import TurnView
+
+
+class TurnSource(Protocol):
+    def count(self) -> int: ...
+
+    def fetch(self, offset: int, limit: int) -> list[TurnRecord]: ...
+
+
+class StoreTurns:
+    """A saved session's turns, read from the store a page at a time."""
+
+    def __init__(self, store, session_id: int) -> None:
+        self.store, self.session_id = store, session_id
+
+    def count(self) -> int:
+        return self.store.turn_count(self.session_id)
+
+    def fetch(self, offset: int, limit: int) -> list[TurnRecord]:
+        return self.store.turns(self.session_id, offset=offset, limit=limit)
+
+
+class PagedTranscript(VerticalScroll, can_focus=True):
+    DEFAULT_CSS = """
+    PagedTranscript { height: 1fr; border: round $panel; padding: 0 1; }
+    PagedTranscript:focus { border: round $accent; }
+    """
+    BINDINGS = [
+        Binding("home", "first", "First turn", id="transcript-first", tooltip="Jump to the start of the call"),
+        Binding("end", "last", "Last turn", id="transcript-last", tooltip="Jump to the end of the call"),
+    ]
+
+    def __init__(self, source: TurnSource, *, capacity: int = 150, page: int = 50, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.source = source
+        self.window = TurnWindow(capacity=capacity, page=page)
+        self._busy = False  # one page load at a time
+
+    async def on_mount(self) -> None:
+        await self.action_last()
+
+    @property
+    def views(self) -> list[TurnView]:
+        return list(self.query_children(TurnView))
+
+    async def _replace_all(self, offset: int) -> None:
+        total = self.source.count()
+        turns = self.source.fetch(offset, self.window.page) if total else []
+        self.window.reset(offset, turns, total)
+        await self.remove_children()
+        await self.mount_all([TurnView(turn) for turn in turns])
+        self._show_position()
+
+    async def action_first(self) -> None:
+        await self._replace_all(0)
+        self.scroll_home(animate=False)
+
+    async def action_last(self) -> None:
+        self.window.total = self.source.count()
+        await self._replace_all(self.window.last_page_offset())
+        self.call_after_refresh(self.scroll_end, animate=False)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._busy or not self.is_mounted:
+            return
+        if new_value <= 0 and not self.window.at_start:
+            self._busy = True
+            self.call_later(self._page_older)
+        elif new_value >= self.max_scroll_y and self.max_scroll_y > 0 and not self.window.at_end:
+            self._busy = True
+            self.call_later(self._page_newer)
+
+    async def _page_older(self) -> None:
+        try:
+            request = self.window.older()
+            if request is None:
+                return
+            turns = self.source.fetch(*request)
+            views = self.views
+            anchor = views[0] if views else None
+            dropped = self.window.add_older(turns)
+            if dropped:
+                await self.remove_children(views[-dropped:])
+            await self.mount_all([TurnView(turn) for turn in turns], before=anchor)
+            if anchor is not None:
+                self.call_after_refresh(self.scroll_to_widget, anchor, animate=False, top=True)
+        finally:
+            self.call_after_refresh(self._done)
+
+    async def _page_newer(self) -> None:
+        try:
+            request = self.window.newer()
+            if request is None:
+                return
+            turns = self.source.fetch(*request)
+            views = self.views
+            anchor = views[-1] if views else None
+            dropped = self.window.add_newer(turns)
+            await self.mount_all([TurnView(turn) for turn in turns])
+            if dropped:
+                await self.remove_children(views[:dropped])
+            if anchor is not None:
+                self.call_after_refresh(self.scroll_to_widget, anchor, animate=False)
+        finally:
+            self.call_after_refresh(self._done)
+
+    def _done(self) -> None:
+        self._busy = False
+        self._show_position()
+
+    def _show_position(self) -> None:
+        window = self.window
+        self.border_title = (f"turns {window.start + 1}–{window.end} of {window.total}" if window.turns
+                             else "no turns")
+
+    async def show(self, turn: TurnRecord) -> None:
+        """A new or changed live turn; follows the end unless the reader scrolled back."""
+        following = self.scroll_y >= self.max_scroll_y - 1
+        outcome, detail = self.window.upsert(turn)
+        if outcome == "updated":
+            self.views[detail].show(turn)
+        elif outcome == "appended":
+            if detail:
+                await self.remove_children(self.views[:detail])
+            await self.mount(TurnView(turn))
+        self._show_position()
+        if following and outcome != "outside":
+            self.call_after_refresh(self.scroll_end, animate=False)

@@ -1,0 +1,36 @@
+"""Play a session recording through sounddevice, streamed from disk a block at a time."""
+
+from __future__ import annotations
+
+import threading
+import wave
+from pathlib import Path
+
+from ..audio.devices import AudioUnavailable, import_sounddevice, parse_device
+
+BLOCK_FRAMES = 2400  # 100 ms at 24 kHz
+
+
+def output_problem(device: int | str | None = None) -> str | None:
+    """Why a recording cannot be played here, or None when it can."""
+    try:
+        sd = import_sounddevice()
+        sd.query_devices(parse_device(device), kind="output")
+    except AudioUnavailable as exc:
+        return str(exc)
+    except Exception:  # PortAudioError or ValueError: no such device
+        return "no output device found; connect or enable one, or pick one with --output-device"
+    return None
+
+
+def play_wav(path: Path, stop: threading.Event, device: int | str | None = None) -> None:
+    """Blocking playback until the end of the file or until ``stop`` is set (run it in a thread)."""
+    sd = import_sounddevice()
+    with wave.open(str(path)) as wav:
+        with sd.RawOutputStream(samplerate=wav.getframerate(), channels=wav.getnchannels(), dtype="int16",
+                                device=parse_device(device)) as stream:
+            while not stop.is_set():
+                block = wav.readframes(BLOCK_FRAMES)
+                if not block:
+                    break
+                stream.write(block)

@@ -21,11 +21,15 @@ from textual.worker import Worker, WorkerState
 
 from .realtime.connection import ConnectionProblem
 from .realtime.conversation import Turn
-from .realtime.session import SessionConfig, VoiceSession, run_session
+from .realtime.session import TURN_MODES, SessionConfig, TurnMode, VoiceSession, run_session
 from .scenarios import get_scenario
 from .scenarios.model import Scenario
 from .sim.process import EmbeddedServer, ServerStartError
 
+TURN_MODE_HINTS = {
+    "vad": "hands-free: the caller answers when you pause (t for push-to-talk)",
+    "ptt": "push-to-talk: space starts and ends your turn (t for hands-free)",
+}
 ConnectionStatus = Literal["disconnected", "connecting", "connected", "reconnecting", "disconnecting"]
 SESSION_GROUP = "session"
 
@@ -55,6 +59,9 @@ class TrainerApp(App):
         *,
         connect_timeout: float = 10.0,
         output_device: str | None = None,
+        input_device: str | None = None,
+        turn_mode: TurnMode = "vad",
+        headphones: bool = False,
     ) -> None:
         super().__init__()
         self.server_url = server_url
@@ -63,6 +70,9 @@ class TrainerApp(App):
         self.data_dir = data_dir
         self.connect_timeout = connect_timeout
         self.output_device = output_device
+        self.input_device = input_device
+        self.turn_mode: TurnMode = turn_mode
+        self.headphones = headphones
         self.scenario: Scenario | None = get_scenario(scenario_id) if scenario_id else None
         # Present only while the session worker runs; the worker owns it.
         self.session: VoiceSession | None = None
@@ -154,6 +164,9 @@ class TrainerApp(App):
                 voice=None if self._embedded is None else scenario.persona.voice,
                 audio=self.audio,
                 output_device=self.output_device,
+                input_device=self.input_device,
+                turn_mode=self.turn_mode,
+                headphones=self.headphones,
                 connect_timeout=self.connect_timeout,
             )
             await run_session(config, self)
@@ -212,6 +225,38 @@ class TrainerApp(App):
             # Informational notices (such as "voice off") are said once per app run.
             self._notices_said.add(message)
             self.notice_text = message
+
+    # --- voice controls (the practice screen's bindings call these) ----------------------
+
+    def toggle_mute(self) -> None:
+        if self.session is None or self.session.microphone is None:
+            self.notice("no microphone in this call: type your side of it")
+            return
+        muted = self.session.toggle_mute()
+        self.notice_text = "microphone muted (m to unmute)" if muted else "microphone on"
+
+    async def toggle_turn_mode(self) -> None:
+        """Server VAD <-> push-to-talk; applies to the live call and the next ones."""
+        self.turn_mode = TURN_MODES[(TURN_MODES.index(self.turn_mode) + 1) % len(TURN_MODES)]
+        self.notice_text = TURN_MODE_HINTS[self.turn_mode]
+        if self.session is not None:
+            await self._voice_call(self.session.set_turn_mode(self.turn_mode))
+
+    async def push_to_talk(self) -> None:
+        """Space: start a push-to-talk turn, or finish it (the caller then answers)."""
+        session = self.session
+        if session is None or self.connection_status != "connected":
+            return
+        if session.turn_mode != "ptt":
+            self.notice_text = "space talks in push-to-talk mode; press t to switch"
+            return
+        await self._voice_call(session.stop_talking() if session.talking else session.start_talking())
+
+    async def _voice_call(self, call) -> None:
+        try:
+            await call
+        except ConnectionProblem as exc:
+            self.last_error = str(exc)
 
     async def send_text(self, text: str) -> bool:
         """Send a typed counselor turn; False when there is no live session."""

@@ -33,6 +33,12 @@ class Settings:
     """Play the caller's voice when PortAudio and an output device exist."""
     output_device: str | None = None
     """sounddevice output device name or index; None is the system default."""
+    input_device: str | None = None
+    """sounddevice input device (microphone) name or index; None is the system default."""
+    turn_mode: str = "vad"
+    """How a spoken turn ends: "vad" (the server hears the pause) or "ptt" (space starts and ends it)."""
+    headphones: bool = False
+    """No echo path: turn echo cancelling and half-duplex gating off."""
     data_dir: str | None = None
     """Where sessions are stored; None is the platform's user data folder."""
     connect_timeout: float = 10.0
@@ -89,4 +95,36 @@ def load_settings(flags: dict | None = None, env: dict | None = None, path: Path
     settings = replace(Settings(), **merged)
     if settings.connect_timeout <= 0:
         raise ConfigError("connect_timeout must be a positive number of seconds")
+    if settings.turn_mode not in ("vad", "ptt"):
+        raise ConfigError(f"turn_mode must be 'vad' or 'ptt', got {settings.turn_mode!r}")
     return settings
+
+
+REMEMBERED = ("input_device", "output_device", "turn_mode", "headphones")
+
+
+def remember(values: dict, path: Path | None = None) -> Path:
+    """Write device and voice choices into the config file, keeping its other settings.
+
+    ``None`` removes a setting (back to the default). Returns the file written.
+    """
+    import tomli_w
+
+    path = path or config_path()
+    data = from_file(path)
+    for name, value in values.items():
+        if name not in REMEMBERED:
+            raise ConfigError(f"{name} is not a setting the app remembers")
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(tomli_w.dumps(data), encoding="utf-8")
+    if path.exists():
+        temporary.chmod(path.stat().st_mode & 0o777)  # keep owner-only permissions on a file with a key
+    else:
+        temporary.chmod(0o600)
+    temporary.replace(path)
+    return path

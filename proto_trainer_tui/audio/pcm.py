@@ -68,10 +68,15 @@ def dbfs(pcm: bytes) -> float:
     Returns SILENCE_FLOOR_DBFS for empty or all-zero input.
     """
     _require_whole_samples(pcm)
-    if not pcm:
+    return samples_dbfs(np.frombuffer(pcm, dtype="<i2"))
+
+
+def samples_dbfs(samples: np.ndarray) -> float:
+    """RMS level of int16 samples in dBFS; SILENCE_FLOOR_DBFS for none or silence."""
+    if samples.size == 0:
         return SILENCE_FLOOR_DBFS
-    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
-    rms = math.sqrt(float(np.mean(samples * samples)))
+    as_float = samples.astype(np.float32)
+    rms = math.sqrt(float(np.dot(as_float, as_float)) / samples.size)
     if rms == 0.0:
         return SILENCE_FLOOR_DBFS
     return max(SILENCE_FLOOR_DBFS, 20.0 * math.log10(rms / _FULL_SCALE))

@@ -1,26 +1,44 @@
-"""VoiceSession: one connection, its speaker and its conversation, end to end.
+"""VoiceSession: one connection, its microphone, speaker and conversation, end to end.
 
 :func:`run_session` is the single owner of everything a session opens. It is
 awaited by the app's session worker; cancelling that worker (disconnect, quit)
-or any error unwinds the ``async with`` blocks and releases the websocket and
-the speaker on every path.
+or any error unwinds the ``async with`` blocks and releases the websocket, the
+microphone stream and the speaker stream on every path.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
-from ..audio.devices import NullSpeaker, Speaker, open_speaker
-from ..audio.pcm import decode_b64
+import numpy as np
+
+from ..audio.devices import Microphone, MicrophoneStopped, NullSpeaker, Speaker, open_microphone, open_speaker
+from ..audio.echo import EchoCanceller, EchoGate
+from ..audio.pcm import SILENCE_FLOOR_DBFS, decode_b64, encode_b64, samples_dbfs
 from . import events
 from .connection import DEFAULT_CONNECT_TIMEOUT, ConnectionProblem, RealtimeConnection, open_connection
 from .conversation import Conversation, Turn
+from .turn_taking import CallerAudio, LatencyTracker, SentAudio
 
 log = logging.getLogger(__name__)
+
+TurnMode = Literal["vad", "ptt"]
+TURN_MODES: tuple[TurnMode, ...] = ("vad", "ptt")
+SERVER_VAD = {
+    "type": "server_vad",
+    "threshold": 0.5,
+    "prefix_padding_ms": 300,
+    "silence_duration_ms": 500,
+    "create_response": True,
+    "interrupt_response": True,
+}
+TIMING_WINDOW = 3000  # per-frame processing times kept for the benchmark (a minute of frames)
 
 
 class SessionListener(Protocol):
@@ -39,49 +57,221 @@ class SessionConfig:
     voice: str | None = None
     audio: bool = True
     output_device: int | str | None = None
+    input_device: int | str | None = None
+    turn_mode: TurnMode = "vad"
+    headphones: bool = False  # no echo path: skip echo cancelling and gating
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+
+    def session_update(self, turn_mode: TurnMode) -> events.Event:
+        detection = SERVER_VAD if turn_mode == "vad" else None
+        return events.session_update(self.instructions, voice=self.voice, turn_detection=detection)
+
+
+@dataclass(frozen=True)
+class Levels:
+    mic_dbfs: float
+    caller_dbfs: float
+    counselor_speaking: bool
+    caller_speaking: bool
 
 
 class VoiceSession:
-    """The live half of a session: send counselor turns, route server events."""
+    """The live half of a session: counselor turns out, server events in, audio both ways."""
 
     def __init__(
-        self, connection: RealtimeConnection, speaker: Speaker | NullSpeaker, listener: SessionListener
+        self,
+        connection: RealtimeConnection,
+        speaker: Speaker | NullSpeaker,
+        listener: SessionListener,
+        config: SessionConfig,
+        microphone: Microphone | None = None,
     ) -> None:
         self.connection = connection
         self.speaker = speaker
+        self.microphone = microphone
         self.listener = listener
+        self.config = config
         self.conversation = Conversation()
+        self.turn_mode: TurnMode = config.turn_mode
+        self.muted = False
+        self.talking = False  # push-to-talk held open
+        self.counselor_speaking = False  # the server's VAD hears the counselor
+        self.responding = False
+        self.latency = LatencyTracker()
+        self.mic_dbfs = self.caller_dbfs = SILENCE_FLOOR_DBFS
+        self._caller_audio = CallerAudio()
+        self._sent = SentAudio()
+        self._ptt_samples = 0
+        self._played = np.zeros(0, dtype=np.int16)
+        self._echo: EchoCanceller | None = None
+        self._gate: EchoGate | None = None
+        if microphone is not None and not config.headphones:
+            self._gate = EchoGate()
+            try:
+                self._echo = EchoCanceller()
+            except Exception as exc:  # ImportError or a native-library failure
+                listener.notice(f"echo canceller unavailable ({exc}); using half-duplex gating")
+        # Processing times in seconds, for the benchmark: mic frame (callback to send), audio delta.
+        self.mic_frame_times: deque[float] = deque(maxlen=TIMING_WINDOW)
+        self.delta_times: deque[float] = deque(maxlen=TIMING_WINDOW)
+
+    # --- counselor actions -----------------------------------------------------------
 
     async def send_text(self, text: str) -> Turn:
         """A typed counselor turn: shown and recorded at once, then sent."""
         turn = self.conversation.add_typed(text, events.new_id("item"))
         self.listener.turn_changed(turn)
+        await self.barge_in()
         await self.connection.send(events.user_text_item(text, turn.item_id))
         await self.connection.send(events.response_create())
+        self.latency.counselor_done(time.perf_counter())
         return turn
+
+    def toggle_mute(self) -> bool:
+        self.muted = not self.muted
+        return self.muted
+
+    async def set_turn_mode(self, mode: TurnMode) -> None:
+        if mode == self.turn_mode:
+            return
+        if self.talking:
+            await self.connection.send(events.audio_clear())
+            self.talking = False
+        self.turn_mode = mode
+        await self.connection.send(self.config.session_update(mode))
+
+    async def start_talking(self) -> None:
+        """Push-to-talk pressed: the caller stops at once and a fresh turn begins."""
+        if self.talking:
+            return
+        self.talking = True
+        self._ptt_samples = 0
+        await self.barge_in()
+        await self.connection.send(events.audio_clear())
+
+    async def stop_talking(self) -> None:
+        """Push-to-talk released: commit what was said and ask for the caller's reply."""
+        if not self.talking:
+            return
+        self.talking = False
+        if self._ptt_samples == 0:
+            return  # nothing was captured (muted, or no microphone): no empty turn
+        await self.connection.send(events.audio_commit())
+        await self.connection.send(events.response_create())
+        self.latency.counselor_done(time.perf_counter())
+
+    async def barge_in(self, *, cancel_response: bool = True) -> None:
+        """Stop the caller's voice and tell the server how much of the item was heard."""
+        if cancel_response and self.responding:
+            await self.connection.send(events.response_cancel())
+        cut = self._caller_audio.cut_at(self.speaker.position())
+        self.speaker.flush()
+        if cut is not None:
+            item_id, heard = cut
+            await self.connection.send(events.item_truncate(item_id, heard))
+            self._caller_audio = CallerAudio()
+
+    # --- server events ------------------------------------------------------------------
 
     async def receive(self) -> None:
         """Route server events until the server closes the connection."""
         while (event := await self.connection.recv()) is not None:
-            self.handle(event)
+            await self.handle(event)
 
-    def handle(self, event: events.Event) -> None:
+    async def handle(self, event: events.Event) -> None:
         kind = event["type"]
         if kind == "response.output_audio.delta":
-            self._play(event.get("delta"))
+            self._play(event)
+        elif kind == "response.created":
+            self.responding = True
+        elif kind == "response.output_audio.done":
+            self.speaker.expecting_more = False
+        elif kind == "response.done":
+            self.speaker.expecting_more = False
+            self.responding = False
+        elif kind == "input_audio_buffer.speech_started":
+            self.counselor_speaking = True
+            self.latency.cancel()
+            if self.turn_mode == "vad":
+                # The server cancels its own response (interrupt_response); we stop the audio.
+                await self.barge_in(cancel_response=False)
+        elif kind == "input_audio_buffer.speech_stopped":
+            self.counselor_speaking = False
+            end_ms = event.get("audio_end_ms")
+            spoken = self._sent.captured_at(end_ms) if isinstance(end_ms, int) else None
+            self.latency.counselor_done(spoken or time.perf_counter())
         elif kind == "error":
             self.listener.notice(f"server error: {events.error_message(event)}", error=True)
         for turn in self.conversation.apply(event):
             self.listener.turn_changed(turn)
 
-    def _play(self, delta: object) -> None:
+    def _play(self, event: events.Event) -> None:
+        received = time.perf_counter()
+        delta, item_id = event.get("delta"), event.get("item_id")
         if not isinstance(delta, str):
             return
         try:
-            self.speaker.write(decode_b64(delta))
+            pcm = decode_b64(delta)
         except ValueError as exc:
             log.debug("skipped bad audio delta: %s", exc)
+            return
+        self.latency.caller_audio(received)
+        self.speaker.expecting_more = True
+        start = self.speaker.write(pcm)
+        if isinstance(item_id, str):
+            self._caller_audio.wrote(item_id, start, len(pcm) // 2)
+        self.delta_times.append(time.perf_counter() - received)
+
+    # --- microphone --------------------------------------------------------------------
+
+    async def stream_microphone(self) -> None:
+        """Send the counselor's voice while connected; a lost device leaves typed practice."""
+        microphone = self.microphone
+        assert microphone is not None
+        try:
+            while True:
+                frame = await microphone.read()
+                await self._send_frame(frame.samples, frame.captured)
+        except MicrophoneStopped as exc:
+            self.listener.notice(f"microphone off: {exc}; type your side of the call", error=True)
+            self.microphone = None
+            microphone.close()
+
+    async def _send_frame(self, samples: np.ndarray, captured: float) -> None:
+        played = self._take_played(len(samples))
+        self.caller_dbfs = samples_dbfs(played)
+        if self._echo is not None:
+            samples = self._echo.process(samples, played)
+        self.mic_dbfs = samples_dbfs(samples)
+        if self.muted or (self.turn_mode == "ptt" and not self.talking):
+            return  # muted (or not holding the turn) sends nothing at all
+        if self._gate is not None and not self._gate.admit(self.mic_dbfs, self.caller_dbfs):
+            samples = np.zeros_like(samples)
+        self._sent.sent(len(samples), captured)
+        self._ptt_samples += len(samples)
+        await self.connection.send(events.audio_append(encode_b64(samples.tobytes())))
+        self.mic_frame_times.append(time.perf_counter() - captured)
+
+    def _take_played(self, count: int) -> np.ndarray:
+        """What the speaker played over the last ``count`` samples (silence if it played less)."""
+        played = np.zeros(count, dtype=np.int16)
+        self.speaker.take_played(played)
+        return played
+
+    def levels(self) -> Levels:
+        """For the meters (polled ~15 times a second by the UI)."""
+        if self.microphone is None:
+            # No microphone loop drains the speaker's played audio: measure it here.
+            played = np.zeros(4800, dtype=np.int16)
+            got = self.speaker.take_played(played)
+            self.caller_dbfs = samples_dbfs(played[:got])
+            self.mic_dbfs = SILENCE_FLOOR_DBFS
+        return Levels(
+            mic_dbfs=self.mic_dbfs,
+            caller_dbfs=self.caller_dbfs,
+            counselor_speaking=self.counselor_speaking or self.talking,
+            caller_speaking=self.speaker.playing,
+        )
 
     def interrupt(self) -> None:
         """Session over: stop the caller's voice, keep cut-off turns as interrupted."""
@@ -104,10 +294,7 @@ async def wait_for_session_created(connection: RealtimeConnection, timeout: floa
         raise ConnectionProblem(f"expected session.created first, got {event['type']}")
 
 
-async def run_session(
-    config: SessionConfig,
-    listener: SessionListener,
-) -> None:
+async def run_session(config: SessionConfig, listener: SessionListener) -> None:
     """Connect, run one session until it ends, and release everything.
 
     Returns when the server closes normally; raises ConnectionProblem with a
@@ -126,9 +313,21 @@ async def run_session(
         stack.callback(speaker.close)
         if voice_problem:
             listener.notice(voice_problem)
+        microphone, mic_problem = open_microphone(config.audio, config.input_device)
+        if microphone is not None:
+            stack.callback(microphone.close)
+        elif mic_problem:
+            listener.notice(mic_problem)
         await wait_for_session_created(connection, config.connect_timeout)
-        await connection.send(events.session_update(config.instructions, voice=config.voice))
-        session = VoiceSession(connection, speaker, listener)
+        await connection.send(config.session_update(config.turn_mode))
+        session = VoiceSession(connection, speaker, listener, config, microphone)
         stack.callback(session.interrupt)
         listener.session_connected(session)
-        await session.receive()
+        streaming = asyncio.create_task(session.stream_microphone()) if microphone else None
+        try:
+            await session.receive()
+        finally:
+            if streaming is not None:
+                # The receive loop reports connection errors; the sender's copy of them adds nothing.
+                streaming.cancel()
+                await asyncio.gather(streaming, return_exceptions=True)

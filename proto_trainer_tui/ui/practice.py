@@ -12,7 +12,7 @@ from textual.widgets import Button, Footer, Header, Input, Static
 
 from ..realtime.conversation import Turn
 from ..scenarios.model import Scenario
-from .widgets import StatusBar, TranscriptView
+from .widgets import StatusBar, TranscriptView, VoiceBar, render_voice
 
 ACTIVE = ("connecting", "connected", "reconnecting")
 
@@ -21,7 +21,12 @@ class PracticeScreen(Screen):
     CSS_PATH = "practice.tcss"
     BINDINGS = [
         Binding("escape", "leave", "Back", id="back", tooltip="Leave the input line, or go back to scenarios"),
+        Binding("space", "push_to_talk", "Talk", id="push-to-talk", tooltip="Push-to-talk: start, then end your turn"),
+        Binding("m", "mute", "Mute", id="mute", tooltip="Mute or unmute the microphone"),
+        Binding("t", "turn_mode", "Hands-free/PTT", id="turn-mode", tooltip="Switch server VAD / push-to-talk"),
+        Binding("i", "type", "Type", id="type", tooltip="Type a line to the caller"),
     ]
+    VOICE_REFRESH_HZ = 15
 
     def __init__(self, scenario: Scenario) -> None:
         super().__init__()
@@ -30,6 +35,7 @@ class PracticeScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield StatusBar(id="status")
+        yield VoiceBar(id="voice")
         with Horizontal(id="controls"):
             yield Button("Connect", id="connect", variant="success")
             yield Button("Hang up", id="disconnect", variant="error")
@@ -43,6 +49,18 @@ class PracticeScreen(Screen):
             self.watch(self.app, name, self.refresh_status, init=False)
         self.refresh_status()
         self.query_one("#connect", Button).focus()
+        self.set_interval(1 / self.VOICE_REFRESH_HZ, self.refresh_voice)
+
+    def refresh_voice(self) -> None:
+        session = self.app.session
+        line = render_voice(
+            session.levels() if session is not None else None,
+            turn_mode=session.turn_mode if session is not None else self.app.turn_mode,
+            muted=session is not None and session.muted,
+            has_mic=session is not None and session.microphone is not None,
+            latency=session.latency.summary() if session is not None else "",
+        )
+        self.query_one(VoiceBar).show(line)
 
     def refresh_status(self) -> None:
         status = self.app.connection_status
@@ -54,7 +72,12 @@ class PracticeScreen(Screen):
         if not self.is_current:
             return
         if status == "connected":
-            self.query_one("#message", Input).focus()
+            session = self.app.session
+            if session is not None and session.microphone is not None:
+                # Talking: keep keys (space, m, t) for the call; i or Tab goes to the input line.
+                self.query_one(TranscriptView).focus()
+            else:
+                self.query_one("#message", Input).focus()
         elif status == "connecting":
             # Keep keys away from the input line while the button is disabled.
             self.query_one(TranscriptView).focus()
@@ -75,6 +98,18 @@ class PracticeScreen(Screen):
         text = event.value.strip()
         if text and await self.app.send_text(text):
             event.input.clear()
+
+    async def action_push_to_talk(self) -> None:
+        await self.app.push_to_talk()
+
+    def action_mute(self) -> None:
+        self.app.toggle_mute()
+
+    async def action_turn_mode(self) -> None:
+        await self.app.toggle_turn_mode()
+
+    def action_type(self) -> None:
+        self.query_one("#message", Input).focus()
 
     async def action_leave(self) -> None:
         if self.query_one("#message", Input).has_focus:

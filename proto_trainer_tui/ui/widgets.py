@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ..realtime.conversation import Turn
+from ..realtime.session import Levels
 
 ROLE_LABELS = {"caller": "Caller", "counselor": "You"}
 
@@ -84,3 +85,52 @@ class StatusBar(Static):
             line.append("\n")
             line.append(f"error: {error}", style="bold red")
         self.update(line)
+
+
+METER_FLOOR_DBFS = -60.0
+METER_CELLS = 8
+
+
+def meter(dbfs: float) -> str:
+    """A level as a short bar: -60 dBFS and below is empty, 0 dBFS is full."""
+    filled = round(METER_CELLS * (max(dbfs, METER_FLOOR_DBFS) - METER_FLOOR_DBFS) / -METER_FLOOR_DBFS)
+    return "█" * filled + "░" * (METER_CELLS - filled)
+
+
+def render_voice(levels: Levels | None, *, turn_mode: str, muted: bool, has_mic: bool, latency: str) -> Text:
+    mode = "push-to-talk" if turn_mode == "ptt" else "hands-free"
+    if levels is None:
+        return Text(f"voice: {mode} · not in a call", style="dim")
+    line = Text()
+    if has_mic:
+        line.append("mic ")
+        line.append(meter(levels.mic_dbfs), style="red" if muted else "green")
+        line.append(f" {max(levels.mic_dbfs, METER_FLOOR_DBFS):4.0f} dB  ")
+    line.append("caller ")
+    line.append(meter(levels.caller_dbfs), style="cyan")
+    line.append(f" {max(levels.caller_dbfs, METER_FLOOR_DBFS):4.0f} dB  ")
+    if levels.counselor_speaking:
+        line.append("● you are speaking", style="bold green")
+    elif levels.caller_speaking:
+        line.append("● caller speaking", style="bold cyan")
+    else:
+        line.append("○ listening", style="dim")
+    line.append(f"  ·  {mode}")
+    if muted:
+        line.append("  ·  MUTED", style="bold red")
+    if latency:
+        line.append(f"  ·  {latency}")
+    return line
+
+
+class VoiceBar(Static):
+    """Meters, who is speaking, the turn mode and the reply latency; refreshed ~15 times a second."""
+
+    DEFAULT_CSS = """
+    VoiceBar { height: 1; padding: 0 1; background: $boost; }
+    """
+
+    def show(self, line: Text) -> None:
+        if line.plain != getattr(self, "_shown", None):  # repaint only what changed
+            self._shown = line.plain
+            self.update(line)

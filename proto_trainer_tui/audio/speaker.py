@@ -1,0 +1,148 @@
+"""The caller's voice out of one ``sounddevice.OutputStream``.
+
+PortAudio pulls audio on its own thread, so the callback only copies between
+preallocated rings under a short lock and never allocates or logs. Everything
+it plays, silence included, is also copied to a small "played" ring: the echo
+canceller's reference and the caller's level meter read it on the event loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from .pcm import SAMPLE_RATE
+from .ring import SampleRing
+
+PREBUFFER_MS = 60
+BUFFER_SECONDS = 30  # a whole long caller reply fits; beyond it the oldest audio is dropped
+PLAYED_SECONDS = 1  # the echo reference is read every 20 ms; a second of slack is plenty
+
+
+@dataclass
+class PlaybackStats:
+    underruns: int = 0  # the buffer ran dry while more of a reply was still coming
+    dropped_samples: int = 0  # overflow, oldest first
+    played_samples: int = 0
+
+
+class Speaker:
+    """Plays PCM16 24 kHz mono through one PortAudio output stream."""
+
+    live = 0  # open speakers in this process: tests count them, nothing else reads it
+
+    def __init__(self, sd, device: int | str | None = None) -> None:
+        self._ring = SampleRing(SAMPLE_RATE * BUFFER_SECONDS)
+        self._played = SampleRing(SAMPLE_RATE * PLAYED_SECONDS)
+        self._lock = threading.Lock()
+        self._prebuffer = SAMPLE_RATE * PREBUFFER_MS // 1000
+        self._primed = False
+        self._written = 0
+        self.expecting_more = False  # set by the session while a reply's audio is still arriving
+        self.stats = PlaybackStats()
+        self._stream = sd.OutputStream(
+            samplerate=SAMPLE_RATE, channels=1, dtype="int16", device=device,
+            callback=self._callback, latency="low",
+        )
+        try:
+            self._stream.start()
+        except Exception:
+            self._stream.close()
+            raise
+        Speaker.live += 1
+        self._closed = False
+
+    def _callback(self, outdata, frames, _time, _status) -> None:
+        out = outdata[:, 0]
+        with self._lock:
+            if not self._primed and self._ring.size < self._prebuffer:
+                out.fill(0)
+            else:
+                self._primed = True
+                got = self._ring.pop_into(out)
+                self.stats.played_samples += got
+                if got < frames:
+                    out[got:] = 0
+                    self._primed = False
+                    if self.expecting_more:
+                        self.stats.underruns += 1
+            self._played.push(out)
+
+    @property
+    def active(self) -> bool:
+        """False once PortAudio stopped the stream (a device that went away)."""
+        return not self._closed and self._stream.active
+
+    def write(self, pcm: bytes) -> int:
+        """Queue audio; return its start on the write timeline (samples written before it)."""
+        samples = np.frombuffer(pcm, dtype=np.int16)
+        with self._lock:
+            start = self._written
+            self._written += len(samples)
+            self.stats.dropped_samples += self._ring.push(samples)
+        return start
+
+    def position(self) -> int:
+        """Samples of the write timeline already played (or dropped): what was heard so far."""
+        with self._lock:
+            return self._written - self._ring.size
+
+    @property
+    def playing(self) -> bool:
+        with self._lock:
+            return self._primed and self._ring.size > 0
+
+    def take_played(self, out: np.ndarray) -> int:
+        """Copy what was played since the last call (oldest first) into ``out``."""
+        with self._lock:
+            return self._played.pop_into(out)
+
+    def flush(self) -> None:
+        """Discard queued audio at once (barge-in, disconnect)."""
+        with self._lock:
+            self._ring.clear()
+            self._primed = False
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        Speaker.live -= 1
+        self._stream.abort()
+        self._stream.close()
+
+
+class NullSpeaker:
+    """Typed-only sessions: caller audio is received, counted as heard, and discarded."""
+
+    live = 0
+    active = True
+    playing = False
+    expecting_more = False
+
+    def __init__(self) -> None:
+        self.stats = PlaybackStats()
+        self._written = 0
+        NullSpeaker.live += 1
+        self._closed = False
+
+    def write(self, pcm: bytes) -> int:
+        start = self._written
+        self._written += len(pcm) // 2
+        return start
+
+    def position(self) -> int:
+        return self._written
+
+    def take_played(self, out: np.ndarray) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            NullSpeaker.live -= 1

@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 
 from proto_trainer_tui.cli import main
-from proto_trainer_tui.scenarios import get_scenario, load_library, scenario_for_instructions
+from proto_trainer_tui.scenarios import (
+    get_scenario,
+    load_library,
+    scenario_for_instructions,
+)
 from proto_trainer_tui.scenarios.csv_io import (
     COLUMNS,
     CsvFileError,
@@ -114,7 +118,7 @@ def test_an_unclosed_quote_is_reported_not_swallowed_silently():
     (bytes(range(256)) * 40, "not UTF-8|binary"),
     (b"\x00\x01\x02PK\x03\x04" + b"\x00" * 300, "binary"),
     ("title,prompt\nCaf\u00e9,ok\n".encode("latin-1"), "line 2: not UTF-8"),
-    ('"Suicidal Caller","You are Alex.",desc,ctx,phone,onboarding\n'.encode(), "expected a header row"),
+    (b'"Suicidal Caller","You are Alex.",desc,ctx,phone,onboarding\n', "expected a header row"),
     (b"title,promt,mode\n", "expected a header row"),
     (b"title,prompt,colour\n", "unknown column"),
     (b"title,prompt,title\n", "more than once"),

@@ -13,7 +13,6 @@ from proto_trainer_tui.store import Store, TurnRecord
 from proto_trainer_tui.ui.history import HistoryScreen
 from proto_trainer_tui.ui.paged_transcript import PagedTranscript
 from proto_trainer_tui.ui.review import ReviewScreen
-from proto_trainer_tui.ui.widgets import TurnView
 
 from .conftest import wait_until
 
@@ -139,7 +138,7 @@ async def test_a_10000_turn_session_stays_bounded_while_paging(tmp_path):
             for _ in range(6):  # scroll to the top again and again: older pages come in
                 before = transcript.window.start
                 transcript.scroll_home(animate=False)
-                await wait_until(lambda: transcript.window.start < before and not transcript._busy)
+                await wait_until(lambda before=before: transcript.window.start < before and not transcript._busy)
                 await pilot.pause()
                 assert len(transcript.views) == len(transcript.window.turns) <= capacity
             assert transcript.window.start == 9_950 - 6 * 50

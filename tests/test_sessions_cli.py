@@ -130,7 +130,7 @@ def test_data_dir_from_the_environment_in_a_real_process(filled):
     data_dir, done, _ = filled
     env = dict(os.environ, PROTO_TRAINER_DATA_DIR=str(data_dir), PROTO_TRAINER_CONFIG=str(data_dir / "none.toml"))
     result = subprocess.run([sys.executable, "-m", "proto_trainer_tui", "sessions", "export", str(done),
-                             "--format", "json"], capture_output=True, text=True, env=env, timeout=60)
+                             "--format", "json"], capture_output=True, text=True, env=env, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["session"]["id"] == done
 
@@ -151,3 +151,19 @@ def sessions_command_args(data_dir, *args):
     from proto_trainer_tui.cli import build_parser
 
     return build_parser().parse_args(["--data-dir", str(data_dir), "sessions", *args])
+
+
+def test_a_json_export_reads_back_into_the_same_records(filled, capsys):
+    from proto_trainer_tui.store.export import ExportFormatError, read_session_json
+
+    data_dir, done, _ = filled
+    assert run(data_dir, "export", str(done), "--format", "json") == 0
+    session, turns, evaluation = read_session_json(json.loads(capsys.readouterr().out))
+    with Store.open(data_dir) as store:
+        assert session == store.get_session(done)
+        assert turns == store.turns(done)
+        assert evaluation == store.evaluation(done)
+    with pytest.raises(ExportFormatError, match="not a proto-trainer session export"):
+        read_session_json({"turns": []})
+    with pytest.raises(ExportFormatError, match="malformed"):
+        read_session_json({"format": "proto-trainer-session", "version": 1, "session": {"id": 1}, "turns": []})

@@ -28,8 +28,8 @@ def store(tmp_path):
 
 
 def start(store: Store, **kw):
-    values = dict(scenario_id="plan-and-means", scenario_title="A plan and the means", server="embedded",
-                  mode="voice")
+    values = {"scenario_id": "plan-and-means", "scenario_title": "A plan and the means", "server": "embedded",
+              "mode": "voice"}
     values.update(kw)
     return store.start_session(**values)
 

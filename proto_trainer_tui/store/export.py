@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .records import SessionRecord, TurnRecord, format_duration
+from .records import (
+    SESSION_MODES,
+    SESSION_STATUSES,
+    TURN_INPUTS,
+    TURN_STATUSES,
+    SessionRecord,
+    TurnRecord,
+    format_duration,
+)
 
 FORMAT = "proto-trainer-session"
 VERSION = 1
@@ -48,7 +56,7 @@ def session_json(session: SessionRecord, turns: list[TurnRecord], evaluation: di
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
-_LINE_START = re.compile(r"^(\s*)(-|\d+[.)]|=+$)", re.M)
+_LINE_START = re.compile(r"^(\s*)(-|\d+[.)]|=+$)", re.MULTILINE)
 
 
 def md_escape(text: str) -> str:
@@ -88,3 +96,50 @@ def session_markdown(session: SessionRecord, turns: list[TurnRecord], evaluation
         if evaluation.get("summary"):
             lines += [md_escape(str(evaluation["summary"])), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+class ExportFormatError(ValueError):
+    """A JSON file that is not a proto-trainer session export (the message says what is wrong)."""
+
+
+def read_session_json(data: dict) -> tuple[SessionRecord, list[TurnRecord], dict | None]:
+    """The records back from :func:`session_json` output (e.g. ``evaluate --transcript FILE.json``)."""
+    from pathlib import Path
+
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ExportFormatError(f"not a proto-trainer session export (expected \"format\": \"{FORMAT}\")")
+    if data.get("version") != VERSION:
+        raise ExportFormatError(f"unsupported export version {data.get('version')!r}; this app reads {VERSION}")
+    try:
+        s = data["session"]
+        session = SessionRecord(
+            id=int(s["id"]), scenario_id=str(s["scenario_id"]), scenario_title=str(s["scenario_title"]),
+            server=str(s["server"]), mode=_one_of(s["mode"], SESSION_MODES), started_at=_when(s["started_at"]),
+            ended_at=_when(s.get("ended_at")), status=_one_of(s["status"], SESSION_STATUSES),
+            recording_path=Path(s["recording"]) if s.get("recording") else None,
+        )
+        turns = [
+            TurnRecord(turn_order=int(t["order"]), role=_one_of(t["role"], ROLE_NAMES), text=str(t["text"]),
+                       status=_one_of(t["status"], TURN_STATUSES), input=_one_of(t.get("input"), (*TURN_INPUTS, None)),
+                       started_at=_when(t["started_at"]), ended_at=_when(t.get("ended_at")))
+            for t in data["turns"]
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ExportFormatError(f"malformed session export: {exc!r}") from None
+    evaluation = data.get("evaluation")
+    return session, turns, evaluation if isinstance(evaluation, dict) else None
+
+
+def _when(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp without a time zone: {text}")
+    return moment
+
+
+def _one_of(value, allowed):
+    if value not in allowed:
+        raise ValueError(f"{value!r} is not one of {tuple(allowed)}")
+    return value

@@ -18,7 +18,7 @@ def output_problem(device: int | str | None = None) -> str | None:
         sd.query_devices(parse_device(device), kind="output")
     except AudioUnavailable as exc:
         return str(exc)
-    except Exception:  # PortAudioError or ValueError: no such device
+    except Exception:  # noqa: BLE001 (PortAudioError or ValueError: no such device)
         return "no output device found; connect or enable one, or pick one with --output-device"
     return None
 
@@ -26,11 +26,11 @@ def output_problem(device: int | str | None = None) -> str | None:
 def play_wav(path: Path, stop: threading.Event, device: int | str | None = None) -> None:
     """Blocking playback until the end of the file or until ``stop`` is set (run it in a thread)."""
     sd = import_sounddevice()
-    with wave.open(str(path)) as wav:
-        with sd.RawOutputStream(samplerate=wav.getframerate(), channels=wav.getnchannels(), dtype="int16",
-                                device=parse_device(device)) as stream:
-            while not stop.is_set():
-                block = wav.readframes(BLOCK_FRAMES)
-                if not block:
-                    break
-                stream.write(block)
+    with wave.open(str(path)) as wav, sd.RawOutputStream(
+        samplerate=wav.getframerate(), channels=wav.getnchannels(), dtype="int16", device=parse_device(device)
+    ) as stream:
+        while not stop.is_set():
+            block = wav.readframes(BLOCK_FRAMES)
+            if not block:
+                break
+            stream.write(block)

@@ -64,9 +64,10 @@ def store(tmp_path):
 class HostApp(App):
     TITLE = "proto-trainer"
 
-    def __init__(self, screen_factory) -> None:
+    def __init__(self, screen_factory, output_device: str | None = None) -> None:
         super().__init__()
         self.screen_factory = screen_factory
+        self.output_device = output_device  # as TrainerApp has it
 
     def on_mount(self) -> None:
         self.push_screen(self.screen_factory())
@@ -117,6 +118,49 @@ async def test_p_without_a_recording_says_so(store):
         await pilot.press("p")
         await pilot.pause()
         assert [n.message for n in app._notifications] == ["This session has no recording."]
+
+
+def record_a_second(store: Store) -> int:
+    from proto_trainer_tui.store.recorder import WavRecorder
+
+    session = store.start_session(scenario_id="x", scenario_title="Recorded", server="embedded", mode="voice")
+    with WavRecorder(session.recording_path) as recorder:
+        recorder.caller(b"\x00\x10" * 24_000, at=0.0)
+    store.end_session(session.id)
+    return session.id
+
+
+async def test_p_with_an_unusable_output_device_says_why(store):
+    session_id = record_a_second(store)
+    app = HostApp(lambda: ReviewScreen(store, session_id), output_device="no-such-device")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        [notice] = [n.message for n in app._notifications]
+        assert notice.startswith("Cannot play the recording: ")
+        assert "no-such-device" in notice or "libportaudio2" in notice or "no output device" in notice
+
+
+async def test_p_plays_the_recording_through_portaudio_and_p_again_stops(pulse_rig, store):
+    import sounddevice
+
+    # PortAudio lists devices once; an earlier test may have loaded it before the rig existed.
+    sounddevice._terminate()
+    sounddevice._initialize()
+    session_id = record_a_second(store)
+    app = HostApp(lambda: ReviewScreen(store, session_id))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await pilot.press("p")
+        assert screen._stop_playing is not None, [n.message for n in app._notifications]
+        await wait_until(lambda: screen._stop_playing is None, timeout=15, message="the second played to its end")
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("p")
+        await wait_until(lambda: screen._stop_playing is None, timeout=5)
+        messages = [n.message for n in app._notifications]
+        assert messages == ["Playing the recording (p stops).", "Playing the recording (p stops).",
+                            "Playback stopped."]
 
 
 async def test_a_10000_turn_session_stays_bounded_while_paging(tmp_path):

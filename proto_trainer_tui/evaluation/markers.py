@@ -106,7 +106,7 @@ RISK_TOPICS: dict[str, re.Pattern] = {
         r"keeps? you going|kept you going|keeping you going|reasons? (?:to live|for living)|stopped you|stops you|"
         r"holding you|who (?:do you have|could you|can you|else|in your life|supports|helps)|anyone (?:you can|to talk|who)|"
         r"someone you (?:can|could|trust)|what (?:helps|has helped|else helps|'s helped|gets you through)|"
-        r"helped (?:you )?(?:before|in the past)|coping|who is around|who's around"
+        r"helped (?:you )?(?:before|in the past)|coping|who is around|who's around|\bsupport\b|\bsupports\b"
     ),
     "hopelessness": re.compile(r"hopeless|burden|trapped|no way out|pointless|give up"),
     "substances": re.compile(r"drinking|alcohol|\bdrugs?\b|\busing\b"),

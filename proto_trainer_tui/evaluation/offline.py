@@ -163,6 +163,10 @@ def _counts(analysis: _Analysis) -> tuple[int, int, int, int]:
     )
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _evidence(items: list[tuple[int, Sentence]], limit: int = 3) -> list[Evidence]:
     return [Evidence(turn=order, quote=_quote(s.text)) for order, s in items[:limit]]
 
@@ -272,8 +276,8 @@ def _skill_markers(analysis: _Analysis, risk: RiskCoverage) -> list[SkillMarker]
         "partial" if reflections else "missed")
     markers.append(_marker(
         "reflections", "Reflections and validation", status, _evidence(reflections),
-        f"{len(reflective)} reflections ({sum(s.reflection == 'complex' for _, s in reflective)} complex), "
-        f"{len(validating)} validating statements",
+        f"{_count(len(reflective), 'reflection')} ({sum(s.reflection == 'complex' for _, s in reflective)} complex), "
+        f"{_count(len(validating), 'validating statement')}",
     ))
 
     summaries = analysis.all(lambda s: s.summary)
@@ -411,7 +415,7 @@ def _flags(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker]) 
     if risk.risk_disclosed and analysis.risk_level != "none" and status["safety_planning"].status != "shown":
         flags.append(_flag("no_safety_plan", "Risk was disclosed but no safety plan was made together."))
     turns = analysis.transcript.turns
-    if analysis.transcript.status in ("incomplete", "active") or (turns and turns[-1].status == "interrupted"):
+    if analysis.transcript.status in ("incomplete", "active") or (turns and turns[-1].status != "done"):
         flags.append(_flag("incomplete_call", "The call did not end normally (cut off or still active)."))
     return flags
 

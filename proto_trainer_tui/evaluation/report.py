@@ -39,16 +39,16 @@ class ReportError(ValueError):
     """A report dict that is not a valid evaluation report; the message names the field."""
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Evidence(_Model):
+class Evidence(StrictModel):
     turn: int = Field(ge=1, description="turn order in the transcript (1 = first turn)")
     quote: str = Field(description="the counselor's words, trimmed")
 
 
-class SkillMarker(_Model):
+class SkillMarker(StrictModel):
     skill: str = Field(description="stable id, e.g. 'direct_suicide_inquiry'")
     label: str
     status: MarkerStatus
@@ -56,7 +56,7 @@ class SkillMarker(_Model):
     note: str = ""
 
 
-class RiskItem(_Model):
+class RiskItem(StrictModel):
     item: str = Field(description="stable id, e.g. 'suicidal_desire' or 'wish_to_be_dead'")
     label: str
     asked: bool
@@ -64,7 +64,7 @@ class RiskItem(_Model):
     quote: str = ""
 
 
-class RiskCoverage(_Model):
+class RiskCoverage(StrictModel):
     lifeline: list[RiskItem] = Field(description="Joiner et al. 2007: desire, capability, intent, buffers")
     cssrs: list[RiskItem] = Field(description="C-SSRS screener: six topics")
     asked_directly: bool = Field(description="suicide asked about in plain words")
@@ -73,21 +73,21 @@ class RiskCoverage(_Model):
     risk_disclosed: bool = False
 
 
-class Recommendation(_Model):
+class Recommendation(StrictModel):
     advice: str
     instead_of: str = Field(default="", description="what was said (a quote), if any")
     try_saying: str = Field(description="an alternative phrasing")
     turn: int | None = Field(default=None, ge=1)
 
 
-class Flag(_Model):
+class Flag(StrictModel):
     severity: Severity
     kind: str
     message: str
     turn: int | None = Field(default=None, ge=1)
 
 
-class Measures(_Model):
+class Measures(StrictModel):
     counselor_turns: int
     caller_turns: int
     talk_time_share: float | None = Field(description="counselor share of talk, 0..1")
@@ -111,14 +111,14 @@ class Measures(_Model):
     interruptions_by_caller: int = 0
 
 
-class RubricLine(_Model):
+class RubricLine(StrictModel):
     criterion: str
     weight: float = Field(ge=0)
     achieved: float = Field(ge=0, le=1)
     comment: str = ""
 
 
-class EvaluationReport(_Model):
+class EvaluationReport(StrictModel):
     format: Literal["proto-trainer-evaluation"] = REPORT_FORMAT
     version: Literal[1] = REPORT_VERSION
     evaluator: str = Field(description="'offline' or 'llm:MODEL'")

@@ -13,7 +13,7 @@ from typing import Any
 EXPORT_FORMAT = "proto-trainer-session"
 EXPORT_VERSIONS = (1,)
 ROLES = ("counselor", "caller")
-TURN_STATUSES = ("done", "interrupted")
+TURN_STATUSES = ("done", "interrupted", "partial")  # partial: still being spoken (an active session)
 INPUTS = ("typed", "spoken", None)
 
 
@@ -26,7 +26,7 @@ class TranscriptTurn:
     order: int
     role: str  # "counselor" | "caller"
     text: str
-    status: str = "done"  # "done" | "interrupted"
+    status: str = "done"  # "done" | "interrupted" | "partial"
     input: str | None = None  # "typed" | "spoken" | None
     started_at: datetime | None = None
     ended_at: datetime | None = None
@@ -116,7 +116,7 @@ def _turn(raw: Any, index: int, fail) -> TranscriptTurn:
         raise fail(f"{where}.text must be a string, got {_kind(text)}")
     status = raw.get("status", "done")
     if status not in TURN_STATUSES:
-        raise fail(f"{where}.status is {status!r}; expected 'done' or 'interrupted'")
+        raise fail(f"{where}.status is {status!r}; expected 'done', 'interrupted' or 'partial'")
     source = raw.get("input")
     if source not in INPUTS:
         raise fail(f"{where}.input is {source!r}; expected 'typed', 'spoken' or null")

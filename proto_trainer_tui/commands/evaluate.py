@@ -1,0 +1,108 @@
+"""``proto-trainer evaluate SESSION_ID`` and ``proto-trainer evaluate --transcript FILE.json``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import ConfigError, add_data_dir, fail, open_store
+
+
+def add_parser(commands) -> None:
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="grade a practice call and print the feedback",
+        description="Grade a saved session (by id) or a session export file (--transcript) and print the "
+        "report as Markdown or JSON. The offline rubric evaluator is used unless --llm is given and an "
+        "endpoint is configured (OPENAI_API_KEY, PROTO_TRAINER_EVAL_URL, PROTO_TRAINER_EVAL_MODEL); "
+        "if the LLM fails, the offline report is printed with a note saying why.",
+    )
+    evaluate.add_argument("session_id", nargs="?", type=int, metavar="SESSION_ID",
+                          help="a saved session ('sessions list' shows ids); its evaluation is saved with it")
+    evaluate.add_argument("--transcript", metavar="FILE", help="a session export JSON file (see docs/data.md)")
+    evaluate.add_argument("--scenario", metavar="ID", help="grade against this scenario's criteria "
+                          "(default: the one named in the transcript)")
+    evaluate.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
+    evaluate.add_argument("--llm", action="store_true", help="use the LLM evaluator when an endpoint is configured")
+    evaluate.add_argument("--no-save", action="store_true", help="do not save the evaluation with the session")
+    add_data_dir(evaluate)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..evaluation import TranscriptError, scenario_for, transcript_from_export, transcript_from_json
+    from ..scenarios import UnknownScenario
+
+    if (args.session_id is None) == (args.transcript is None):
+        return fail("evaluate: give either a SESSION_ID or --transcript FILE.json (not both)")
+    try:
+        if args.transcript is not None:
+            transcript = transcript_from_json(_read(args.transcript), args.transcript)
+        else:
+            transcript = transcript_from_export(_load_session(args), f"session {args.session_id}")
+        scenario = scenario_for(transcript, args.scenario)
+    except (TranscriptError, UnknownScenario, _CannotLoad) as exc:
+        return fail(f"evaluate: {exc}")
+    report = _evaluate(transcript, scenario, args.llm)
+    if args.session_id is not None and not args.no_save:
+        error = _save(args, report)
+        if error:
+            return fail(f"evaluate: {error}")
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        from ..evaluation.markdown import render_markdown
+
+        sys.stdout.write(render_markdown(report, transcript.scenario_title or scenario.title))
+    return 0
+
+
+class _CannotLoad(Exception):
+    pass
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _CannotLoad(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise _CannotLoad(f"{path}: not a UTF-8 text file (a session export is JSON)") from None
+    except OSError as exc:
+        raise _CannotLoad(f"{path}: {exc.strerror or exc}") from None
+
+
+def _load_session(args: argparse.Namespace) -> dict:
+    from ..store import StoreError
+    from ..store.export import session_json
+
+    try:
+        with open_store(args) as store:
+            session = store.get_session(args.session_id)
+            return session_json(session, store.turns(args.session_id), store.evaluation(args.session_id))
+    except (StoreError, ConfigError) as exc:
+        raise _CannotLoad(str(exc)) from None
+
+
+def _evaluate(transcript, scenario, use_llm: bool):
+    from ..evaluation import evaluate_offline
+
+    if not use_llm:
+        return evaluate_offline(transcript, scenario)
+    import asyncio
+
+    from ..evaluation.llm import LlmSettings, evaluate_with_llm
+
+    return asyncio.run(evaluate_with_llm(transcript, scenario, LlmSettings.from_env()))
+
+
+def _save(args: argparse.Namespace, report) -> str | None:
+    from ..store import StoreError
+
+    try:
+        with open_store(args) as store:
+            store.save_evaluation(args.session_id, report.to_dict(), grade=report.grade, evaluator=report.evaluator)
+    except (StoreError, ConfigError) as exc:
+        return str(exc)
+    return None

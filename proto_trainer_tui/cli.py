@@ -68,10 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
 
-    from .commands import scenarios, sessions
+    from .commands import evaluate, scenarios, sessions
 
     scenarios.add_parser(commands)
     sessions.add_parser(commands)
+    evaluate.add_parser(commands)
     return parser
 
 
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return run_server(args)
-    if args.command in ("scenarios", "sessions"):
+    if args.command in ("scenarios", "sessions", "evaluate"):
         from . import commands
 
         return getattr(commands, args.command).run(args)

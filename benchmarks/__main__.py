@@ -3,7 +3,9 @@
 import asyncio
 
 from . import evaluation_quality
+from . import spoken_turns
 from .typed_turns import main
 
 asyncio.run(main())
+asyncio.run(spoken_turns.main())
 evaluation_quality.main()

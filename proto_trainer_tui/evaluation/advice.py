@@ -86,6 +86,15 @@ _BY_FLAG = {
         "How might the caller have heard your question about risk?",
     ),
 }
+# Follow-up questions by risk topic, for the alternative phrasing.
+FOLLOW_UP_QUESTIONS = {
+    "plan": "Have you thought about how you would do it?",
+    "means": "Do you have access to what you would use?",
+    "timeline": "When were you thinking of doing it?",
+    "past_attempts": "Have you ever tried to end your life before?",
+    "protective": "What has kept you going so far?",
+    "self_harm": "Are you hurting yourself at the moment? When was the last time?",
+}
 _STRETCH = (
     Recommendation(advice="Cover the C-SSRS topics you did not ask about, such as intent to act.",
                    try_saying="Do you think you might act on these thoughts?"),
@@ -104,8 +113,10 @@ def _gaps(markers: list[SkillMarker]) -> list[SkillMarker]:
 
 
 def recommendations(
-    markers: list[SkillMarker], flags: list[Flag], risk: RiskCoverage, quotes: dict[str, tuple[int, str]]
+    markers: list[SkillMarker], flags: list[Flag], risk: RiskCoverage, quotes: dict[str, tuple[int, str]],
+    missing_follow_ups: tuple[str, ...] = (),
 ) -> list[Recommendation]:
+    """Gaps first (flags, then skills in _ORDER), topped up with stretch goals to at least two."""
     found: list[Recommendation] = []
     kinds = {flag.kind for flag in flags}
     for kind in ("dismissive", "leading_question"):
@@ -122,8 +133,9 @@ def recommendations(
             turn, quote = quotes["closed_question"]
         elif marker.skill == "safety_planning" and "advice" in quotes:
             turn, quote = quotes["advice"]
-        elif marker.skill == "risk_follow_up" and marker.note.startswith("missing: "):
+        elif marker.skill == "risk_follow_up" and missing_follow_ups:
             text = f"Follow up the disclosure: you did not ask about {marker.note.removeprefix('missing: ')}."
+            phrase = " ... ".join(FOLLOW_UP_QUESTIONS[topic] for topic in missing_follow_ups)
         found.append(Recommendation(advice=text, instead_of=quote, try_saying=phrase, turn=turn))
     # A strong call still gets two recommendations: stretch goals beyond the rubric.
     all_cssrs_asked = all(item.asked for item in risk.cssrs)

@@ -111,7 +111,7 @@ def evaluate_offline(transcript: Transcript, scenario: Scenario | None = None) -
     rubric, penalty = _rubric(analysis, risk, markers, measures)
     score = _score(rubric, penalty)
     grade, caps = _grade(score, analysis, risk, measures, flags)
-    recommendations = advice.recommendations(markers, flags, risk, _quotes(analysis))
+    recommendations = advice.recommendations(markers, flags, risk, _quotes(analysis), _missing_follow_ups(analysis))
     return EvaluationReport(
         evaluator="offline",
         scenario_id=scenario.id if scenario else transcript.scenario_id,
@@ -161,6 +161,10 @@ def _counts(analysis: _Analysis) -> tuple[int, int, int, int]:
         len(reflections),
         sum(s.reflection == "complex" for _, s in reflections),
     )
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _count(number: int, noun: str) -> str:
@@ -250,6 +254,15 @@ def _follow_ups_expected(analysis: _Analysis) -> tuple[str, ...]:
     return expected
 
 
+def _missing_follow_ups(analysis: _Analysis) -> tuple[str, ...]:
+    return tuple(topic for topic in _follow_ups_expected(analysis)
+                 if not _asked(analysis, _follow_up_topics(topic)))
+
+
+def _follow_up_topics(topic: str) -> tuple[str, ...]:
+    return (topic, "method") if topic == "plan" else (topic,)  # "how would you do it" answers the plan question
+
+
 def _means_safety_expected(analysis: _Analysis) -> bool:
     return analysis.risk_level not in ("none", "passive", "self_harm") or _caller_disclosed(
         analysis.transcript, _PLAN_DISCLOSURE
@@ -300,14 +313,14 @@ def _skill_markers(analysis: _Analysis, risk: RiskCoverage) -> list[SkillMarker]
 
     expected = _follow_ups_expected(analysis)
     if expected:
-        asked = {topic: _asked(analysis, (topic, "method") if topic == "plan" else (topic,)) for topic in expected}
+        asked = {topic: _asked(analysis, _follow_up_topics(topic)) for topic in expected}
         done = [t for t in expected if asked[t]]
         missing = [FOLLOW_UP_LABELS[t] for t in expected if not asked[t]]
         markers.append(_marker(
             "risk_follow_up", "Follow-up on plan, means, timeline, past attempts, protective factors",
             "shown" if not missing else "partial" if done else "missed",
             [Evidence(turn=asked[t][0], quote=_quote(asked[t][1].text)) for t in done],
-            "missing: " + ", ".join(missing) if missing else "all follow-ups asked",
+            "missing: " + _and_list(missing) if missing else "all follow-ups asked",
         ))
     else:
         markers.append(_marker("risk_follow_up", "Follow-up on plan, means, timeline, past attempts, protective factors",

@@ -126,3 +126,16 @@ def test_truncate_keeps_whole_sentences_then_a_share_of_the_cut_one():
     assert item.heard(1500) == "I lost my job. And then my"
     assert item.truncate(99_999) == "I lost my job. And then my flat went too."
     assert item.truncated_at_ms == 2000
+
+
+def test_vad_learns_steady_background_noise_and_still_hears_speech_over_it():
+    rng = np.random.default_rng(0)
+    hum = (rng.normal(0, 0.03, 24 * 20_000) * 32767).astype("<i2").tobytes()  # ~ -30 dBFS for 20 s
+    vad = ServerVad(VadSettings())
+    out = vad.feed(hum)
+    # The noise may open a turn at first, but the turn ends once the noise is learned.
+    assert not vad.in_speech
+    assert sum(isinstance(e, SpeechStarted) for e in out) <= 1
+    speech = np.frombuffer(tone(800, level=0.5), "<i2") + np.frombuffer(hum[: 48 * 800], "<i2") // 2
+    out = vad.feed(speech.astype("<i2").tobytes() + hum[: 48 * 1000])
+    assert [type(e) for e in out if not isinstance(e, SpeechAudio)] == [SpeechStarted, SpeechStopped]

@@ -22,6 +22,12 @@ FRAME_MS = 20
 FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2
 # Voiced frames in a row needed to start a turn: a click or a cough is not speech.
 ONSET_FRAMES = 2
+# Speech must also stand this far above the background: a fan or a hum louder
+# than the threshold would otherwise hold a turn open for ever.
+ABOVE_FLOOR_DB = 12.0
+# The background estimate drops at once to a quieter frame and creeps up otherwise
+# (minimum tracking), so speech pauses keep it honest and steady noise is learned in seconds.
+FLOOR_RISE_DB_PER_FRAME = 0.2
 
 DEFAULTS = {"threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": 500}
 
@@ -108,6 +114,7 @@ class ServerVad:
         self._prefix: deque[bytes] = deque(maxlen=max(1, settings.prefix_padding_ms // FRAME_MS) + ONSET_FRAMES)
         self._voiced_run = 0
         self._silent_ms = 0
+        self._floor = -120.0
         self.in_speech = False
 
     @property
@@ -134,7 +141,9 @@ class ServerVad:
 
     def _frame(self, frame: bytes, out: list[VadEvent]) -> None:
         self._elapsed_ms += FRAME_MS
-        voiced = frame_dbfs(frame) >= self._level
+        level = frame_dbfs(frame)
+        voiced = level >= max(self._level, self._floor + ABOVE_FLOOR_DB)
+        self._floor = level if level < self._floor else self._floor + FLOOR_RISE_DB_PER_FRAME
         if not self.in_speech:
             self._prefix.append(frame)
             self._voiced_run = self._voiced_run + 1 if voiced else 0

@@ -19,6 +19,15 @@ SET = Path(__file__).parent / "evaluation_set"
 
 def main(verbose: bool = False) -> dict[str, float]:
     labels = json.loads((SET / "labels.json").read_text())
+    calibration = {name: label for name, label in labels.items() if not label.get("held_out")}
+    held_out = {name: label for name, label in labels.items() if label.get("held_out")}
+    figures = agreement(calibration, "calibration set (labels written first; grade bands calibrated on it)", verbose)
+    if held_out:
+        agreement(held_out, "held-out set (labelled after calibration, never tuned on)", verbose)
+    return figures
+
+
+def agreement(labels: dict[str, dict], title: str, verbose: bool) -> dict[str, float]:
     risk_ok = within_one = exact = 0
     critical_expected = critical_found = unexpected_critical = 0
     flags_expected = flags_found = 0
@@ -52,7 +61,7 @@ def main(verbose: bool = False) -> dict[str, float]:
             mark = "" if abs(grade_index(got) - grade_index(want)) <= 1 else "  <-- grade"
             print(f"  {name:<24} want {want} got {got} ({score:.2f}) risk {want_risk!s:5}/{got_risk!s:5}"
                   f" missing {missing} extra {extra}{mark}")
-    print(f"offline evaluator vs trainer labels ({total} transcripts)")
+    print(f"offline evaluator vs trainer labels, {title}: {total} transcripts")
     print(f"  risk inquiry detected correctly  {risk_ok:3d}/{total}  {figures['risk_inquiry_agreement']:6.1%}  (target >= 95 %)")
     print(f"  grade within one letter          {within_one:3d}/{total}  {figures['grade_within_one']:6.1%}  (target >= 90 %)")
     print(f"  grade exact                      {exact:3d}/{total}  {figures['grade_exact']:6.1%}")

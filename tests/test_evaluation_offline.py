@@ -113,6 +113,10 @@ def test_missed_risk_inquiry_is_critical_when_the_scenario_has_risk():
     ("Are you going to hurt yourself?", False),
     ("You're not going to do anything silly, are you?", False),
     ("Suicide is a big topic in the news.", False),  # a statement, not a question
+    ("When people hurt this much, they think about suicide.", False),  # a statement that starts like a question
+    ("When people hurt this much they think about killing themselves. Is that something you've thought about?", True),
+    ("Some people think about ending their lives. Is that right?", False),  # checks a summary, asks nothing
+    ("are you thinking about suicide", True),  # typed, unpunctuated
 ])
 def test_direct_inquiry_needs_plain_words_in_a_question(line, direct):
     report = evaluate([counselor("Crisis line, this is Sam."), caller("Hi."), counselor(line), caller("...")])

@@ -23,6 +23,12 @@ _QUESTION_START = re.compile(
     r"^(?:do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|shall|may|might|"
     r"aren't|don't|didn't|isn't|haven't|anything|any|anyone)\b"
 )
+_IMPERATIVE_OPEN = re.compile(r"^(?:tell me|describe|say more|help me understand|walk me through)\b")
+_REFERS_BACK = re.compile(
+    r"\b(?:that|this|it|those|these)\b.*\b(?:thinking|thought|thoughts|feel|feeling|felt|had|experienc\w*)\b|"
+    r"\b(?:thinking|thought|thoughts|feel|feeling|felt|had|experienc\w*)\b.*\b(?:like that|that way|like this|those|"
+    r"these|about it|about that)\b"
+)
 _ASKING = re.compile(r"\bi (?:want|need|would like|'d like|have) to (?:ask|know|check)\b")
 
 _REFLECTION_START = re.compile(
@@ -47,11 +53,12 @@ _COMPLEX_MARK = re.compile(
 )
 _SUMMARY = re.compile(
     r"\b(?:let me (?:make sure|check|see if)|if i(?:'ve| have) (?:got|understood) (?:this|that|it)|"
-    r"so far you've|you've told me|to sum up|to recap|let me sum|did i (?:get|miss)|is that right\b.*)"
+    r"so far you've|you've told me|to sum up|to recap|let me sum|did i (?:get|miss)|have i got (?:that|this|it) right|"
+    r"is that right\b.*)"
 )
 _VALIDATION = re.compile(
     r"\b(?:makes sense|thank you for (?:telling|sharing|being|trusting|calling)|thanks for (?:telling|sharing)|"
-    r"takes courage|brave|glad you (?:called|reached|rang)|not your fault|you're doing (?:well|it|great)|"
+    r"takes courage|brave|glad you (?:called|reached|rang|told me)|not your fault|you're doing (?:well|it|great)|"
     r"understandable|of course you|no wonder|you don't need a reason|you deserve|i'm (?:so |really )?sorry|"
     r"you're not bothering|that's (?:okay|ok|a really good question))\b"
 )
@@ -62,7 +69,9 @@ _INVITATION = re.compile(r"\b(?:how can i help|what's (?:going on|happening|been
 # Risk topics, asked about in a question (or "I want to ask ...").
 RISK_TOPICS: dict[str, re.Pattern] = {
     "suicide_direct": re.compile(
-        r"suicid|\bkill(?:ing)? yourself|\bend(?:ing)? (?:your|your own) life|\btak(?:e|ing) your (?:own )?life"
+        # third person too: "people who hurt this much think about killing themselves. Is that ...?"
+        r"suicid|\bkill(?:ing)? (?:yourself|themselves)|\bend(?:ing)? (?:your|their) (?:own )?li(?:fe|ves)|"
+        r"\btak(?:e|ing) (?:your|their) (?:own )?li(?:fe|ves)"
     ),
     "wish_dead": re.compile(
         r"wish(?:ing)? (?:you (?:were|was) dead|to die|you could die)|\bwant(?:ing)? to die|better off dead|"
@@ -89,7 +98,7 @@ RISK_TOPICS: dict[str, re.Pattern] = {
     ),
     "timeline": re.compile(
         r"\bwhen (?:were|are|would|do|did) you (?:thinking|planning|going|plan|think|last)|how soon|timeline|"
-        r"set a date|a date in mind|when might you|last time you"
+        r"set a date|a date in mind|when might you|last time you|(?:thought|think|thinking) (?:about|of) when"
     ),
     "intent": re.compile(
         r"\bintend|\bintention|going to (?:do it|act|kill|end)|act on (?:these|those|the|this|it)|"
@@ -226,10 +235,22 @@ def integrity_kinds(sentence: str) -> set[str]:
 
 
 def is_question(low: str) -> bool:
+    """A question mark; or, in unpunctuated typing ("ok what's wrong"), a question word first."""
     stripped = _FILLERS.sub("", low)
-    return low.endswith("?") or bool(_QUESTION_START.match(stripped) or _OPEN_START.match(stripped)) or bool(
-        _ASKING.search(low)
-    )
+    if low.endswith("?") or _IMPERATIVE_OPEN.match(stripped):
+        return True
+    if low.endswith((".", "!")):  # "When people hurt this much, they think about suicide." is a statement
+        return False
+    return bool(_QUESTION_START.match(stripped) or _OPEN_START.match(stripped))
+
+
+def mentioned_topics(low: str) -> frozenset[str]:
+    return frozenset(name for name, pattern in RISK_TOPICS.items() if pattern.search(low))
+
+
+def refers_back(low: str) -> bool:
+    """'Is that something you've been thinking about?' asks about the topic just named."""
+    return bool(_REFERS_BACK.search(low))
 
 
 def question_kind(low: str) -> str:
@@ -258,7 +279,8 @@ def reflection_depth(low: str, previous_caller: str) -> str:
     return "complex" if len(new) >= 2 or (len(new) == 1 and len(words) <= 2) else "simple"
 
 
-def analyse_sentence(text: str, previous_caller: str = "") -> Sentence:
+def analyse_sentence(text: str, previous_caller: str = "", context_topics: frozenset[str] = frozenset()) -> Sentence:
+    """``context_topics``: risk topics named by the sentence before, in the same turn."""
     low = normalise(text)
     question = is_question(low)
     summary = bool(_SUMMARY.search(low)) and len(low.split()) >= 12
@@ -268,9 +290,9 @@ def analyse_sentence(text: str, previous_caller: str = "") -> Sentence:
     elif is_reflection(low) and (not question or _REFLECTION_START.match(_FILLERS.sub("", low))):
         question = False  # "So you're on your own now?" is a reflection with a rising tone
         reflection = reflection_depth(low, previous_caller)
-    topics = frozenset(name for name, pattern in RISK_TOPICS.items() if pattern.search(low)) if (
-        question or _ASKING.search(low)
-    ) else frozenset()
+    topics = mentioned_topics(low) if question or _ASKING.search(low) else frozenset()
+    if question and not topics and context_topics and refers_back(low):
+        topics = context_topics
     return Sentence(
         text=text,
         question=question_kind(low) if question else None,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..scenarios.model import Scenario
 from . import advice
 from .flags import gaming_evidence, personal_data_kinds, redact
-from .markers import Sentence, analyse_sentence, integrity_kinds, is_greeting, sentences
+from .markers import Sentence, analyse_sentence, integrity_kinds, is_greeting, mentioned_topics, normalise, sentences
 from .measures import MITI_RQ, conversation_measures, miti_band
 from .report import (
     FLAG_KINDS,
@@ -140,13 +140,15 @@ def _analyse(transcript: Transcript, scenario: Scenario | None) -> _Analysis:
             previous_caller = turn.text
             continue
         entry = _CounselorTurn(turn)
+        named: frozenset[str] = frozenset()  # risk topics named by the previous sentence of this turn
         for text in sentences(turn.text):
             kinds = integrity_kinds(text)
             if kinds:
                 for kind in kinds:
                     entry.integrity.setdefault(kind, text)
                 continue
-            entry.scored.append(analyse_sentence(text, previous_caller))
+            entry.scored.append(analyse_sentence(text, previous_caller, named))
+            named = mentioned_topics(normalise(text))
             entry.words += len(text.split())
         counselor.append(entry)
     return _Analysis(transcript, scenario, counselor)

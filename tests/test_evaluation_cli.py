@@ -100,3 +100,25 @@ def test_a_saved_session_is_evaluated_and_the_evaluation_saved(capsys, tmp_path)
 
     code, _, err = run(capsys, "999", "--data-dir", str(tmp_path))
     assert code == 1 and err.startswith("proto-trainer: evaluate: ")
+
+
+def test_a_session_with_an_imported_scenario_is_graded_against_it(capsys, tmp_path):
+    from proto_trainer_tui.scenarios.csv_io import build_scenario
+    from proto_trainer_tui.store import Store, TurnRecord
+
+    scenario = build_scenario(id="bridge-caller", title="Bridge caller",
+                              prompt="You are a 30-year-old named Sam. You want to die and plan to jump from a bridge.")
+    assert scenario.risk.level == "plan"
+    with Store.open(tmp_path) as store:
+        store.save_scenario(scenario)
+        session = store.start_session(scenario_id="bridge-caller", scenario_title="Bridge caller", server="embedded",
+                                      mode="typed", record=False, started_at=START)
+        store.save_turn(session.id, TurnRecord(1, "counselor", "Hi, how can I help?", "done", "typed", START, START))
+        store.end_session(session.id, ended_at=START + timedelta(minutes=1))
+    code, out, err = run(capsys, str(session.id), "--data-dir", str(tmp_path), "--format", "json", "--no-save")
+    report = json.loads(out)
+    assert code == 0, err
+    assert report["scenario_id"] == "bridge-caller"
+    assert {"kind": "missed_risk_inquiry", "severity": "critical"}.items() <= report["flags"][0].items()
+    with Store.open(tmp_path) as store:
+        assert store.evaluation(session.id) is None  # --no-save

@@ -38,10 +38,11 @@ def run(args: argparse.Namespace) -> int:
         return fail("evaluate: give either a SESSION_ID or --transcript FILE.json (not both)")
     try:
         if args.transcript is not None:
-            transcript = transcript_from_json(_read(args.transcript), args.transcript)
+            transcript, imported = transcript_from_json(_read(args.transcript), args.transcript), ()
         else:
-            transcript = transcript_from_export(_load_session(args), f"session {args.session_id}")
-        scenario = scenario_for(transcript, args.scenario)
+            export, imported = _load_session(args)
+            transcript = transcript_from_export(export, f"session {args.session_id}")
+        scenario = scenario_for(transcript, args.scenario, imported)
     except (TranscriptError, UnknownScenario, _CannotLoad) as exc:
         return fail(f"evaluate: {exc}")
     report = _evaluate(transcript, scenario, args.llm)
@@ -73,14 +74,16 @@ def _read(path: str) -> str:
         raise _CannotLoad(f"{path}: {exc.strerror or exc}") from None
 
 
-def _load_session(args: argparse.Namespace) -> dict:
+def _load_session(args: argparse.Namespace) -> tuple[dict, list]:
+    """The session as its export dict, and the store's imported scenarios (it may use one)."""
     from ..store import StoreError
     from ..store.export import session_json
 
     try:
         with open_store(args) as store:
             session = store.get_session(args.session_id)
-            return session_json(session, store.turns(args.session_id), store.evaluation(args.session_id))
+            export = session_json(session, store.turns(args.session_id), store.evaluation(args.session_id))
+            return export, store.imported_scenarios()
     except (StoreError, ConfigError) as exc:
         raise _CannotLoad(str(exc)) from None
 

@@ -14,17 +14,27 @@ __all__ = [
 ]
 
 
-def scenario_for(transcript: Transcript, scenario_id: str | None = None):
+def scenario_for(transcript: Transcript, scenario_id: str | None = None, imported=()):
     """The scenario to grade against: an explicit id wins, then the transcript's, else free practice.
 
-    Raises ``UnknownScenario`` for an explicit id that does not exist; an unknown id recorded in the
+    ``imported``: scenarios imported into the store (CSV), looked up after the bundled ones. Raises
+    ``UnknownScenario`` for an explicit id that does not exist; an unknown id recorded in the
     transcript (a scenario since removed) falls back to free practice.
     """
     from ..scenarios import UnknownScenario, get_scenario
 
+    def find(wanted: str):
+        try:
+            return get_scenario(wanted)
+        except UnknownScenario:
+            match = next((s for s in imported if s.id == wanted), None)
+            if match is None:
+                raise
+            return match
+
     if scenario_id:
-        return get_scenario(scenario_id)
+        return find(scenario_id)
     try:
-        return get_scenario(transcript.scenario_id or "free")
+        return find(transcript.scenario_id or "free")
     except UnknownScenario:
         return get_scenario("free")

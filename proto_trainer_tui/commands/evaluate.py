@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -31,36 +32,67 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..evaluation import TranscriptError, scenario_for, transcript_from_export, transcript_from_json
+    from ..evaluation import TranscriptError
     from ..scenarios import UnknownScenario
 
     if (args.session_id is None) == (args.transcript is None):
         return fail("evaluate: give either a SESSION_ID or --transcript FILE.json (not both)")
     try:
         if args.transcript is not None:
-            transcript, imported = transcript_from_json(_read(args.transcript), args.transcript), ()
+            report, title = _evaluate_file(args)
         else:
-            export, imported = _load_session(args)
-            transcript = transcript_from_export(export, f"session {args.session_id}")
-        scenario = scenario_for(transcript, args.scenario, imported)
+            report, title = _evaluate_session(args)
     except (TranscriptError, UnknownScenario, _CannotLoad) as exc:
         return fail(f"evaluate: {exc}")
-    report = _evaluate(transcript, scenario, args.llm)
-    if args.session_id is not None and not args.no_save:
-        error = _save(args, report)
-        if error:
-            return fail(f"evaluate: {error}")
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
         from ..evaluation.markdown import render_markdown
 
-        sys.stdout.write(render_markdown(report, transcript.scenario_title or scenario.title))
+        sys.stdout.write(render_markdown(report, title))
     return 0
 
 
 class _CannotLoad(Exception):
     pass
+
+
+def _llm_settings(args: argparse.Namespace):
+    if not args.llm:
+        return None
+    from ..evaluation.llm import LlmSettings
+
+    return LlmSettings.from_env()
+
+
+def _evaluate_file(args: argparse.Namespace):
+    from ..evaluation import evaluate_offline, scenario_for, transcript_from_json
+
+    transcript = transcript_from_json(_read(args.transcript), args.transcript)
+    scenario = scenario_for(transcript, args.scenario)
+    if args.llm:
+        from ..evaluation.llm import evaluate_with_llm
+
+        report = asyncio.run(evaluate_with_llm(transcript, scenario, _llm_settings(args)))
+    else:
+        report = evaluate_offline(transcript, scenario)
+    return report, transcript.scenario_title or scenario.title
+
+
+def _evaluate_session(args: argparse.Namespace):
+    from ..evaluation.stored import evaluate_stored_session
+    from ..store import StoreError
+
+    try:
+        with open_store(args) as store:
+            report = asyncio.run(evaluate_stored_session(
+                store, args.session_id, scenario_id=args.scenario, llm_settings=_llm_settings(args),
+                use_llm=args.llm, save=not args.no_save,
+            ))
+            title = store.get_session(args.session_id).scenario_title
+    except (StoreError, ConfigError) as exc:
+        raise _CannotLoad(str(exc)) from None
+    return report, title
 
 
 def _read(path: str) -> str:
@@ -72,40 +104,3 @@ def _read(path: str) -> str:
         raise _CannotLoad(f"{path}: not a UTF-8 text file (a session export is JSON)") from None
     except OSError as exc:
         raise _CannotLoad(f"{path}: {exc.strerror or exc}") from None
-
-
-def _load_session(args: argparse.Namespace) -> tuple[dict, list]:
-    """The session as its export dict, and the store's imported scenarios (it may use one)."""
-    from ..store import StoreError
-    from ..store.export import session_json
-
-    try:
-        with open_store(args) as store:
-            session = store.get_session(args.session_id)
-            export = session_json(session, store.turns(args.session_id), store.evaluation(args.session_id))
-            return export, store.imported_scenarios()
-    except (StoreError, ConfigError) as exc:
-        raise _CannotLoad(str(exc)) from None
-
-
-def _evaluate(transcript, scenario, use_llm: bool):
-    from ..evaluation import evaluate_offline
-
-    if not use_llm:
-        return evaluate_offline(transcript, scenario)
-    import asyncio
-
-    from ..evaluation.llm import LlmSettings, evaluate_with_llm
-
-    return asyncio.run(evaluate_with_llm(transcript, scenario, LlmSettings.from_env()))
-
-
-def _save(args: argparse.Namespace, report) -> str | None:
-    from ..store import StoreError
-
-    try:
-        with open_store(args) as store:
-            store.save_evaluation(args.session_id, report.to_dict(), grade=report.grade, evaluator=report.evaluator)
-    except (StoreError, ConfigError) as exc:
-        return str(exc)
-    return None

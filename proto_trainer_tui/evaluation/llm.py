@@ -129,7 +129,7 @@ async def judge(settings: LlmSettings, messages: list[dict]) -> LlmJudgement:
         for attempt in range(settings.invalid_answer_retries + 1):
             try:
                 completion = await client.chat.completions.parse(
-                    model=settings.model, messages=messages, response_format=LlmJudgement, temperature=0
+                    model=settings.model, messages=messages, response_format=LlmJudgement
                 )
                 choice = completion.choices[0] if completion.choices else None
                 if choice is None or choice.message.parsed is None:

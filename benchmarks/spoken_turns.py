@@ -21,6 +21,7 @@ from proto_trainer_tui.audio.pcm import encode_b64, frames
 from proto_trainer_tui.realtime import events
 from proto_trainer_tui.realtime.connection import open_connection
 from proto_trainer_tui.scenarios import get_scenario
+from proto_trainer_tui.sim.caller import classify, primary_move
 from proto_trainer_tui.sim.listening import warmed_recognizer
 from proto_trainer_tui.sim.process import EmbeddedServer
 from proto_trainer_tui.sim.speech import Synthesizer
@@ -40,6 +41,21 @@ LINES = [
     "Would you be willing to make a safety plan with me?",
     "It makes sense that you feel worn out.",
 ]
+
+
+# Counselor lines worded unlike the recogniser's corpus, to measure how often the caller
+# still hears the right move (same primary move as the written line).
+HELD_OUT = [
+    "Good evening, crisis support, my name is Robin.", "Tell me what happened after you got home.",
+    "That must have been terrifying for you.", "Are you thinking about ending your life?",
+    "Do you know how you would do it?", "Are there firearms in your home?", "Have you picked a day?",
+    "Did you ever try to kill yourself before?", "What stops you from acting on these thoughts?",
+    "Could we make a safety plan for tonight?", "There is a support group that meets on Tuesdays.",
+    "Calm down, you're overreacting.", "I have to go now, take care of yourself.",
+    "It makes sense that you're exhausted.", "How long have you been feeling like this?",
+    "Do you want to tell me more about your brother?",
+]
+VOICES = ("en-us", "en-gb+m3", "en-us+f3", "en-us+m1")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -117,17 +133,21 @@ async def main() -> None:
 
     recognizer = warmed_recognizer()
     decode_s = audio_s = tail_s = 0.0
-    for line in LINES:
-        pcm = counselor[line]
-        began = time.perf_counter()
-        recognizer.start()
-        for frame in frames(pcm):
-            recognizer.feed(frame)
-        tail_began = time.perf_counter()
-        recognizer.finish()
-        tail_s = max(tail_s, time.perf_counter() - tail_began)
-        decode_s += time.perf_counter() - began
-        audio_s += len(pcm) / 48_000
+    moves_right = total = 0
+    for voice in VOICES:
+        for line in HELD_OUT:
+            pcm = synthesizer.synthesize_all(line, voice, 160)
+            began = time.perf_counter()
+            recognizer.start()
+            for frame in frames(pcm):
+                recognizer.feed(frame)
+            tail_began = time.perf_counter()
+            text = recognizer.finish()
+            tail_s = max(tail_s, time.perf_counter() - tail_began)
+            decode_s += time.perf_counter() - began
+            audio_s += len(pcm) / 48_000
+            moves_right += primary_move(classify(text)) == primary_move(classify(line))
+            total += 1
     sample = "I don't really know why I'm calling. Things have been hard since I lost my job. " * 4
     synthesizer.synthesize_all("Warm up.")
     synth_began = time.perf_counter()
@@ -143,9 +163,8 @@ async def main() -> None:
     print(f"  recognition                           {decode_s / audio_s * 1000:6.1f} ms per second of audio"
           f"   (tail at end of turn: max {tail_s * 1000:.1f} ms)")
     print(f"  synthesis                             {synth_s / (len(voiced) / 48_000) * 1000:6.1f} ms per second of audio")
-    right = sum(1 for line, text in heard if set(text.split()) & set(line.lower().replace("?", "").split()))
-    print(f"  recognised turns sharing words with the line: {right}/{len(heard)}; e.g. {heard[2][1]!r}")
-
+    print(f"  counselor move heard right (held-out lines, {len(VOICES)} voices): {moves_right}/{total}"
+          f"; spoken turns above, e.g. {heard[2][0]!r} -> {heard[2][1]!r}")
 
 if __name__ == "__main__":
     asyncio.run(main())

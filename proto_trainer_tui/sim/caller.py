@@ -53,7 +53,8 @@ _PHRASES: dict[Move, tuple[str, ...]] = {
     ),
     Move.PAST_ATTEMPTS: (
         "attempt", "attempted", "attempts", "ever tried", "tried before", "tried to end", "tried to kill",
-        "tried to take", "done this before", "tried to hurt",
+        "tried to take", "done this before", "tried to hurt", "ever try", "try to kill", "try to end",
+        "tried suicide", "tried it before",
     ),
     Move.MEANS: (
         "access to", "have access", "pills", "gun", "guns", "firearm", "firearms", "weapon", "weapons",
@@ -63,6 +64,7 @@ _PHRASES: dict[Move, tuple[str, ...]] = {
     Move.PLAN: (
         "a plan", "any plan", "plan to", "planned", "planning to", "how would you", "how you would",
         "thought about how", "thought of how", "method", "how you might", "how would you do",
+        "would do it", "decided how",
     ),
     Move.SUICIDE_INQUIRY: (
         "suicide", "suicidal", "kill yourself", "killing yourself", "end your life", "ending your life",
@@ -102,11 +104,11 @@ _PHRASES: dict[Move, tuple[str, ...]] = {
         "must have been", "of course you", "no wonder", "thank you for telling", "thank you for sharing",
         "thanks for sharing", "thanks for telling", "brave", "glad you called", "glad you reached out",
         "not alone", "im here", "i am here", "take your time", "thats hard", "so hard", "really hard",
-        "painful", "heavy", "so you feel", "you feel like", "so youre feeling", "youve been carrying",
+        "painful", "heavy", "sense that you", "so you feel", "you feel like", "so youre feeling", "youve been carrying",
     ),
     Move.GREETING: (
         "crisis line", "this is", "hello", "hi", "hey", "good morning", "good afternoon", "good evening",
-        "my name is", "my names", "how can i help", "how may i help", "what can i do for you", "youve reached",
+        "my name is", "my names", "crisis support", "how can i help", "how may i help", "what can i do for you", "youve reached",
     ),
     Move.OPEN_QUESTION: (
         "tell me", "say more", "talk about", "describe", "help me understand", "walk me through",

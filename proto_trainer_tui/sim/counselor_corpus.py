@@ -131,6 +131,69 @@ mm hmm
 right
 i see
 go on
+thanks for reaching out i'm taylor what's happening
+hi i'm chris and i'm a counselor here what made you call tonight
+what's on your mind
+what's been weighing on you lately
+what brought you to call today
+how has your week been
+can you say more about that
+what was that like for you
+how are you coping with all of this
+what do you mean when you say you're done
+you've been dealing with so much on your own
+it sounds like you've been holding this in for a long time
+that sounds lonely
+i can hear how tired you are
+it's okay to feel angry about that
+i'm sorry for your loss
+i'm so sorry your mom passed away
+losing someone you love is so painful
+you did the right thing by calling
+when you say you want it to stop do you mean you want to die
+some people in your situation think about ending their life is that true for you
+are you feeling suicidal tonight
+have you had thoughts about killing yourself
+how would you kill yourself
+have you thought about what you would do
+have you decided how
+do you have pills or a weapon nearby
+is there anything in the house you could use to hurt yourself
+could you put the medication somewhere safe
+have you ever tried to take your own life
+has there been a time when you tried to hurt yourself
+have you made an attempt in the past
+when do you think you might act on it
+is tonight the night
+what's kept you alive through this
+what gives you hope
+who is someone you trust
+who could you call tonight
+who could you reach out to
+is there someone who could stay with you
+what would help you get through tonight
+let's come up with a plan together
+can we write down some steps to keep you safe
+i'd like to give you a number you can call any time
+there's a walk in clinic near you
+would you be open to talking to a counselor
+would you like me to connect you with someone
+how much have you had to drink
+have you taken anything tonight
+are you somewhere safe right now
+is anyone with you right now
+are you safe where you are
+can you tell me where you are
+don't worry about it
+it's not that bad
+you'll be fine
+other people have it much worse
+you just have to stay positive
+we're almost out of time
+i need to end the call soon
+thank you for talking with me tonight
+goodbye and take care
+call us back any time you need to
 """
 
 

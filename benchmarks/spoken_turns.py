@@ -6,7 +6,8 @@ microphone delivers them), followed by silence, with the server VAD at its
 defaults (threshold 0.5, prefix 300 ms, silence 500 ms). Prints p50/p95 of
 ``speech_stopped`` -> first ``response.output_audio.delta`` at the client, the
 end-to-end gap from the last voiced microphone frame to the first caller audio,
-and recognition and synthesis time per second of audio.
+and recognition and synthesis time per second of audio. Then ten push-to-talk
+turns (no turn detection): commit + response.create -> first audio delta.
 """
 
 from __future__ import annotations
@@ -109,6 +110,24 @@ async def one_turn(connection, pcm: bytes) -> tuple[float, float, str]:
     return first_audio - stopped, first_audio - (started + voiced_end), transcript
 
 
+async def push_to_talk_turn(connection, pcm: bytes) -> float:
+    """Stream a line in real time, commit, ask for a response; returns commit -> first audio delta."""
+    started = time.perf_counter()
+    for index, frame in enumerate(frames(pcm)):
+        delay = started + index * FRAME_S - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await connection.send(events.audio_append(encode_b64(frame)))
+    committed = time.perf_counter()
+    await connection.send(events.audio_commit())
+    await connection.send(events.response_create())
+    first_audio = None
+    while (event := await connection.recv())["type"] != "response.done":
+        if event["type"] == "response.output_audio.delta" and first_audio is None:
+            first_audio = time.perf_counter()
+    return first_audio - committed
+
+
 async def main() -> None:
     synthesizer = Synthesizer()
     counselor = {line: synthesizer.synthesize_all(line) for line in LINES}
@@ -128,6 +147,9 @@ async def main() -> None:
                 gaps.append(gap * 1000)
                 end_to_end.append(e2e * 1000)
                 heard.append((line, transcript))
+            await connection.send(events.session_update(scenario.caller_instructions(), turn_detection=None))
+            await connection.recv()  # session.updated
+            ptt = [await push_to_talk_turn(connection, counselor[line]) * 1000 for line in LINES]
     finally:
         await server.stop()
 
@@ -158,6 +180,8 @@ async def main() -> None:
           "mic audio streamed in real time as 20 ms frames, server VAD defaults)")
     print(f"  speech_stopped -> first audio delta   p50 {statistics.median(gaps):6.1f} ms"
           f"   p95 {percentile(gaps, 0.95):6.1f} ms")
+    print(f"  push-to-talk commit -> first audio    p50 {statistics.median(ptt):6.1f} ms"
+          f"   p95 {percentile(ptt, 0.95):6.1f} ms   ({len(ptt)} turns)")
     print(f"  last voiced frame -> first audio      p50 {statistics.median(end_to_end):6.1f} ms"
           f"   p95 {percentile(end_to_end, 0.95):6.1f} ms   (includes the 500 ms silence duration)")
     print(f"  recognition                           {decode_s / audio_s * 1000:6.1f} ms per second of audio"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -139,3 +141,25 @@ def test_vad_learns_steady_background_noise_and_still_hears_speech_over_it():
     speech = np.frombuffer(tone(800, level=0.5), "<i2") + np.frombuffer(hum[: 48 * 800], "<i2") // 2
     out = vad.feed(speech.astype("<i2").tobytes() + hum[: 48 * 1000])
     assert [type(e) for e in out if not isinstance(e, SpeechAudio)] == [SpeechStarted, SpeechStopped]
+
+
+def test_behaviour_table_drives_mood_without_code():
+    from proto_trainer_tui.scenarios import ScenarioFileError, parse_scenario_toml
+
+    guarded = get_scenario("declines-demographics")
+    assert guarded.behaviour.start_mood == -1
+    caller = CallerEngine(guarded, seed=0)
+    caller.reply("Hi, crisis line.")
+    assert caller.mood == -1
+    # Guarded from the start: risk facts stay back until trust is built.
+    withheld = caller.reply("Are you thinking of suicide?")
+    assert guarded.risk.thoughts not in withheld
+    caller.reply("That sounds so hard, it makes sense that you feel trapped.")
+    caller.reply("I hear how tired you are.")
+    assert guarded.risk.thoughts in caller.reply("Are you having thoughts of suicide?")
+
+    text = (Path(__file__).parents[1] / "proto_trainer_tui/scenarios/library/declines-demographics.toml").read_text()
+    with pytest.raises(ScenarioFileError, match="behaviour.patience"):
+        parse_scenario_toml(text + "patience = 2\n")
+    with pytest.raises(ScenarioFileError, match="behaviour"):
+        parse_scenario_toml(text.replace("sensitivity = 3", "sensitivity = 9"))

@@ -10,6 +10,7 @@ from importlib import resources
 from typing import Any
 
 from .model import (
+    BEHAVIOUR_FIELDS,
     BRIEF_END,
     BRIEF_START,
     FREE_ID,
@@ -17,6 +18,7 @@ from .model import (
     LINE_KEYS,
     RISK_FACTS,
     RISK_LEVELS,
+    Behaviour,
     Persona,
     Risk,
     Scenario,
@@ -76,6 +78,7 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scena
         evaluator_context=_text(data, "evaluator_context", source, default=""),
         mode=_text(data, "mode", source, default="phone") or "phone",
         lines=_lines(_table(data, "lines", source, required=False), source),
+        behaviour=_behaviour(_table(data, "behaviour", source, required=False), source),
     )
     try:
         return Scenario(**fields)
@@ -114,6 +117,19 @@ def _persona(data: Mapping, source: str) -> Persona:
         voice=_text(data, "voice", source, prefix="persona.", default="en-us"),
         rate_wpm=rate,
     )
+
+
+def _behaviour(data: Mapping, source: str) -> Behaviour:
+    unknown = set(data) - set(BEHAVIOUR_FIELDS)
+    if unknown:
+        raise ScenarioFileError(source, f"behaviour.{sorted(unknown)[0]}", f"is unknown; allowed: {BEHAVIOUR_FIELDS}")
+    for name, value in data.items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ScenarioFileError(source, f"behaviour.{name}", "must be an integer")
+    try:
+        return Behaviour(**data)
+    except ValueError as error:
+        raise ScenarioFileError(source, "behaviour", str(error)) from error
 
 
 def _lines(data: Mapping, source: str) -> dict[str, tuple[str, ...]]:

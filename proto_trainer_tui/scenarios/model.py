@@ -59,6 +59,28 @@ class Risk:
         return getattr(self, name) if name in RISK_FACTS else ""
 
 
+@dataclass(frozen=True)
+class Behaviour:
+    """How the caller's mood (-3 closed off .. +3 trusting) moves, for the offline caller engine."""
+
+    start_mood: int = 0
+    warmth: int = 1  # mood gained when the counselor is empathic or reflects
+    sensitivity: int = 2  # mood lost when the counselor dismisses, lectures or rushes
+    guarded_below: int = -2  # at or below this mood the caller withholds risk facts and story
+    accepts_help_from: int = 1  # mood from which offers of help are welcomed
+
+    def __post_init__(self) -> None:
+        for name in ("start_mood", "guarded_below", "accepts_help_from"):
+            if not -3 <= getattr(self, name) <= 3:
+                raise ValueError(f"behaviour.{name} must be between -3 and 3")
+        for name in ("warmth", "sensitivity"):
+            if not 0 <= getattr(self, name) <= 3:
+                raise ValueError(f"behaviour.{name} must be between 0 and 3")
+
+
+BEHAVIOUR_FIELDS = ("start_mood", "warmth", "sensitivity", "guarded_below", "accepts_help_from")
+
+
 _RISK_SUMMARY = {
     "none": "You are not suicidal. If asked about suicide, say no clearly and explain what is really going on.",
     "passive": "You have thoughts of death or suicide but no plan. Admit the thoughts if asked directly; you have no plan.",
@@ -90,6 +112,7 @@ class Scenario:
     evaluator_context: str = ""
     mode: str = "phone"
     lines: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    behaviour: Behaviour = field(default_factory=Behaviour)
 
     def __post_init__(self) -> None:
         if not _ID_PATTERN.match(self.id):

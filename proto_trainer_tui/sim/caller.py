@@ -262,7 +262,7 @@ class CallerEngine:
         self._scenario = scenario
         self._rng = random.Random(seed)
         self._turns = 0
-        self._mood = 0
+        self._mood = scenario.behaviour.start_mood
         self._disclosed: set[str] = set()
         self._used: set[str] = set()
         self._opened = False
@@ -366,13 +366,14 @@ class CallerEngine:
         if move in _RISK_MOVES:
             return self._risk_answer(move)
         if move is Move.OPEN_QUESTION:
-            return self._pick("guarded") if self._mood <= -2 else self._story(2 if self._mood >= 2 else 1)
+            return self._pick("guarded") if self._guarded() else self._story(2 if self._mood >= 2 else 1)
         if move is Move.EMPATHY:
             if self._mood < 0:
                 return self._pick("empathy_hurt")
             return f"{self._pick('empathy')} {self._story(1)}"
         if move is Move.OFFER_HELP:
-            return self._pick("offer_help" if self._mood >= 1 else "offer_help_hesitant")
+            welcome = self._mood >= self._scenario.behaviour.accepts_help_from
+            return self._pick("offer_help" if welcome else "offer_help_hesitant")
         if move is Move.CLOSING:
             if self._scenario.lines.get("closing_resist") and not self._resisted_ending:
                 self._resisted_ending = True  # the scenario's caller is not ready to hang up yet
@@ -385,7 +386,7 @@ class CallerEngine:
 
     def _risk_answer(self, move: Move) -> str:
         risk = self._scenario.risk
-        if self._mood <= -2 and move is not Move.PROTECTIVE and risk.level != "none":
+        if self._guarded() and move is not Move.PROTECTIVE and risk.level != "none":
             return self._pick("guarded_risk")
         if move is Move.SUICIDE_INQUIRY:
             fact_name, answer = "thoughts", self._suicide_answer()
@@ -459,6 +460,11 @@ class CallerEngine:
             line = line.replace(placeholder, value)
         return line.strip()
 
+    def _guarded(self) -> bool:
+        return self._mood <= self._scenario.behaviour.guarded_below
+
     def _adjust_mood(self, moves: frozenset[Move]) -> None:
-        change = (1 if Move.EMPATHY in moves else 0) - (2 if Move.DISMISSIVE in moves else 0)
+        behaviour = self._scenario.behaviour
+        change = (behaviour.warmth if Move.EMPATHY in moves else 0) - (
+            behaviour.sensitivity if Move.DISMISSIVE in moves else 0)
         self._mood = max(_MOOD_MIN, min(_MOOD_MAX, self._mood + change))

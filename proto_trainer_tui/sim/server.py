@@ -181,7 +181,9 @@ class SimSession:
         self.start_response()
 
     def start_response(self) -> None:
-        counselor_text = " ".join(t for t in self.unanswered if t.strip())
+        counselor_text = " ".join(t for t in self.unanswered if t.strip() and t != UNHEARD)
+        if not counselor_text and UNHEARD in self.unanswered:
+            counselor_text = UNHEARD  # only unrecognisable speech since the last reply
         self.unanswered.clear()
         self.response_task = asyncio.create_task(self.respond(counselor_text))
 

@@ -163,3 +163,13 @@ def test_behaviour_table_drives_mood_without_code():
         parse_scenario_toml(text + "patience = 2\n")
     with pytest.raises(ScenarioFileError, match="behaviour"):
         parse_scenario_toml(text.replace("sensitivity = 3", "sensitivity = 9"))
+
+
+def test_a_sentence_cut_while_voiced_keeps_the_words_its_audio_carried():
+    item = SpokenItem("item_2")
+    item.add_audio(48 * 1000)
+    item.end_sentence(0, "Hello.")
+    start = item.begin_sentence()
+    item.add_audio(48 * 1200)  # at 120 wpm, 1.2 s carries about 2 of the 6 words
+    item.end_partial(start, "I lost my job last week.", rate_wpm=120)
+    assert item.transcript == "Hello. I lost"

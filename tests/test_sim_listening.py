@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from proto_trainer_tui.realtime import events
 from proto_trainer_tui.scenarios import get_scenario
+from proto_trainer_tui.sim.recognizer import Recognizer
 
 from .conftest import TOKEN
 from .sim_talk import SILENCE_FRAME, open_client, spoken
@@ -147,3 +150,54 @@ def events_b64(pcm: bytes) -> str:
 def test_spoken_lines_are_cached_and_real_audio():
     assert len(spoken("Hello.")) > 24_000 * 2 * 0.2
     assert spoken("Hello.") is spoken("Hello.")
+
+
+async def test_text_modality_answers_in_text_without_audio(sim_server):
+    client = await open_client(sim_server.url, TOKEN, PLAN.caller_instructions())
+    try:
+        await client.send({"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"]}})
+        updated = await client.until("session.updated")
+        await client.send(events.user_text_item("Hello, crisis line."))
+        await client.send(events.response_create())
+        done = await client.until("response.done")
+        # One response may ask for audio even when the session is text.
+        await client.send(events.user_text_item("Tell me more."))
+        await client.send({"type": "response.create", "response": {"output_modalities": ["audio"]}})
+        spoken_reply = await client.until("response.done")
+    finally:
+        await client.ws.close()
+    assert updated["session"]["output_modalities"] == ["text"]
+    text_part = done["response"]["output"][0]["content"][0]
+    assert text_part["type"] == "output_text" and text_part["text"] == PLAN.opening
+    types = client.types()
+    assert "response.output_text.delta" in types
+    assert types.index("response.output_audio.delta") > types.index("response.output_text.done")
+    assert spoken_reply["response"]["output"][0]["content"][0]["type"] == "output_audio"
+
+
+class SlowRecognizer(Recognizer):
+    """The real recogniser, made slow: each chunk takes 80 ms more to decode."""
+
+    def feed(self, pcm: bytes) -> None:
+        time.sleep(0.08)
+        super().feed(pcm)
+
+
+async def test_a_slow_decode_in_one_session_does_not_stall_another(sim_server):
+    sim_server.server.recognizer_factory = SlowRecognizer
+    talker = await open_client(sim_server.url, TOKEN, PLAN.caller_instructions())
+    typist = await open_client(sim_server.url, TOKEN, PLAN.caller_instructions())
+    try:
+        # ~2.5 s of speech in 20 ms chunks takes the slow recogniser ~13 s to get through.
+        await talker.say("Are you thinking of killing yourself?")
+        await talker.until("input_audio_buffer.speech_stopped")
+        await typist.send(events.user_text_item("Hello, crisis line."))
+        await typist.send(events.response_create())
+        await typist.until("response.done")
+        # The other session's whole reply went out while this one was still decoding.
+        assert "conversation.item.input_audio_transcription.completed" not in talker.types()
+        completed = await talker.until("conversation.item.input_audio_transcription.completed", timeout=60)
+    finally:
+        await talker.ws.close()
+        await typist.ws.close()
+    assert "killing yourself" in completed["transcript"]

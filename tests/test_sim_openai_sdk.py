@@ -72,8 +72,16 @@ async def test_openai_sdk_runs_a_text_turn_and_an_audio_turn(sim_server):
         done = await until(connection, "response.done")
         assert scenario.risk.thoughts in done.response.output[0].content[0].transcript
 
+        await connection.conversation.item.create(item={
+            "type": "message", "role": "user", "content": [{"type": "input_text", "text": "Tell me more."}]})
+        await connection.response.create(response={"output_modalities": ["text"]})
+        done = await until(connection, "response.done")
+        assert done.response.output[0].content[0].text
+
     for kind in ("input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
                  "input_audio_buffer.committed", "conversation.item.added", "conversation.item.done",
                  "response.output_audio.delta", "response.output_audio_transcript.delta",
-                 "response.output_audio.done", "response.output_item.done"):
+                 "response.output_audio.done", "response.output_item.done",
+                 "conversation.item.input_audio_transcription.delta", "response.output_text.delta",
+                 "response.output_text.done"):
         assert kind in seen

@@ -27,7 +27,8 @@ from ..realtime.events import Event, MalformedEvent
 from ..scenarios import scenario_for_instructions
 from ..scenarios.model import Scenario
 from .caller import CallerEngine
-from .listening import Listener
+from .listening import Listener, warmed_recognizer
+from .recognizer import Recognizer
 from .speech import SpeechUnavailable, Synthesizer
 from .spoken import SpokenItem
 from .vad import ServerVad, SpeechAudio, SpeechStarted, SpeechStopped, VadSettings
@@ -65,11 +66,22 @@ def turn_detection_of(session: dict) -> tuple[bool, object]:
     return False, None
 
 
+def modality_of(options: dict, current: str) -> str:
+    """"audio" or "text" from ``output_modalities`` (GA) or ``modalities`` (beta); else ``current``."""
+    given = options.get("output_modalities", options.get("modalities"))
+    if given is None:
+        return current
+    if not isinstance(given, list) or not set(given) <= {"audio", "text"} or not given:
+        raise ValueError("output_modalities must be [\"audio\"] or [\"text\"]")
+    return "audio" if "audio" in given else "text"
+
+
 class SimSession:
     """The server side of one connection."""
 
     def __init__(self, ws: ServerConnection, synthesizer: Synthesizer, seed: int = 0,
-                 pace_lead_ms: int | None = PACE_LEAD_MS) -> None:
+                 pace_lead_ms: int | None = PACE_LEAD_MS,
+                 recognizer_factory: Callable[[], Recognizer] = warmed_recognizer) -> None:
         self.ws = ws
         self.pace_lead_ms = pace_lead_ms
         self.synthesizer = synthesizer
@@ -86,9 +98,10 @@ class SimSession:
         # Listening: server VAD by default, as OpenAI's realtime sessions do.
         self.vad_settings: VadSettings | None = VadSettings()
         self.vad = ServerVad(self.vad_settings)
-        self.listening = Listener()
+        self.listening = Listener(recognizer_factory)
         self.speech_item_id: str | None = None  # the counselor item being spoken (VAD)
         self.buffered_ms = 0  # push-to-talk audio since the last commit or clear
+        self.modality = "audio"  # how the caller answers: "audio" (with transcript) or "text"
 
     async def send(self, event: Event) -> None:
         await self.ws.send(events.dump_event(event))
@@ -101,7 +114,7 @@ class SimSession:
             "type": "realtime",
             "model": "proto-trainer-sim",
             "instructions": self.instructions,
-            "output_modalities": ["audio"],
+            "output_modalities": [self.modality],
             "audio": {
                 "input": {"format": events.PCM_FORMAT, "turn_detection": turn_detection,
                           "transcription": {"model": "pocketsphinx-en-us"}},
@@ -149,7 +162,9 @@ class SimSession:
                 self.vad_settings = settings
                 self.vad = ServerVad(settings or VadSettings())
                 await self.abandon_speech()
+        modality = modality_of(session, self.modality)
         instructions = events.session_instructions(event)
+        self.modality = modality
         if instructions is not None and instructions != self.instructions:
             self.instructions = instructions
             self.scenario = scenario_for_instructions(instructions)
@@ -178,14 +193,15 @@ class SimSession:
             await self.send(error_event("the conversation already has an active response",
                                         code="conversation_already_has_active_response"))
             return
-        self.start_response()
+        options = event.get("response")
+        self.start_response(modality_of(options, self.modality) if isinstance(options, dict) else self.modality)
 
-    def start_response(self) -> None:
+    def start_response(self, modality: str | None = None) -> None:
         counselor_text = " ".join(t for t in self.unanswered if t.strip() and t != UNHEARD)
         if not counselor_text and UNHEARD in self.unanswered:
             counselor_text = UNHEARD  # only unrecognisable speech since the last reply
         self.unanswered.clear()
-        self.response_task = asyncio.create_task(self.respond(counselor_text))
+        self.response_task = asyncio.create_task(self.respond(counselor_text, modality or self.modality))
 
     async def on_response_cancel(self, event: Event) -> None:
         await self.cancel_response()
@@ -266,6 +282,8 @@ class SimSession:
                                        else "recognizer_unavailable", "message": reason}})
             self.unanswered.append(UNHEARD)
             return
+        await self.send({"type": "conversation.item.input_audio_transcription.delta", "item_id": item_id,
+                         "content_index": 0, "delta": result.text})
         await self.send({"type": "conversation.item.input_audio_transcription.completed", "item_id": item_id,
                          "content_index": 0, "transcript": result.text,
                          "usage": {"type": "duration", "seconds": round(result.audio_seconds, 3)}})
@@ -322,18 +340,21 @@ class SimSession:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    async def respond(self, counselor_text: str) -> None:
-        """Stream one caller reply: transcript and audio, sentence by sentence."""
+    async def respond(self, counselor_text: str, modality: str = "audio") -> None:
+        """Stream one caller reply sentence by sentence: transcript and audio, or text only."""
         response_id, item_id = events.new_id("resp"), events.new_id("item")
         reply = self.caller.reply_unheard() if counselor_text == UNHEARD else self.caller.reply(counselor_text)
         self.caller_item_id = item_id
-        spoken = self.active_item = self.remember(SpokenItem(item_id, started_at=asyncio.get_running_loop().time()))
+        spoken = self.active_item = SpokenItem(item_id, started_at=asyncio.get_running_loop().time())
+        if modality == "audio":
+            self.remember(spoken)  # only audio items can be truncated
         ids = {"response_id": response_id, "item_id": item_id, "output_index": 0, "content_index": 0}
         item = {"id": item_id, "object": "realtime.item", "type": "message", "role": "assistant",
                 "status": "in_progress", "content": []}
         response = {"id": response_id, "object": "realtime.response", "status": "in_progress", "output": [],
-                    "output_modalities": ["audio"]}
+                    "output_modalities": [modality]}
         status = "completed"
+        sentence, start_ms = "", 0  # the sentence being voiced, if any
         previous, self.last_item_id = self.last_item_id, item_id
         await self.send({"type": "response.created", "response": response})
         await self.send({"type": "response.output_item.added", "response_id": response_id,
@@ -343,22 +364,32 @@ class SimSession:
             for sentence in split_sentences(reply):
                 piece = sentence if not spoken.sentences else " " + sentence
                 start_ms = spoken.begin_sentence()
-                await self.send({"type": "response.output_audio_transcript.delta", **ids, "delta": piece})
-                await self.speak(sentence, ids, spoken)
+                if modality == "text":
+                    await self.send({"type": "response.output_text.delta", **ids, "delta": piece})
+                else:
+                    await self.send({"type": "response.output_audio_transcript.delta", **ids, "delta": piece})
+                    await self.speak(sentence, ids, spoken)
                 spoken.end_sentence(start_ms, sentence)
-            await self.send({"type": "response.output_audio.done", **ids})
-            await self.send({"type": "response.output_audio_transcript.done", **ids, "transcript": reply})
+                sentence = ""
+            if modality == "text":
+                await self.send({"type": "response.output_text.done", **ids, "text": reply})
+            else:
+                await self.send({"type": "response.output_audio.done", **ids})
+                await self.send({"type": "response.output_audio_transcript.done", **ids, "transcript": reply})
         except asyncio.CancelledError:
             status = "cancelled"
             raise
         finally:
             self.active_item = None
             if status == "cancelled":
+                if sentence:  # cut mid-sentence: keep the share of words its audio so far carried
+                    spoken.end_partial(start_ms, sentence, self.scenario.persona.rate_wpm)
                 # What was streamed is what the counselor may have heard; a truncate may cut it further.
-                self.caller.heard(spoken.heard(spoken.audio_ms) if spoken.sentences else "")
+                self.caller.heard(spoken.transcript)
             transcript = reply if status == "completed" else spoken.transcript
-            final = {**item, "status": "completed" if status == "completed" else "incomplete",
-                     "content": [{"type": "output_audio", "transcript": transcript}]}
+            part = ({"type": "output_text", "text": transcript} if modality == "text"
+                    else {"type": "output_audio", "transcript": transcript})
+            final = {**item, "status": "completed" if status == "completed" else "incomplete", "content": [part]}
             done = {**response, "status": status, "output": [final]}
             if status == "cancelled":
                 done["status_details"] = {"type": "cancelled", "reason": self.cancel_reason}
@@ -429,6 +460,7 @@ class SimServer:
         self.token = token
         self.max_sessions = max_sessions
         self.pace_lead_ms = pace_lead_ms
+        self.recognizer_factory: Callable[[], Recognizer] = warmed_recognizer
         self.synthesizer = Synthesizer()
         self.sessions = 0
 
@@ -452,7 +484,8 @@ class SimServer:
             return
         self.sessions += 1
         try:
-            await SimSession(ws, self.synthesizer, pace_lead_ms=self.pace_lead_ms).run()
+            await SimSession(ws, self.synthesizer, pace_lead_ms=self.pace_lead_ms,
+                             recognizer_factory=self.recognizer_factory).run()
         except ConnectionClosed:
             pass
         finally:

@@ -30,6 +30,16 @@ class SpokenItem:
     def end_sentence(self, start_ms: int, text: str) -> None:
         self.sentences.append((start_ms, self.audio_ms, text))
 
+    def end_partial(self, start_ms: int, text: str, rate_wpm: int) -> None:
+        """A sentence cut off while being voiced: keep the words its audio so far carried,
+        estimated from the speaking rate."""
+        words = text.split()
+        expected_ms = len(words) * 60_000 / max(1, rate_wpm)
+        share = min(1.0, (self.audio_ms - start_ms) / max(1.0, expected_ms))
+        kept = " ".join(words[: int(len(words) * share)])
+        if kept:
+            self.sentences.append((start_ms, self.audio_ms, kept))
+
     @property
     def transcript(self) -> str:
         return " ".join(text for _, _, text in self.sentences)

@@ -2,8 +2,7 @@
 
 import asyncio
 
-from . import evaluation_quality
-from . import spoken_turns
+from . import evaluation_quality, spoken_turns
 from .typed_turns import main
 
 asyncio.run(main())

@@ -16,8 +16,6 @@ import asyncio
 import statistics
 import time
 
-import numpy as np
-
 from proto_trainer_tui.audio.pcm import encode_b64, frames
 from proto_trainer_tui.realtime import events
 from proto_trainer_tui.realtime.connection import open_connection

@@ -10,7 +10,13 @@ import pytest
 from proto_trainer_tui.scenarios import get_scenario, load_library
 from proto_trainer_tui.sim.caller import CallerEngine
 from proto_trainer_tui.sim.spoken import SpokenItem
-from proto_trainer_tui.sim.vad import ServerVad, SpeechAudio, SpeechStarted, SpeechStopped, VadSettings
+from proto_trainer_tui.sim.vad import (
+    ServerVad,
+    SpeechAudio,
+    SpeechStarted,
+    SpeechStopped,
+    VadSettings,
+)
 
 
 def test_ten_or_more_scenarios_each_with_risk_rules_and_evaluator_criteria():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 from proto_trainer_tui.realtime import events
@@ -39,7 +40,7 @@ async def test_spoken_suicide_question_gets_the_scenarios_disclosure(sim_server)
              "input_audio_buffer.committed", "conversation.item.added",
              "conversation.item.input_audio_transcription.completed", "response.created",
              "response.output_audio.delta", "response.done"]
-    assert all(between(types, a, b) for a, b in zip(order, order[1:])), types
+    assert all(between(types, a, b) for a, b in itertools.pairwise(order)), types
     transcript = next(e for e in client.received
                       if e["type"] == "conversation.item.input_audio_transcription.completed")
     assert "killing yourself" in transcript["transcript"]

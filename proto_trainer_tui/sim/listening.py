@@ -86,7 +86,7 @@ class Listener:
         started = time.perf_counter()
         try:
             work(*args)
-        except Exception:  # noqa: BLE001 - one bad chunk must not kill the session's listening
+        except Exception:
             log.exception("recogniser failed")
             self._error = "speech recognition failed on this turn"
         finally:
@@ -122,7 +122,7 @@ class Listener:
         try:
             seconds = recognizer.audio_seconds
             text = recognizer.finish()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.exception("recogniser failed to finish")
             text, seconds, error = "", 0.0, f"speech recognition failed: {exc}"
         busy, self._busy = self._busy + time.perf_counter() - started, 0.0

@@ -47,7 +47,8 @@ def _model_dir() -> str:
 
 
 def _phrases() -> list[str]:
-    from .caller import _PHRASES  # the moves the caller listens for are worth recognising
+    # The moves the caller listens for are worth recognising.
+    from .caller import _PHRASES
 
     return [phrase for phrases in _PHRASES.values() for phrase in phrases]
 
@@ -106,7 +107,7 @@ class Recognizer:
             )
         except RecognitionUnavailable:
             raise
-        except Exception as exc:  # noqa: BLE001 - the C library raises assorted errors
+        except Exception as exc:  # the C library raises assorted errors
             raise RecognitionUnavailable(f"pocketsphinx could not start: {exc}") from exc
         self._resampler: soxr.ResampleStream | None = None
         self.audio_seconds = 0.0

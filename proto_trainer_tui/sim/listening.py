@@ -86,7 +86,7 @@ class Listener:
         started = time.perf_counter()
         try:
             work(*args)
-        except Exception:
+        except Exception:  # one bad chunk must not end the session's listening
             log.exception("recogniser failed")
             self._error = "speech recognition failed on this turn"
         finally:

@@ -155,16 +155,15 @@ class SimSession:
         session = event.get("session")
         if not isinstance(session, dict):
             raise ValueError("'session' must be an object")
+        # Validate everything before changing anything: a bad update leaves the session as it was.
         given, turn_detection = turn_detection_of(session)
-        if given:
-            settings = VadSettings.from_turn_detection(turn_detection)
-            if settings != self.vad_settings:
-                self.vad_settings = settings
-                self.vad = ServerVad(settings or VadSettings())
-                await self.abandon_speech()
-        modality = modality_of(session, self.modality)
+        settings = VadSettings.from_turn_detection(turn_detection) if given else self.vad_settings
+        self.modality = modality_of(session, self.modality)
+        if settings != self.vad_settings:
+            self.vad_settings = settings
+            self.vad = ServerVad(settings or VadSettings())
+            await self.abandon_speech()
         instructions = events.session_instructions(event)
-        self.modality = modality
         if instructions is not None and instructions != self.instructions:
             self.instructions = instructions
             self.scenario = scenario_for_instructions(instructions)

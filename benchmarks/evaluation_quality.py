@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from proto_trainer_tui.evaluation import evaluate_offline, scenario_for, transcript_from_json
@@ -31,10 +32,12 @@ def agreement(labels: dict[str, dict], title: str, verbose: bool) -> dict[str, f
     risk_ok = within_one = exact = 0
     critical_expected = critical_found = unexpected_critical = 0
     flags_expected = flags_found = 0
-    rows = []
+    rows, seconds = [], []
     for name, label in sorted(labels.items()):
         transcript = transcript_from_json((SET / f"{name}.json").read_text(), name)
+        started = time.perf_counter()
         report = evaluate_offline(transcript, scenario_for(transcript))
+        seconds.append(time.perf_counter() - started)
         risk_ok += report.risk.asked_directly == label["risk_asked_directly"]
         distance = abs(grade_index(report.grade) - grade_index(label["grade"]))
         within_one += distance <= 1
@@ -68,6 +71,7 @@ def agreement(labels: dict[str, dict], title: str, verbose: bool) -> dict[str, f
     print(f"  expected critical flags found    {critical_found:3d}/{critical_expected}  (target: all)")
     print(f"  unexpected critical flags        {unexpected_critical:3d}")
     print(f"  expected flags found (all kinds) {flags_found:3d}/{flags_expected}")
+    print(f"  offline evaluation time per call {1000 * sum(seconds) / total:6.1f} ms (max {1000 * max(seconds):.1f} ms)")
     return figures
 
 

@@ -24,7 +24,7 @@ def main(verbose: bool = False) -> dict[str, float]:
     held_out = {name: label for name, label in labels.items() if label.get("held_out")}
     figures = agreement(calibration, "calibration set (labels written first; grade bands calibrated on it)", verbose)
     if held_out:
-        agreement(held_out, "held-out set (labelled after calibration, never tuned on)", verbose)
+        agreement(held_out, "held-out set (labelled after calibration; its first, untuned run is in docs/evaluation.md)", verbose)
     return figures
 
 

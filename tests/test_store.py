@@ -272,3 +272,27 @@ def test_store_works_from_another_thread(store):
     for thread in threads:
         thread.join()
     assert errors == [] and store.turn_count(session.id) == 100
+
+
+def test_turn_log_gives_live_turns_stable_orders_and_times(store):
+    from proto_trainer_tui.realtime.conversation import Turn
+    from proto_trainer_tui.store.turn_log import TurnLog
+
+    ticks = iter(T0 + timedelta(seconds=n) for n in range(100))
+    log = TurnLog(clock=lambda: next(ticks))
+    session = start(store)
+    typed = Turn("counselor", "Hello, crisis line.", "item-a", status="done", typed=True)
+    caller = Turn("caller", "Hi", "item-b")
+    for live in (typed, caller):
+        store.save_turn(session.id, log.record(live))
+    caller.text, caller.status = "Hi, I need help", "interrupted"
+    store.save_turn(session.id, log.record(caller))
+    spoken = Turn("counselor", "I'm here.", "item-c", status="done")
+    store.save_turn(session.id, log.record(spoken))
+    assert [(t.turn_order, t.role, t.text, t.status, t.input) for t in store.turns(session.id)] == [
+        (1, "counselor", "Hello, crisis line.", "done", "typed"),
+        (2, "caller", "Hi, I need help", "interrupted", None),
+        (3, "counselor", "I'm here.", "done", "spoken"),
+    ]
+    second = store.turns(session.id)[1]
+    assert (second.started_at, second.ended_at) == (T0 + timedelta(seconds=1), T0 + timedelta(seconds=2))

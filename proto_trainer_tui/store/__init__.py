@@ -6,9 +6,10 @@ The recorder (numpy) is imported on first use, so ``sessions list`` starts fast.
 
 from .db import DB_NAME, Store, StoreError
 from .records import SessionRecord, SessionSummary, TurnRecord, format_duration, utc_now
+from .turn_log import TurnLog
 
 __all__ = [
-    "DB_NAME", "SessionRecord", "SessionSummary", "Store", "StoreError", "TurnRecord", "WavRecorder",
+    "DB_NAME", "SessionRecord", "SessionSummary", "Store", "StoreError", "TurnLog", "TurnRecord", "WavRecorder",
     "format_duration", "repair_wav", "utc_now",
 ]
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..text import one_line
 from . import ConfigError, add_data_dir, fail, open_store
 
 
@@ -33,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
         if args.scenarios_command == "export":
             return export_csv(scenarios, args.output)
         for scenario in scenarios:
-            print(f"{scenario.id:<36} {scenario.category:<20} {scenario.title}")
+            # Imported scenario files are untrusted: no escapes reach the terminal.
+            print(one_line(f"{scenario.id:<36} {scenario.category:<20} {scenario.title}"))
         return 0
     except (StoreError, ConfigError) as exc:
         return fail(str(exc))
@@ -67,9 +69,9 @@ def import_csv(args: argparse.Namespace) -> int:
             outcome = store.save_scenario(scenario)
             counts[outcome] += 1
             if outcome != "unchanged":
-                print(f"line {line}: {outcome} {scenario.id}  ({scenario.title})")
+                print(one_line(f"line {line}: {outcome} {scenario.id}  ({scenario.title})"))
     for problem in parsed.problems:
-        print(f"{path}:{problem.line}: skipped: {problem.reason}", file=sys.stderr)
+        print(one_line(f"{path}:{problem.line}: skipped: {problem.reason}"), file=sys.stderr)
     summary = (f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
                f"{len(parsed.problems)} skipped")
     if parsed.already_bundled:

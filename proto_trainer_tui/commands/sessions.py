@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ..text import one_line
 from . import ConfigError, add_data_dir, fail, open_store
 
 
@@ -58,7 +59,7 @@ def list_sessions(store, search: str | None) -> int:
     print(f"{'ID':>5}  {'DATE':<16}  {'DURATION':>8}  {'TURNS':>5}  {'GRADE':<5}  {'STATUS':<10}  SCENARIO")
     for s in sessions:
         print(f"{s.id:>5}  {local_time(s.started_at):<16}  {format_duration(s.duration):>8}  {s.turn_count:>5}  "
-              f"{s.grade or '–':<5}  {s.status:<10}  {s.scenario_title}")
+              f"{s.grade or '–':<5}  {s.status:<10}  {one_line(s.scenario_title)}")
     return 0
 
 

@@ -11,6 +11,8 @@ import json
 import secrets
 from typing import Any
 
+from ..text import printable
+
 Event = dict[str, Any]
 
 SAMPLE_RATE = 24_000
@@ -161,6 +163,6 @@ def error_message(event: Event) -> str:
     error = event.get("error")
     if not isinstance(error, dict):
         return "server error (no details)"
-    message = str(error.get("message") or "no message")
+    message = printable(str(error.get("message") or "no message"))
     code = error.get("code") or error.get("type")
-    return f"{message} ({code})" if code else message
+    return f"{message} ({printable(str(code))})" if code else message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from ..text import printable
 from .records import (
     SESSION_MODES,
     SESSION_STATUSES,
@@ -60,8 +61,8 @@ _LINE_START = re.compile(r"^(\s*)(-|\d+[.)]|=+$)", re.MULTILINE)
 
 
 def md_escape(text: str) -> str:
-    """Text that Markdown shows literally: no emphasis, links, code, HTML or lists."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", text)
+    """Text that Markdown shows literally: no emphasis, links, code, HTML, lists or terminal escapes."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", printable(text))
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from ..realtime.conversation import Turn
 from ..realtime.session import Levels
+from ..text import printable
 
 ROLE_LABELS = {"caller": "Caller", "counselor": "You"}
 
@@ -19,7 +20,7 @@ ROLE_LABELS = {"caller": "Caller", "counselor": "You"}
 def render_turn(turn: Turn) -> Text:
     label = ROLE_LABELS[turn.role]
     text = Text(f"{label}: ", style="bold")
-    text.append(turn.text)
+    text.append(printable(turn.text))  # server text: no escapes reach the terminal
     if turn.status == "partial":
         text.append(" …", style="dim")
     elif turn.status == "interrupted":
@@ -80,10 +81,10 @@ class StatusBar(Static):
         line = Text.assemble(("● ", STATUS_STYLES.get(status, "")), (status, STATUS_STYLES.get(status, "")))
         if notice:
             line.append("  ·  ")
-            line.append(notice, style="dim")
+            line.append(printable(notice), style="dim")
         if error:
             line.append("\n")
-            line.append(f"error: {error}", style="bold red")
+            line.append(f"error: {printable(error)}", style="bold red")
         self.update(line)
 
 

@@ -43,6 +43,7 @@ class TrainerApp(App):
         Binding("d", "disconnect", "Disconnect", id="disconnect", tooltip="Hang up (close code 1000)"),
         Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Hang up and quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", id="quit-ctrl-c", show=False, priority=True),
+        Binding("s", "settings", "Settings", id="settings", tooltip="Microphone, speaker, turn mode, headphones"),
     ]
 
     connection_status: reactive[ConnectionStatus] = reactive("disconnected", bindings=True)
@@ -225,6 +226,12 @@ class TrainerApp(App):
             # Informational notices (such as "voice off") are said once per app run.
             self._notices_said.add(message)
             self.notice_text = message
+
+    def action_settings(self) -> None:
+        from .ui.settings import SettingsScreen
+
+        if not isinstance(self.screen, SettingsScreen):
+            self.push_screen(SettingsScreen())
 
     # --- voice controls (the practice screen's bindings call these) ----------------------
 

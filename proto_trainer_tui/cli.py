@@ -14,8 +14,9 @@ DESCRIPTION = """\
 Practise crisis-line calls with a simulated caller, by voice or by typing.
 
 With no options the app starts its own simulated caller on 127.0.0.1 (offline,
-no key needed). Keys on the practice screen: c connect, d hang up, Enter sends
-the typed line, Esc leaves the input line / goes back, Ctrl+Q quits.
+no key needed). Keys on the practice screen: c connect, d hang up, t hands-free /
+push-to-talk, space starts and ends a push-to-talk turn, m mutes, i types a line
+(Enter sends), Esc leaves the input line / goes back, s settings, Ctrl+Q quits.
 """
 
 EPILOG = f"""\
@@ -46,7 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-audio", dest="audio", action="store_false", default=None,
         help="typed practice only: do not open the sound card",
     )
-    parser.add_argument("--output-device", metavar="DEVICE", help="sounddevice output device name or index")
+    parser.add_argument("--output-device", metavar="DEVICE", help="speaker: device index or name ('devices' lists them)")
+    parser.add_argument("--input-device", metavar="DEVICE", help="microphone: device index or name ('devices' lists them)")
+    parser.add_argument(
+        "--turn-mode", choices=("vad", "ptt"),
+        help="vad: hands-free, the caller answers when you pause (default); ptt: space starts and ends your turn",
+    )
+    parser.add_argument(
+        "--headphones", action="store_true", default=None,
+        help="you wear headphones: turn echo cancelling and half-duplex gating off",
+    )
     parser.add_argument("--data-dir", metavar="DIR", help="where sessions are kept (default: the user data folder)")
     parser.add_argument(
         "--connect-timeout", metavar="SECONDS", type=float,
@@ -68,10 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
 
-    from .commands import evaluate, scenarios, sessions
+    from .commands import devices, evaluate, scenarios, sessions
 
     scenarios.add_parser(commands)
     sessions.add_parser(commands)
+    devices.add_parser(commands)
     evaluate.add_parser(commands)
     return parser
 
@@ -81,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return run_server(args)
-    if args.command in ("scenarios", "sessions", "evaluate"):
+    if args.command in ("scenarios", "sessions", "devices", "evaluate"):
         from . import commands
 
         return getattr(commands, args.command).run(args)
@@ -96,6 +107,9 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         "scenario_id": args.scenario,
         "audio": args.audio,
         "output_device": args.output_device,
+        "input_device": args.input_device,
+        "turn_mode": args.turn_mode,
+        "headphones": args.headphones,
         "data_dir": args.data_dir,
         "connect_timeout": args.connect_timeout,
     }
@@ -118,6 +132,9 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         data_dir=settings.data_dir,
         connect_timeout=settings.connect_timeout,
         output_device=settings.output_device,
+        input_device=settings.input_device,
+        turn_mode=settings.turn_mode,
+        headphones=settings.headphones,
     )
     app.run()
     return app.return_code or 0

@@ -8,7 +8,10 @@ library or device, because the session must go on in typed mode.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from .microphone import Microphone, MicrophoneStopped
 from .ring import SampleRing
@@ -69,9 +72,16 @@ def open_speaker(enabled: bool, device: int | str | None = None) -> tuple[Speake
 
 
 def open_microphone(
-    enabled: bool, device: int | str | None = None, loop: asyncio.AbstractEventLoop | None = None
+    enabled: bool,
+    device: int | str | None = None,
+    loop: asyncio.AbstractEventLoop | None = None,
+    reference: Callable[[np.ndarray], int] | None = None,
 ) -> tuple[Microphone | None, str | None]:
-    """A microphone to own for one session, or None and why (None when voice is simply off)."""
+    """A microphone to own for one session, or None and why (None when voice is simply off).
+
+    ``reference`` (the speaker's ``take_played``) is read with each captured
+    block, to give the echo canceller what was played at the same moment.
+    """
     if not enabled:
         return None, None
     device = parse_device(device)
@@ -79,7 +89,7 @@ def open_microphone(
         sd = import_sounddevice()
         _require_device(sd, device, "input", "--input-device")
         try:
-            return Microphone(sd, loop or asyncio.get_running_loop(), device), None
+            return Microphone(sd, loop or asyncio.get_running_loop(), device, reference), None
         except Exception as exc:
             where = f"input device {device!r}" if device is not None else "default input device"
             raise AudioUnavailable(f"the {where} cannot capture audio ({exc}); choose another with --input-device") from None

@@ -52,7 +52,7 @@ class EchoGate:
     so after the first words it tracks the real room (or the canceller's residue).
     """
 
-    def __init__(self, *, margin_db: float = 6.0, audible_dbfs: float = -50.0, hold_frames: int = 10) -> None:
+    def __init__(self, *, margin_db: float = 6.0, audible_dbfs: float = -50.0, hold_frames: int = 25) -> None:
         self.margin_db = margin_db
         self.audible_dbfs = audible_dbfs
         self.hold_frames = hold_frames  # the echo tail outlives the played frame by the room's delay
@@ -68,7 +68,9 @@ class EchoGate:
         if mic_dbfs > expected_echo + self.margin_db:
             return True
         if played_dbfs >= self.audible_dbfs:
-            # Caller audible and the microphone no louder than its echo: learn the coupling.
-            observed = max(mic_dbfs - loudest_played, -60.0)
-            self.coupling_db += 0.1 * (observed - self.coupling_db)
+            # Caller audible and the microphone no louder than its echo: learn the coupling,
+            # quickly upwards (a leak is worse than a missed word) and slowly back down.
+            observed = min(max(mic_dbfs - loudest_played, -60.0), 0.0)
+            rate = 0.5 if observed > self.coupling_db else 0.02
+            self.coupling_db += rate * (observed - self.coupling_db)
         return False

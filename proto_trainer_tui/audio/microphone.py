@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,7 @@ class CaptureStats:
 class MicFrame:
     samples: np.ndarray  # int16, 24 kHz, 20 ms
     captured: float  # time.perf_counter() in the callback
+    played: np.ndarray | None = None  # what the speaker played meanwhile (24 kHz): the echo reference
 
 
 class Microphone:
@@ -44,8 +46,17 @@ class Microphone:
 
     live = 0  # open microphones in this process (leak tests)
 
-    def __init__(self, sd, loop: asyncio.AbstractEventLoop, device: int | str | None = None) -> None:
+    def __init__(
+        self,
+        sd,
+        loop: asyncio.AbstractEventLoop,
+        device: int | str | None = None,
+        reference: Callable[[np.ndarray], int] | None = None,
+    ) -> None:
         self.rate = self._capture_rate(sd, device)
+        # Read in the callback, not on the loop: a busy loop must not shift the echo reference.
+        self._reference = reference
+        self._reference_samples = SAMPLE_RATE * FRAME_MS // 1000
         self._loop = loop
         self._frames: deque[MicFrame] = deque()
         self._ready = asyncio.Event()
@@ -79,7 +90,11 @@ class Microphone:
     def _callback(self, indata, _frames, _time, status) -> None:
         if status.input_overflow:
             self.stats.overflows += 1
-        frame = MicFrame(indata[:, 0].copy(), time.perf_counter())
+        played = None
+        if self._reference is not None:
+            played = np.zeros(self._reference_samples, dtype=np.int16)
+            self._reference(played)
+        frame = MicFrame(indata[:, 0].copy(), time.perf_counter(), played)
         try:
             self._loop.call_soon_threadsafe(self._put, frame)
         except RuntimeError:
@@ -102,7 +117,7 @@ class Microphone:
             self._carry = np.concatenate([self._carry, self._resampler.resample_chunk(frame.samples)])
             if len(self._carry) >= FRAME_SAMPLES:
                 samples, self._carry = self._carry[:FRAME_SAMPLES], self._carry[FRAME_SAMPLES:]
-                return MicFrame(samples, frame.captured)
+                return MicFrame(samples, frame.captured, frame.played)
 
     async def _next_captured(self) -> MicFrame:
         while not self._frames:

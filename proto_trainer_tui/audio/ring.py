@@ -41,6 +41,12 @@ class SampleRing:
         self.size -= count
         return count
 
+    def discard(self, count: int) -> None:
+        """Drop up to ``count`` samples from the front."""
+        count = min(count, self.size)
+        self._start = (self._start + count) % self.capacity
+        self.size -= count
+
     def clear(self) -> None:
         self._start = 0
         self.size = 0

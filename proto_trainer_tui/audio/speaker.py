@@ -13,12 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .pcm import SAMPLE_RATE
+from .pcm import FRAME_MS, SAMPLE_RATE
 from .ring import SampleRing
 
 PREBUFFER_MS = 60
 BUFFER_SECONDS = 30  # a whole long caller reply fits; beyond it the oldest audio is dropped
+BLOCK = SAMPLE_RATE * FRAME_MS // 1000  # 20 ms, as the microphone: one played block per mic frame
 PLAYED_SECONDS = 1  # the echo reference is read every 20 ms; a second of slack is plenty
+# PulseAudio asks for audio in bursts, so the reader's distance to the writer swings by
+# several blocks; only a reader this far behind (a start-up) jumps forward.
+RESYNC_BEHIND = SAMPLE_RATE // 2
 
 
 @dataclass
@@ -40,11 +44,12 @@ class Speaker:
         self._prebuffer = SAMPLE_RATE * PREBUFFER_MS // 1000
         self._primed = False
         self._written = 0
+        self._owed = 0  # played samples the echo reference reader skipped past (see take_played)
         self.expecting_more = False  # set by the session while a reply's audio is still arriving
         self.stats = PlaybackStats()
         self._stream = sd.OutputStream(
             samplerate=SAMPLE_RATE, channels=1, dtype="int16", device=device,
-            callback=self._callback, latency="low",
+            blocksize=BLOCK, callback=self._callback, latency="low",
         )
         try:
             self._stream.start()
@@ -95,9 +100,24 @@ class Speaker:
             return self._primed and self._ring.size > 0
 
     def take_played(self, out: np.ndarray) -> int:
-        """Copy what was played since the last call (oldest first) into ``out``."""
+        """Copy what was played into ``out`` (oldest first); return how many samples.
+
+        The reader (the microphone callback) takes one frame's worth at a time
+        and must stay on the microphone's timeline, or the echo canceller loses
+        track: a short read is owed (the samples it missed are skipped when they
+        come), so later reads stay aligned. Only a reader half a second behind
+        (PulseAudio starts the microphone ~2 s after the speaker) jumps forward.
+        """
         with self._lock:
-            return self._played.pop_into(out)
+            owed = min(self._owed, self._played.size)
+            self._played.discard(owed)
+            self._owed -= owed
+            if self._played.size > RESYNC_BEHIND:
+                self._played.discard(self._played.size - 2 * len(out))
+                self._owed = 0
+            got = self._played.pop_into(out)
+            self._owed += len(out) - got
+            return got
 
     def flush(self) -> None:
         """Discard queued audio at once (barge-in, disconnect)."""

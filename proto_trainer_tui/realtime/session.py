@@ -20,6 +20,7 @@ import numpy as np
 
 from ..audio.devices import Microphone, MicrophoneStopped, NullSpeaker, Speaker, open_microphone, open_speaker
 from ..audio.echo import EchoCanceller, EchoGate
+from ..audio.microphone import MicFrame
 from ..audio.pcm import SILENCE_FLOOR_DBFS, decode_b64, encode_b64, samples_dbfs
 from . import events
 from .connection import DEFAULT_CONNECT_TIMEOUT, ConnectionProblem, RealtimeConnection, open_connection
@@ -102,7 +103,7 @@ class VoiceSession:
         self._caller_audio = CallerAudio()
         self._sent = SentAudio()
         self._ptt_samples = 0
-        self._played = np.zeros(0, dtype=np.int16)
+        self._held_frame: MicFrame | None = None
         self._echo: EchoCanceller | None = None
         self._gate: EchoGate | None = None
         if microphone is not None and not config.headphones:
@@ -231,14 +232,20 @@ class VoiceSession:
         try:
             while True:
                 frame = await microphone.read()
-                await self._send_frame(frame.samples, frame.captured)
+                await self._send_frame(frame)
         except MicrophoneStopped as exc:
             self.listener.notice(f"microphone off: {exc}; type your side of the call", error=True)
             self.microphone = None
             microphone.close()
 
-    async def _send_frame(self, samples: np.ndarray, captured: float) -> None:
-        played = self._take_played(len(samples))
+    async def _send_frame(self, frame: MicFrame) -> None:
+        # Each frame is cleaned against the speaker's audio up to one frame *after* it,
+        # so the echo reference always leads the echo, as the canceller needs.
+        held, self._held_frame = self._held_frame, frame
+        if held is None:
+            return
+        samples = held.samples
+        played = frame.played if frame.played is not None else np.zeros_like(samples)
         self.caller_dbfs = samples_dbfs(played)
         if self._echo is not None:
             samples = self._echo.process(samples, played)
@@ -247,16 +254,10 @@ class VoiceSession:
             return  # muted (or not holding the turn) sends nothing at all
         if self._gate is not None and not self._gate.admit(self.mic_dbfs, self.caller_dbfs):
             samples = np.zeros_like(samples)
-        self._sent.sent(len(samples), captured)
+        self._sent.sent(len(samples), held.captured)
         self._ptt_samples += len(samples)
         await self.connection.send(events.audio_append(encode_b64(samples.tobytes())))
-        self.mic_frame_times.append(time.perf_counter() - captured)
-
-    def _take_played(self, count: int) -> np.ndarray:
-        """What the speaker played over the last ``count`` samples (silence if it played less)."""
-        played = np.zeros(count, dtype=np.int16)
-        self.speaker.take_played(played)
-        return played
+        self.mic_frame_times.append(time.perf_counter() - held.captured)
 
     def levels(self) -> Levels:
         """For the meters (polled ~15 times a second by the UI)."""
@@ -313,7 +314,8 @@ async def run_session(config: SessionConfig, listener: SessionListener) -> None:
         stack.callback(speaker.close)
         if voice_problem:
             listener.notice(voice_problem)
-        microphone, mic_problem = open_microphone(config.audio, config.input_device)
+        reference = None if config.headphones else speaker.take_played
+        microphone, mic_problem = open_microphone(config.audio, config.input_device, reference=reference)
         if microphone is not None:
             stack.callback(microphone.close)
         elif mic_problem:

@@ -1,0 +1,164 @@
+"""Full-duplex voice streaming through the client, on the PulseAudio rig.
+
+A real voice session (``run_session``, PortAudio microphone and speaker) talks
+to the embedded simulated caller running as a child process, so this process's
+CPU time is the client's alone. The rig's microphone is fed espeak-ng counselor
+lines every few seconds while the caller answers through the speaker. Prints,
+once with the echo canceller and once as with ``--headphones``: client CPU time
+as % of one core over the steady part of the run, p50/p99 time to process one
+20 ms microphone frame and one received audio delta, underruns, drops and peak
+RSS, beside the targets.
+
+    python -m benchmarks.voice_streaming [--seconds N] [--headphones]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import time
+from collections import deque
+
+from proto_trainer_tui.realtime.session import SessionConfig, VoiceSession, run_session
+from proto_trainer_tui.scenarios import get_scenario
+from proto_trainer_tui.sim.process import EmbeddedServer
+from proto_trainer_tui.sim.speech import Synthesizer
+
+from .typed_turns import percentile
+
+WARM_UP_S = 3.0  # the rig's monitor source takes ~2 s to deliver its first frame
+LINE_EVERY_S = 6.0  # a counselor line this often; the caller answers in between
+COUNSELOR_VOICE = "en-us+f3"
+LINES = [
+    "Hi, this is Sam at the crisis line. What's going on tonight?",
+    "That sounds really hard. Can you tell me more about that?",
+    "Are you thinking of killing yourself?",
+    "Do you have a plan for how you would do it?",
+    "What has kept you going so far?",
+    "Would you be willing to make a safety plan with me?",
+]
+TARGETS = "targets: CPU <= 3 % of one core, p99 < 1 ms per frame, zero underruns, zero drops"
+
+
+class Listener:
+    """Keeps the session, counts turns and collects notices (any notice is worth printing)."""
+
+    def __init__(self) -> None:
+        self.session: VoiceSession | None = None
+        self.connected = asyncio.Event()
+        self.turn_ids: set[str] = set()
+        self.notices: list[str] = []
+        # Callback -> websocket send of the frame whose arrival releases the held one; the
+        # session's own mic_frame_times start at the *held* frame's callback, a frame earlier.
+        self.send_times: deque[float] = deque()
+
+    def session_connected(self, session: VoiceSession) -> None:
+        self.session = session
+        send_frame = session._send_frame
+
+        async def timed_send_frame(frame) -> None:
+            await send_frame(frame)
+            self.send_times.append(time.perf_counter() - frame.captured)
+
+        session._send_frame = timed_send_frame  # stream_microphone starts after this returns
+        self.connected.set()
+
+    def turn_changed(self, turn) -> None:
+        self.turn_ids.add(turn.item_id)
+
+    def notice(self, message: str, *, error: bool = False) -> None:
+        self.notices.append(message)
+
+
+def ms(values, share: float) -> str:
+    return f"{percentile(list(values), share) * 1000:6.3f} ms" if values else "   n/a"
+
+
+async def stream(rig, url: str, token: str, lines: list[bytes], seconds: float, headphones: bool) -> None:
+    config = SessionConfig(
+        url=url, api_key=token, instructions=get_scenario("plan-and-means").caller_instructions(),
+        audio=True, headphones=headphones,
+    )
+    listener = Listener()
+    running = asyncio.create_task(run_session(config, listener))
+    players = []
+    try:
+        await asyncio.wait_for(listener.connected.wait(), 20)
+        session = listener.session
+        microphone, speaker = session.microphone, session.speaker
+        if microphone is None:
+            raise SystemExit(f"no microphone: {listener.notices}")
+        await asyncio.sleep(WARM_UP_S)
+        # Steady streaming from here: reset the figures so start-up is not counted.
+        session.mic_frame_times.clear()
+        session.delta_times.clear()
+        listener.send_times.clear()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        frames0, underruns0 = microphone.stats.frames, speaker.stats.underruns
+        dropped0, mic_dropped0 = speaker.stats.dropped_samples, microphone.stats.dropped_frames
+        played0 = speaker.stats.played_samples
+        index = 0
+        while (elapsed := time.perf_counter() - wall0) < seconds:
+            players.append(rig.say(lines[index % len(lines)]))
+            index += 1
+            await asyncio.sleep(min(LINE_EVERY_S, seconds - elapsed))
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        if running.done():
+            running.result()  # the session ended early: show why
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        for player in players:
+            player.kill()
+            player.wait()
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    mode = "headphones (no echo canceller)" if headphones else "echo canceller on"
+    print(f"  {mode}: {wall:.0f} s steady, {index} counselor lines, {len(listener.turn_ids)} turns,"
+          f" {(speaker.stats.played_samples - played0) / 24_000:.1f} s of caller audio played")
+    print(f"    client CPU                    {cpu / wall * 100:6.2f} % of one core   (target <= 3 %)")
+    print(f"    mic frame, callback -> send   p50 {ms(listener.send_times, 0.5)}   p99 {ms(listener.send_times, 0.99)}"
+          f"   ({len(listener.send_times)} frames; target p99 < 1 ms)")
+    print(f"      session.mic_frame_times     p50 {ms(session.mic_frame_times, 0.5)}   p99 {ms(session.mic_frame_times, 0.99)}"
+          "   (from the held frame's callback: includes the one-frame echo hold)")
+    print(f"    audio delta -> speaker ring   p50 {ms(session.delta_times, 0.5)}   p99 {ms(session.delta_times, 0.99)}"
+          f"   ({len(session.delta_times)} deltas; target p99 < 1 ms)")
+    print(f"    speaker underruns {speaker.stats.underruns - underruns0}, dropped samples"
+          f" {speaker.stats.dropped_samples - dropped0}; mic dropped frames"
+          f" {microphone.stats.dropped_frames - mic_dropped0}, overflows {microphone.stats.overflows},"
+          f" frames {microphone.stats.frames - frames0}   (target: all zero but frames)")
+    print(f"    peak RSS (process so far)     {peak_rss_mb:6.1f} MB")
+    for message in dict.fromkeys(listener.notices):
+        print(f"    notice: {message}")
+
+
+async def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.voice_streaming", description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="steady streaming time per mode (default 60)")
+    parser.add_argument("--headphones", action="store_true", help="only the run without the echo canceller")
+    options = parser.parse_args(argv)
+
+    from tests.audio_rig import PulseRig, missing_parts
+
+    if reason := missing_parts():
+        print(f"voice streaming: skipped, needs the PulseAudio null-sink rig: {reason}")
+        return
+    synthesizer = Synthesizer()
+    silence = bytes(24_000)  # half a second after each line, so the VAD ends the turn
+    lines = [synthesizer.synthesize_all(line, voice=COUNSELOR_VOICE) + silence for line in LINES]
+    rig = PulseRig()
+    rig.start()
+    server = EmbeddedServer()
+    try:
+        await server.start()
+        print(f"voice streaming, full duplex through PortAudio on the PulseAudio rig against the embedded"
+              f" caller (child process, loopback); {TARGETS}")
+        for headphones in (True,) if options.headphones else (False, True):
+            await stream(rig, server.url, server.token, lines, options.seconds, headphones)
+    finally:
+        await server.stop()
+        rig.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

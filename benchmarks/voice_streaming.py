@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
+import threading
 import time
 from collections import deque
 
@@ -53,7 +55,11 @@ class Listener:
         # session's own mic_frame_times start at the *held* frame's callback, a frame earlier.
         self.send_times: deque[float] = deque()
 
-    def session_connected(self, session: VoiceSession) -> None:
+    def session_connected(self, session: VoiceSession, *, reconnected: bool = False) -> None:
+        if reconnected:
+            self.notices.append("reconnected (figures span two connections)")
+        if self.session is not None:
+            return
         self.session = session
         send_frame = session._send_frame
 
@@ -64,11 +70,28 @@ class Listener:
         session._send_frame = timed_send_frame  # stream_microphone starts after this returns
         self.connected.set()
 
+    def reconnecting(self, attempt: int, tries: int, delay: float, reason: str) -> None:
+        self.notices.append(f"reconnecting ({reason})")
+
     def turn_changed(self, turn) -> None:
         self.turn_ids.add(turn.item_id)
 
     def notice(self, message: str, *, error: bool = False) -> None:
         self.notices.append(message)
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds per thread name of this process (Linux /proc), to show where the time goes."""
+    tick, seconds, loop_thread = os.sysconf("SC_CLK_TCK"), {}, str(threading.get_native_id())
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as comm, open(f"/proc/self/task/{tid}/stat") as stat:
+                name, fields = comm.read().strip(), stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        name = "event loop" if tid == loop_thread else f"{name} (other)" if name == "python" else name
+        seconds[name] = seconds.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return seconds
 
 
 def ms(values, share: float) -> str:
@@ -84,7 +107,13 @@ async def stream(rig, url: str, token: str, lines: list[bytes], seconds: float, 
     running = asyncio.create_task(run_session(config, listener))
     players = []
     try:
-        await asyncio.wait_for(listener.connected.wait(), 20)
+        connected = asyncio.create_task(listener.connected.wait())
+        await asyncio.wait([connected, running], timeout=20, return_when=asyncio.FIRST_COMPLETED)
+        connected.cancel()
+        if running.done():
+            running.result()  # the session failed to start: show why
+        if listener.session is None:
+            raise SystemExit(f"no session within 20 s: {listener.notices}")
         session = listener.session
         microphone, speaker = session.microphone, session.speaker
         if microphone is None:
@@ -94,6 +123,7 @@ async def stream(rig, url: str, token: str, lines: list[bytes], seconds: float, 
         session.mic_frame_times.clear()
         session.delta_times.clear()
         listener.send_times.clear()
+        threads0 = thread_cpu()
         cpu0, wall0 = time.process_time(), time.perf_counter()
         frames0, underruns0 = microphone.stats.frames, speaker.stats.underruns
         dropped0, mic_dropped0 = speaker.stats.dropped_samples, microphone.stats.dropped_frames
@@ -104,6 +134,7 @@ async def stream(rig, url: str, token: str, lines: list[bytes], seconds: float, 
             index += 1
             await asyncio.sleep(min(LINE_EVERY_S, seconds - elapsed))
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        threads = {name: spent - threads0.get(name, 0.0) for name, spent in thread_cpu().items()}
         if running.done():
             running.result()  # the session ended early: show why
     finally:
@@ -117,6 +148,8 @@ async def stream(rig, url: str, token: str, lines: list[bytes], seconds: float, 
     print(f"  {mode}: {wall:.0f} s steady, {index} counselor lines, {len(listener.turn_ids)} turns,"
           f" {(speaker.stats.played_samples - played0) / 24_000:.1f} s of caller audio played")
     print(f"    client CPU                    {cpu / wall * 100:6.2f} % of one core   (target <= 3 %)")
+    busiest = sorted(threads.items(), key=lambda item: -item[1])[:5]
+    print("      by thread: " + ", ".join(f"{name} {spent / wall * 100:.1f} %" for name, spent in busiest if spent > 0))
     print(f"    mic frame, callback -> send   p50 {ms(listener.send_times, 0.5)}   p99 {ms(listener.send_times, 0.99)}"
           f"   ({len(listener.send_times)} frames; target p99 < 1 ms)")
     print(f"      session.mic_frame_times     p50 {ms(session.mic_frame_times, 0.5)}   p99 {ms(session.mic_frame_times, 0.99)}"

@@ -22,6 +22,7 @@ import threading
 import time
 from collections import deque
 
+from proto_trainer_tui.audio.devices import open_microphone, open_speaker
 from proto_trainer_tui.realtime.session import SessionConfig, VoiceSession, run_session
 from proto_trainer_tui.scenarios import get_scenario
 from proto_trainer_tui.sim.process import EmbeddedServer
@@ -31,6 +32,7 @@ from .typed_turns import percentile
 
 WARM_UP_S = 3.0  # the rig's monitor source takes ~2 s to deliver its first frame
 LINE_EVERY_S = 6.0  # a counselor line this often; the caller answers in between
+FLOOR_S = 15.0
 COUNSELOR_VOICE = "en-us+f3"
 LINES = [
     "Hi, this is Sam at the crisis line. What's going on tonight?",
@@ -54,6 +56,8 @@ class Listener:
         # Callback -> websocket send of the frame whose arrival releases the held one; the
         # session's own mic_frame_times start at the *held* frame's callback, a frame earlier.
         self.send_times: deque[float] = deque()
+        self.work_times: deque[float] = deque()  # of which spent in the session's own frame handling
+        self.work_cpu: deque[float] = deque()  # the event loop thread's CPU time for it
 
     def session_connected(self, session: VoiceSession, *, reconnected: bool = False) -> None:
         if reconnected:
@@ -64,8 +68,12 @@ class Listener:
         send_frame = session._send_frame
 
         async def timed_send_frame(frame) -> None:
+            began, began_cpu = time.perf_counter(), time.thread_time()
             await send_frame(frame)
-            self.send_times.append(time.perf_counter() - frame.captured)
+            done = time.perf_counter()
+            self.work_cpu.append(time.thread_time() - began_cpu)
+            self.send_times.append(done - frame.captured)
+            self.work_times.append(done - began)
 
         session._send_frame = timed_send_frame  # stream_microphone starts after this returns
         self.connected.set()
@@ -92,6 +100,40 @@ def thread_cpu() -> dict[str, float]:
         name = "event loop" if tid == loop_thread else f"{name} (other)" if name == "python" else name
         seconds[name] = seconds.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return seconds
+
+
+def print_cpu(cpu: float, wall: float, threads: dict[str, float]) -> None:
+    busiest = sorted(threads.items(), key=lambda item: -item[1])[:5]
+    print(f"    client CPU                    {cpu / wall * 100:6.2f} % of one core   (target <= 3 %)")
+    print("      by thread: " + ", ".join(f"{name} {spent / wall * 100:.1f} %" for name, spent in busiest if spent > 0))
+
+
+async def device_floor(seconds: float) -> None:
+    """The same microphone and speaker streams with no session: the CPU floor of the audio I/O alone."""
+    speaker, problem = open_speaker(True)
+    microphone, mic_problem = open_microphone(True, reference=speaker.take_played)
+    if microphone is None or problem:
+        speaker.close()
+        raise SystemExit(f"audio devices did not open: {problem or mic_problem}")
+
+    async def drain() -> None:
+        while True:
+            await microphone.read()
+
+    draining = asyncio.create_task(drain())
+    try:
+        await asyncio.sleep(WARM_UP_S)
+        threads0, cpu0, wall0 = thread_cpu(), time.process_time(), time.perf_counter()
+        await asyncio.sleep(seconds)
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        threads = {name: spent - threads0.get(name, 0.0) for name, spent in thread_cpu().items()}
+    finally:
+        draining.cancel()
+        await asyncio.gather(draining, return_exceptions=True)
+        microphone.close()
+        speaker.close()
+    print(f"  audio devices alone (microphone read on the loop, speaker silent, no session): {wall:.0f} s")
+    print_cpu(cpu, wall, threads)
 
 
 def ms(values, share: float) -> str:
@@ -123,6 +165,8 @@ async def stream(rig, url: str, token: str, lines: list[bytes], seconds: float, 
         session.mic_frame_times.clear()
         session.delta_times.clear()
         listener.send_times.clear()
+        listener.work_times.clear()
+        listener.work_cpu.clear()
         threads0 = thread_cpu()
         cpu0, wall0 = time.process_time(), time.perf_counter()
         frames0, underruns0 = microphone.stats.frames, speaker.stats.underruns
@@ -147,11 +191,13 @@ async def stream(rig, url: str, token: str, lines: list[bytes], seconds: float, 
     mode = "headphones (no echo canceller)" if headphones else "echo canceller on"
     print(f"  {mode}: {wall:.0f} s steady, {index} counselor lines, {len(listener.turn_ids)} turns,"
           f" {(speaker.stats.played_samples - played0) / 24_000:.1f} s of caller audio played")
-    print(f"    client CPU                    {cpu / wall * 100:6.2f} % of one core   (target <= 3 %)")
-    busiest = sorted(threads.items(), key=lambda item: -item[1])[:5]
-    print("      by thread: " + ", ".join(f"{name} {spent / wall * 100:.1f} %" for name, spent in busiest if spent > 0))
+    print_cpu(cpu, wall, threads)
     print(f"    mic frame, callback -> send   p50 {ms(listener.send_times, 0.5)}   p99 {ms(listener.send_times, 0.99)}"
           f"   ({len(listener.send_times)} frames; target p99 < 1 ms)")
+    print(f"      of which in _send_frame     p50 {ms(listener.work_times, 0.5)}   p99 {ms(listener.work_times, 0.99)}"
+          "   (the rest is the wait for the event loop to run)")
+    print(f"        its CPU time              p50 {ms(listener.work_cpu, 0.5)}   p99 {ms(listener.work_cpu, 0.99)}"
+          "   (wall above minus this: preempted by other processes)")
     print(f"      session.mic_frame_times     p50 {ms(session.mic_frame_times, 0.5)}   p99 {ms(session.mic_frame_times, 0.99)}"
           "   (from the held frame's callback: includes the one-frame echo hold)")
     print(f"    audio delta -> speaker ring   p50 {ms(session.delta_times, 0.5)}   p99 {ms(session.delta_times, 0.99)}"
@@ -186,6 +232,7 @@ async def main(argv: list[str] | None = None) -> None:
         await server.start()
         print(f"voice streaming, full duplex through PortAudio on the PulseAudio rig against the embedded"
               f" caller (child process, loopback); {TARGETS}")
+        await device_floor(min(options.seconds, FLOOR_S))
         for headphones in (True,) if options.headphones else (False, True):
             await stream(rig, server.url, server.token, lines, options.seconds, headphones)
     finally:

@@ -21,17 +21,25 @@ from proto_trainer_tui.realtime.connection import (
 URL = "wss://example.test/v1/realtime"
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
+def self_signed(folder, name: str):
     """A self-signed certificate for 127.0.0.1: trusted by nobody unless named as a CA file."""
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
+    cert, key = folder / f"{name}.pem", folder / f"{name}-key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
          "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True,
     )
     return cert, key
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    return self_signed(tmp_path_factory.mktemp("tls"), "cert")
+
+
+@pytest.fixture(scope="module")
+def other_certificate(tmp_path_factory):
+    return self_signed(tmp_path_factory.mktemp("tls-other"), "other")
 
 
 @pytest.fixture
@@ -65,18 +73,11 @@ async def test_a_ca_file_makes_a_private_certificate_trusted(tls_server, certifi
     assert event["type"] == "session.created"
 
 
-async def test_a_ca_file_does_not_add_to_the_system_store_it_replaces_it(certificate):
+async def test_a_ca_file_replaces_the_system_store(certificate, other_certificate):
     # A CA file that cannot vouch for the server is a refusal, naming the file.
     cert, _ = certificate
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    other = cert.parent / "other.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(cert.parent / "other-key.pem"),
-         "-out", str(other)],
-        check=True, capture_output=True,
-    )
-    context.load_cert_chain(other, cert.parent / "other-key.pem")
+    context.load_cert_chain(*other_certificate)
     async with serve(lambda ws: ws.wait_closed(), "127.0.0.1", 0, ssl=context) as server:
         url = f"wss://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1/realtime"
         with pytest.raises(ConnectionProblem, match=f"it is not signed by a CA in {cert}"):

@@ -8,7 +8,14 @@ import os
 import secrets
 import sys
 
-from .config import API_KEY_ENV, DATA_DIR_ENV, SERVER_URL_ENV, ConfigError, load_settings
+from .config import (
+    API_KEY_ENV,
+    CA_FILE_ENV,
+    DATA_DIR_ENV,
+    SERVER_URL_ENV,
+    ConfigError,
+    load_settings,
+)
 
 DESCRIPTION = """\
 Practise crisis-line calls with a simulated caller, by voice or by typing.
@@ -24,6 +31,10 @@ environment:
   {API_KEY_ENV}            key sent as 'Authorization: Bearer' to --server-url
   {SERVER_URL_ENV}  same as --server-url
   {DATA_DIR_ENV}    same as --data-dir
+  {CA_FILE_ENV}     same as --ca-file
+
+The key for --server-url comes from {API_KEY_ENV}, else api_key in the config file
+(keep it owner-only: chmod 600), else the system keyring ('proto-trainer key set').
 
 example, OpenAI's realtime model:
   {API_KEY_ENV}=... proto-trainer --server-url 'wss://api.openai.com/v1/realtime?model=gpt-realtime'
@@ -62,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--connect-timeout", metavar="SECONDS", type=float,
         help="seconds to wait for the server to answer (default 10)",
     )
+    parser.add_argument(
+        "--ca-file", metavar="FILE",
+        help="trust the CAs in this PEM file (instead of the system's) for a wss:// server; certificates are always checked",
+    )
+    parser.add_argument(
+        "--debug", action="store_true",
+        help="write a debug log, websocket traces included (keys redacted), to the user log folder; its path is printed",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = commands.add_parser(
@@ -78,28 +97,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
 
-    from .commands import devices, evaluate, scenarios, sessions
+    from .commands import devices, evaluate, key, scenarios, sessions
 
     scenarios.add_parser(commands)
     sessions.add_parser(commands)
     devices.add_parser(commands)
     evaluate.add_parser(commands)
+    key.add_parser(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "serve":
-        return run_server(args)
-    if args.command in ("scenarios", "sessions", "devices", "evaluate"):
-        from . import commands
+    debug_log = start_debug_log() if args.debug else None
+    try:
+        if args.command == "serve":
+            return run_server(args)
+        if args.command in ("scenarios", "sessions", "devices", "evaluate", "key"):
+            from . import commands
 
-        return getattr(commands, args.command).run(args)
-    return run_app(args, parser)
+            return getattr(commands, args.command).run(args)
+        return run_app(args, parser, debug_log)
+    finally:
+        if debug_log is not None:
+            debug_log.close()
 
 
-def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def start_debug_log():
+    from .logs import start_debug_log
+
+    debug_log = start_debug_log([os.environ.get(API_KEY_ENV, "")])
+    print(f"proto-trainer: debug log: {debug_log.path}", file=sys.stderr, flush=True)
+    return debug_log
+
+
+def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log=None) -> int:
+    from .config import key_file_warning, with_keyring_key
     from .scenarios import UnknownScenario, get_scenario
 
     flags = {
@@ -112,6 +146,7 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         "headphones": args.headphones,
         "data_dir": args.data_dir,
         "connect_timeout": args.connect_timeout,
+        "ca_file": args.ca_file,
     }
     try:
         settings = load_settings(flags)
@@ -121,6 +156,12 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(str(exc).strip("'\""))
     if settings.server_url and not settings.server_url.startswith(("ws://", "wss://")):
         parser.error(f"--server-url must start with ws:// or wss://, got {settings.server_url!r}")
+    settings = with_keyring_key(settings)
+    if debug_log is not None:
+        debug_log.redactor.add(settings.api_key)
+    warning = key_file_warning()
+    if warning:
+        print(f"proto-trainer: warning: {warning}", file=sys.stderr, flush=True)
 
     from .app import TrainerApp
 
@@ -136,6 +177,8 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         turn_mode=settings.turn_mode,
         headphones=settings.headphones,
     )
+    if warning:
+        app.notice(warning, error=True)
     app.run()
     return app.return_code or 0
 

@@ -15,6 +15,7 @@ SERVER_URL_ENV = "PROTO_TRAINER_SERVER_URL"
 DATA_DIR_ENV = "PROTO_TRAINER_DATA_DIR"
 API_KEY_ENV = "OPENAI_API_KEY"
 CONFIG_ENV = "PROTO_TRAINER_CONFIG"
+CA_FILE_ENV = "PROTO_TRAINER_CA_FILE"
 
 
 class ConfigError(ValueError):
@@ -26,7 +27,9 @@ class Settings:
     server_url: str | None = None
     """Realtime websocket URL; None starts the embedded simulated caller."""
     api_key: str | None = None
-    """Key for a remote endpoint (only from the environment or the config file)."""
+    """Key for a remote endpoint: the environment, the config file (owner-only, or a warning), or the keyring."""
+    ca_file: str | None = None
+    """PEM file of the CAs trusted for wss:// instead of the system's (a private CA); never a way to skip checks."""
     scenario_id: str | None = None
     """Open the practice screen for this scenario directly."""
     audio: bool = True
@@ -82,6 +85,8 @@ def from_environment(env: os._Environ | dict) -> dict:
         values["api_key"] = env[API_KEY_ENV]
     if env.get(DATA_DIR_ENV):
         values["data_dir"] = env[DATA_DIR_ENV]
+    if env.get(CA_FILE_ENV):
+        values["ca_file"] = env[CA_FILE_ENV]
     return values
 
 
@@ -98,6 +103,33 @@ def load_settings(flags: dict | None = None, env: dict | None = None, path: Path
     if settings.turn_mode not in ("vad", "ptt"):
         raise ConfigError(f"turn_mode must be 'vad' or 'ptt', got {settings.turn_mode!r}")
     return settings
+
+
+def with_keyring_key(settings: Settings) -> Settings:
+    """Fill in the keyring's key when a remote server needs one and nothing else gave it.
+
+    A missing or locked keyring is no key (``proto-trainer key set`` says why)."""
+    if settings.api_key or not settings.server_url:
+        return settings
+    from .keys import KeyringUnavailable, stored_key
+
+    try:
+        return replace(settings, api_key=stored_key())
+    except KeyringUnavailable:
+        return settings
+
+
+def key_file_warning(path: Path | None = None) -> str | None:
+    """A warning when the config file holds an API key that others on this computer can read."""
+    path = path or config_path()
+    try:
+        mode = path.stat().st_mode & 0o777
+        if not mode & 0o077 or not from_file(path).get("api_key"):
+            return None
+    except (OSError, ConfigError):
+        return None
+    return (f"config file {path} holds an API key and is readable by other users (mode {mode:o}); "
+            f"run: chmod 600 {path}  (or use 'proto-trainer key set')")
 
 
 REMEMBERED = ("input_device", "output_device", "turn_mode", "headphones")

@@ -244,6 +244,15 @@ async def test_close_1011_reconnects_when_the_server_is_back():
         assert await run.app.send_text("I'm here.")
 
 
+async def test_close_1001_going_away_is_not_a_normal_end():
+    server = FaultServer([send(*caller_turn("c1", "Hold on.")), close(1001, "server restarting")])
+    async with server.running(), watched_app(server.url) as run:
+        await run.connect()
+        await run.reach("connected", timeout=20, after="reconnecting")
+        assert run.said("the server closed the connection (code 1001: server restarting)")
+        assert server.updates == 2
+
+
 async def test_close_1011_gives_up_after_the_tries_with_the_reason():
     server = FaultServer([close(1011, "internal error")], then=None)  # later handshakes: HTTP 503
     async with server.running(), watched_app(server.url) as run:

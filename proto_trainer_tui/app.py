@@ -10,8 +10,11 @@ connection is being made or torn down.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
-from typing import Literal
+import time
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 from textual import work
 from textual.app import App
@@ -21,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from .realtime.connection import ConnectionProblem
 from .realtime.conversation import Turn
+from .realtime.backoff import DEFAULT_TRIES
 from .realtime.session import TURN_MODES, SessionConfig, TurnMode, VoiceSession, run_session
 from .scenarios import get_scenario
 from .scenarios.model import Scenario
@@ -30,8 +34,20 @@ TURN_MODE_HINTS = {
     "vad": "hands-free: the caller answers when you pause (t for push-to-talk)",
     "ptt": "push-to-talk: space starts and ends your turn (t for hands-free)",
 }
+if TYPE_CHECKING:
+    from .store import Store
+    from .store.journal import SessionJournal
+
 ConnectionStatus = Literal["disconnected", "connecting", "connected", "reconnecting", "disconnecting"]
 SESSION_GROUP = "session"
+
+
+def display_url(url: str) -> str:
+    """The server as shown and stored: scheme, host and path; never a query (keys can hide there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 class TrainerApp(App):
@@ -44,6 +60,7 @@ class TrainerApp(App):
         Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Hang up and quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", id="quit-ctrl-c", show=False, priority=True),
         Binding("s", "settings", "Settings", id="settings", tooltip="Microphone, speaker, turn mode, headphones"),
+        Binding("h", "history", "History", id="history", tooltip="Past calls: transcripts, recordings, evaluations"),
     ]
 
     connection_status: reactive[ConnectionStatus] = reactive("disconnected", bindings=True)
@@ -63,6 +80,8 @@ class TrainerApp(App):
         input_device: str | None = None,
         turn_mode: TurnMode = "vad",
         headphones: bool = False,
+        record: bool = True,
+        reconnect_tries: int = DEFAULT_TRIES,
     ) -> None:
         super().__init__()
         self.server_url = server_url
@@ -74,7 +93,13 @@ class TrainerApp(App):
         self.input_device = input_device
         self.turn_mode: TurnMode = turn_mode
         self.headphones = headphones
-        self.scenario: Scenario | None = get_scenario(scenario_id) if scenario_id else None
+        self.record = record
+        self.reconnect_tries = reconnect_tries
+        self.store: Store | None = None  # opened on mount, closed on unmount
+        self.last_session_id: int | None = None  # the call to evaluate with e
+        self.retry: tuple[int, int, float, str] | None = None  # attempt, tries, when (monotonic), why
+        self._scenario_id = scenario_id  # resolved on mount, when imported scenarios can be read
+        self.scenario: Scenario | None = None
         # Present only while the session worker runs; the worker owns it.
         self.session: VoiceSession | None = None
         self._embedded: EmbeddedServer | None = None if server_url else EmbeddedServer()
@@ -90,6 +115,9 @@ class TrainerApp(App):
         if self._embedded is not None:
             # Start early so the server is up by the time the counselor picks a scenario.
             self._start_embedded()
+        self._open_store()
+        if self._scenario_id:
+            self.scenario = get_scenario(self._scenario_id, imported=self.imported_scenarios())
         try:
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self._on_sigterm)
         except (NotImplementedError, RuntimeError):
@@ -101,8 +129,38 @@ class TrainerApp(App):
     def _on_sigterm(self) -> None:
         self.run_worker(self.action_quit(), group="quit", exclusive=True)
 
+    def _open_store(self) -> None:
+        from .config import DATA_DIR_ENV, Settings
+        from .store import Store, StoreError
+
+        data_dir = Settings(data_dir=self.data_dir or os.environ.get(DATA_DIR_ENV)).resolved_data_dir()
+        try:
+            self.store = Store.open(data_dir)
+            recovered = self.store.recover()
+        except StoreError as exc:
+            self.store = None
+            self.last_error = f"sessions will not be saved: {exc}"
+            return
+        if recovered:
+            ids = ", ".join(str(i) for i in recovered)
+            self.notice_text = f"kept {len(recovered)} call(s) cut off last time as incomplete (session {ids})"
+
+    def imported_scenarios(self) -> list[Scenario]:
+        """Scenarios imported from CSV into the store (none when it could not be opened)."""
+        from .store import StoreError
+
+        if self.store is None:
+            return []
+        try:
+            return self.store.imported_scenarios()
+        except StoreError as exc:
+            self.last_error = str(exc)
+            return []
+
     async def on_unmount(self) -> None:
         await self._stop_embedded()
+        if self.store is not None:
+            self.store.close()
 
     async def _stop_embedded(self) -> None:
         if self._embedded_ready is not None and not self._embedded_ready.done():
@@ -156,6 +214,8 @@ class TrainerApp(App):
 
     @work(exclusive=True, group=SESSION_GROUP, exit_on_error=False)
     async def session_worker(self, scenario: Scenario) -> None:
+        journal = self._open_journal(scenario)
+        ended = "incomplete"
         try:
             url = await self._server_url()
             config = SessionConfig(
@@ -169,14 +229,50 @@ class TrainerApp(App):
                 turn_mode=self.turn_mode,
                 headphones=self.headphones,
                 connect_timeout=self.connect_timeout,
+                reconnect_tries=self.reconnect_tries,
+                locate=self._server_url,
             )
-            await run_session(config, self)
+            await run_session(config, self, journal)
+            ended = "complete"
             self.last_error = "the server ended the session"
         except (ConnectionProblem, ServerStartError) as exc:
             self.last_error = str(exc)
+        except asyncio.CancelledError:
+            ended = "complete"  # the counselor hung up (or quit)
+            raise
         finally:
             self.session = None
+            self.retry = None
             self.connection_status = "disconnected"
+            if journal is not None:
+                self._close_journal(journal, ended)
+
+    def _open_journal(self, scenario: Scenario) -> SessionJournal | None:
+        from .store import StoreError
+        from .store.journal import SessionJournal
+
+        if self.store is None:
+            return None
+        try:
+            return SessionJournal(
+                self.store,
+                scenario_id=scenario.id,
+                scenario_title=scenario.title,
+                server="embedded simulated caller" if self.server_url is None else display_url(self.server_url),
+                mode="voice" if self.audio else "typed",
+                record=self.record and self.audio,
+                on_problem=lambda message: self.notice(message, error=True),
+            )
+        except StoreError as exc:
+            self.last_error = f"this call will not be saved: {exc}"
+            return None
+
+    def _close_journal(self, journal: SessionJournal, ended: str) -> None:
+        if journal.connected:
+            journal.close(ended)
+            self.last_session_id = journal.session_id
+        else:
+            journal.discard()  # the call never started: leave no empty session behind
 
     async def _server_url(self) -> str:
         if self.server_url:
@@ -208,9 +304,21 @@ class TrainerApp(App):
 
     # --- SessionListener ---------------------------------------------------------------
 
-    def session_connected(self, session: VoiceSession) -> None:
+    def session_connected(self, session: VoiceSession, *, reconnected: bool = False) -> None:
+        from .ui.practice import PracticeScreen
+
         self.session = session
+        self.retry = None
         self.connection_status = "connected"
+        if reconnected:
+            self.notice_text = "reconnected: the call goes on"
+            for screen in self.screen_stack:
+                if isinstance(screen, PracticeScreen):
+                    screen.show_marker("reconnected")
+
+    def reconnecting(self, attempt: int, tries: int, delay: float, reason: str) -> None:
+        self.retry = (attempt, tries, time.monotonic() + delay, reason)
+        self.connection_status = "reconnecting"
 
     def turn_changed(self, turn: Turn) -> None:
         from .ui.practice import PracticeScreen
@@ -232,6 +340,48 @@ class TrainerApp(App):
 
         if not isinstance(self.screen, SettingsScreen):
             self.push_screen(SettingsScreen())
+
+    def action_history(self) -> None:
+        from .ui.history import HistoryScreen
+
+        if self.store is None:
+            self.notice("no session history: the session store could not be opened", error=True)
+        elif not isinstance(self.screen, HistoryScreen):
+            self.push_screen(HistoryScreen(self.store))
+
+    def evaluate_session(self, session_id: int | None = None) -> None:
+        """e: grade a call (the last one by default) and show the report beside its transcript."""
+        session_id = session_id or self.last_session_id
+        if self.store is None or session_id is None:
+            self.notice_text = "nothing to evaluate yet: make a call, hang up, then press e"
+            return
+        if self.connection_status != "disconnected" and self.session is not None:
+            self.notice_text = "hang up first (d), then press e to evaluate the call"
+            return
+        self.notice_text = f"evaluating session {session_id}…"
+        self.evaluation_worker(session_id)
+
+    @work(exclusive=True, group="evaluation", exit_on_error=False)
+    async def evaluation_worker(self, session_id: int) -> None:
+        from .evaluation.llm import LlmSettings
+        from .evaluation.stored import evaluate_stored_session
+        from .evaluation.transcript import TranscriptError
+        from .scenarios import UnknownScenario
+        from .store import StoreError
+        from .ui.review import ReviewScreen
+
+        settings = LlmSettings.from_env()
+        try:
+            report = await evaluate_stored_session(
+                self.store, session_id, llm_settings=settings, use_llm=settings is not None
+            )
+        except (StoreError, TranscriptError, UnknownScenario) as exc:
+            self.last_error = f"could not evaluate session {session_id}: {exc}"
+            return
+        self.notice_text = f"session {session_id}: grade {report.grade} ({report.evaluator})"
+        review = ReviewScreen(self.store, session_id)
+        await self.push_screen(review)
+        review.show_evaluation(report)
 
     # --- voice controls (the practice screen's bindings call these) ----------------------
 

@@ -65,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="vad: hands-free, the caller answers when you pause (default); ptt: space starts and ends your turn",
     )
     parser.add_argument(
+        "--no-record", dest="record", action="store_false", default=None,
+        help="do not keep WAV recordings of calls (transcripts are still saved)",
+    )
+    parser.add_argument(
+        "--reconnect-tries", metavar="N", type=int,
+        help="tries after a dropped connection, with growing waits (default 5; 0 = never)",
+    )
+    parser.add_argument(
         "--headphones", action="store_true", default=None,
         help="you wear headphones: turn echo cancelling and half-duplex gating off",
     )
@@ -144,6 +152,8 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         "input_device": args.input_device,
         "turn_mode": args.turn_mode,
         "headphones": args.headphones,
+        "record": args.record,
+        "reconnect_tries": args.reconnect_tries,
         "data_dir": args.data_dir,
         "connect_timeout": args.connect_timeout,
         "ca_file": args.ca_file,
@@ -151,7 +161,7 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
     try:
         settings = load_settings(flags)
         if settings.scenario_id:
-            get_scenario(settings.scenario_id)
+            get_scenario(settings.scenario_id, imported=stored_scenarios(settings))
     except (ConfigError, UnknownScenario) as exc:
         parser.error(str(exc).strip("'\""))
     if settings.server_url and not settings.server_url.startswith(("ws://", "wss://")):
@@ -176,11 +186,24 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         input_device=settings.input_device,
         turn_mode=settings.turn_mode,
         headphones=settings.headphones,
+        record=settings.record,
+        reconnect_tries=settings.reconnect_tries,
     )
     if warning:
         app.notice(warning, error=True)
     app.run()
     return app.return_code or 0
+
+
+def stored_scenarios(settings) -> list:
+    """Scenarios imported into the session store, to check --scenario against (none if unreadable)."""
+    from .store import Store, StoreError
+
+    try:
+        with Store.open(settings.resolved_data_dir()) as store:
+            return store.imported_scenarios()
+    except StoreError:
+        return []  # the app itself says what is wrong with the store
 
 
 def run_server(args: argparse.Namespace) -> int:

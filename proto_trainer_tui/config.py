@@ -42,6 +42,10 @@ class Settings:
     """How a spoken turn ends: "vad" (the server hears the pause) or "ptt" (space starts and ends it)."""
     headphones: bool = False
     """No echo path: turn echo cancelling and half-duplex gating off."""
+    record: bool = True
+    """Keep a WAV recording of each call (learner left, caller right) beside the session store."""
+    reconnect_tries: int = 5
+    """Tries after an unexpected close before the call is given up (0 turns reconnecting off)."""
     data_dir: str | None = None
     """Where sessions are stored; None is the platform's user data folder."""
     connect_timeout: float = 10.0
@@ -100,6 +104,8 @@ def load_settings(flags: dict | None = None, env: dict | None = None, path: Path
     settings = replace(Settings(), **merged)
     if settings.connect_timeout <= 0:
         raise ConfigError("connect_timeout must be a positive number of seconds")
+    if not 0 <= settings.reconnect_tries <= 20:
+        raise ConfigError(f"reconnect_tries must be between 0 and 20, got {settings.reconnect_tries}")
     if settings.turn_mode not in ("vad", "ptt"):
         raise ConfigError(f"turn_mode must be 'vad' or 'ptt', got {settings.turn_mode!r}")
     return settings

@@ -15,6 +15,17 @@ from proto_trainer_tui.sim.server import SimServer, listening_url
 TOKEN = "test-token-not-a-secret"
 
 
+@pytest.fixture(autouse=True)
+def _private_user_files(tmp_path_factory, monkeypatch):
+    """No test reads or writes the real user's config file, sessions or recordings."""
+    home = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("PROTO_TRAINER_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("PROTO_TRAINER_CONFIG", str(home / "config.toml"))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("PROTO_TRAINER_SERVER_URL", raising=False)
+    return home
+
+
 @dataclass
 class RunningServer:
     url: str

@@ -123,7 +123,8 @@ class Microphone:
         while not self._frames:
             self._ready.clear()
             try:
-                await asyncio.wait_for(self._ready.wait(), STALL_SECONDS)
+                async with asyncio.timeout(STALL_SECONDS):  # cheaper per frame than wait_for's task
+                    await self._ready.wait()
             except TimeoutError:
                 raise MicrophoneStopped(
                     "the microphone stopped sending audio (was it unplugged?); "

@@ -13,7 +13,8 @@ import logging
 import time
 from collections import deque
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import numpy as np
@@ -25,6 +26,7 @@ from ..audio.pcm import SILENCE_FLOOR_DBFS, decode_b64, encode_b64, samples_dbfs
 from . import events
 from .connection import DEFAULT_CONNECT_TIMEOUT, ConnectionProblem, RealtimeConnection, open_connection
 from .conversation import Conversation, Turn
+from .backoff import DEFAULT_TRIES, backoff_delay
 from .turn_taking import CallerAudio, LatencyTracker, SentAudio
 
 log = logging.getLogger(__name__)
@@ -45,9 +47,19 @@ TIMING_WINDOW = 3000  # per-frame processing times kept for the benchmark (a min
 class SessionListener(Protocol):
     """What the UI hears from a session. Called on the event loop."""
 
-    def session_connected(self, session: VoiceSession) -> None: ...
+    def session_connected(self, session: VoiceSession, *, reconnected: bool = False) -> None: ...
+    def reconnecting(self, attempt: int, tries: int, delay: float, reason: str) -> None: ...
     def turn_changed(self, turn: Turn) -> None: ...
     def notice(self, message: str, *, error: bool = False) -> None: ...
+
+
+class Journal(Protocol):
+    """Where a call is kept (store.journal.SessionJournal); the session reports to it."""
+
+    def turn(self, turn: Turn) -> None: ...
+    def learner_audio(self, pcm: bytes) -> None: ...
+    def caller_audio(self, pcm: bytes) -> None: ...
+    def caller_cut(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,9 @@ class SessionConfig:
     turn_mode: TurnMode = "vad"
     headphones: bool = False  # no echo path: skip echo cancelling and gating
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    reconnect_tries: int = DEFAULT_TRIES
+    # Where the server is before each reconnect (the embedded caller restarts on a new port).
+    locate: Callable[[], Awaitable[str]] | None = field(default=None, compare=False)
 
     def session_update(self, turn_mode: TurnMode) -> events.Event:
         detection = SERVER_VAD if turn_mode == "vad" else None
@@ -81,18 +96,20 @@ class VoiceSession:
 
     def __init__(
         self,
-        connection: RealtimeConnection,
+        connection: RealtimeConnection | None,
         speaker: Speaker | NullSpeaker,
         listener: SessionListener,
         config: SessionConfig,
         microphone: Microphone | None = None,
+        journal: Journal | None = None,
     ) -> None:
-        self.connection = connection
+        self.connection = connection  # replaced on each reconnect (see attach)
+        self.journal = journal
         self.speaker = speaker
         self.microphone = microphone
         self.listener = listener
         self.config = config
-        self.conversation = Conversation()
+        self.conversation = Conversation()  # kept across reconnects: one call, one transcript
         self.turn_mode: TurnMode = config.turn_mode
         self.muted = False
         self.talking = False  # push-to-talk held open
@@ -116,12 +133,29 @@ class VoiceSession:
         self.mic_frame_times: deque[float] = deque(maxlen=TIMING_WINDOW)
         self.delta_times: deque[float] = deque(maxlen=TIMING_WINDOW)
 
+    def attach(self, connection: RealtimeConnection) -> None:
+        """A new connection for this call: forget what belonged to the old one."""
+        self.connection = connection
+        if self.journal is not None:
+            self.journal.connected = True
+        self.responding = self.talking = self.counselor_speaking = False
+        self._caller_audio = CallerAudio()
+        self._sent = SentAudio()
+        self._held_frame = None
+        self.latency.cancel()
+
+    def _changed(self, turns: list[Turn]) -> None:
+        for turn in turns:
+            self.listener.turn_changed(turn)
+            if self.journal is not None:
+                self.journal.turn(turn)
+
     # --- counselor actions -----------------------------------------------------------
 
     async def send_text(self, text: str) -> Turn:
         """A typed counselor turn: shown and recorded at once, then sent."""
         turn = self.conversation.add_typed(text, events.new_id("item"))
-        self.listener.turn_changed(turn)
+        self._changed([turn])
         await self.barge_in()
         await self.connection.send(events.user_text_item(text, turn.item_id))
         await self.connection.send(events.response_create())
@@ -171,6 +205,8 @@ class VoiceSession:
             item_id, heard = cut
             await self.connection.send(events.item_truncate(item_id, heard))
             self._caller_audio = CallerAudio()
+            if self.journal is not None:
+                self.journal.caller_cut()
 
     # --- server events ------------------------------------------------------------------
 
@@ -203,8 +239,7 @@ class VoiceSession:
             self.latency.counselor_done(spoken or time.perf_counter())
         elif kind == "error":
             self.listener.notice(f"server error: {events.error_message(event)}", error=True)
-        for turn in self.conversation.apply(event):
-            self.listener.turn_changed(turn)
+        self._changed(self.conversation.apply(event))
 
     def _play(self, event: events.Event) -> None:
         received = time.perf_counter()
@@ -219,6 +254,8 @@ class VoiceSession:
         self.latency.caller_audio(received)
         self.speaker.expecting_more = True
         start = self.speaker.write(pcm)
+        if self.journal is not None:
+            self.journal.caller_audio(pcm)
         if isinstance(item_id, str):
             self._caller_audio.wrote(item_id, start, len(pcm) // 2)
         self.delta_times.append(time.perf_counter() - received)
@@ -228,7 +265,8 @@ class VoiceSession:
     async def stream_microphone(self) -> None:
         """Send the counselor's voice while connected; a lost device leaves typed practice."""
         microphone = self.microphone
-        assert microphone is not None
+        if microphone is None:
+            return
         try:
             while True:
                 frame = await microphone.read()
@@ -256,8 +294,12 @@ class VoiceSession:
             samples = np.zeros_like(samples)
         self._sent.sent(len(samples), held.captured)
         self._ptt_samples += len(samples)
-        await self.connection.send(events.audio_append(encode_b64(samples.tobytes())))
-        self.mic_frame_times.append(time.perf_counter() - held.captured)
+        pcm = samples.tobytes()
+        if self.journal is not None:
+            self.journal.learner_audio(pcm)
+        await self.connection.send(events.audio_append(encode_b64(pcm)))
+        # Timed from the callback of the frame that released this one: the hold is by design.
+        self.mic_frame_times.append(time.perf_counter() - frame.captured)
 
     def levels(self) -> Levels:
         """For the meters (polled ~15 times a second by the UI)."""
@@ -275,10 +317,20 @@ class VoiceSession:
         )
 
     def interrupt(self) -> None:
-        """Session over: stop the caller's voice, keep cut-off turns as interrupted."""
+        """Connection over: stop the caller's voice, keep cut-off turns as interrupted."""
         self.speaker.flush()
-        for turn in self.conversation.interrupt_open_turns():
-            self.listener.turn_changed(turn)
+        self._changed(self.conversation.interrupt_open_turns())
+
+    async def run_connection(self) -> None:
+        """Receive until the server closes; stream the microphone meanwhile."""
+        streaming = asyncio.create_task(self.stream_microphone()) if self.microphone else None
+        try:
+            await self.receive()
+        finally:
+            if streaming is not None:
+                # The receive loop reports connection errors; the sender's copy of them adds nothing.
+                streaming.cancel()
+                await asyncio.gather(streaming, return_exceptions=True)
 
 
 async def wait_for_session_created(connection: RealtimeConnection, timeout: float) -> None:
@@ -295,21 +347,15 @@ async def wait_for_session_created(connection: RealtimeConnection, timeout: floa
         raise ConnectionProblem(f"expected session.created first, got {event['type']}")
 
 
-async def run_session(config: SessionConfig, listener: SessionListener) -> None:
-    """Connect, run one session until it ends, and release everything.
+async def run_session(config: SessionConfig, listener: SessionListener, journal: Journal | None = None) -> None:
+    """Run one call until it ends, reconnecting after unexpected closes, and release everything.
 
-    Returns when the server closes normally; raises ConnectionProblem with a
-    user-facing message otherwise. Cancellation is the way to disconnect.
+    The devices and the conversation live for the whole call; each connection
+    lives inside it. Returns when the server closes normally; raises
+    ConnectionProblem with a user-facing message when the call cannot go on.
+    Cancellation is the way to hang up, and also cancels a wait between tries.
     """
     async with AsyncExitStack() as stack:
-        connection = await stack.enter_async_context(
-            open_connection(
-                config.url,
-                config.api_key,
-                timeout=config.connect_timeout,
-                on_malformed=lambda why: listener.notice(f"skipped a malformed frame: {why}", error=True),
-            )
-        )
         speaker, voice_problem = open_speaker(config.audio, config.output_device)
         stack.callback(speaker.close)
         if voice_problem:
@@ -320,16 +366,36 @@ async def run_session(config: SessionConfig, listener: SessionListener) -> None:
             stack.callback(microphone.close)
         elif mic_problem:
             listener.notice(mic_problem)
-        await wait_for_session_created(connection, config.connect_timeout)
-        await connection.send(config.session_update(config.turn_mode))
-        session = VoiceSession(connection, speaker, listener, config, microphone)
+        session = VoiceSession(None, speaker, listener, config, microphone, journal)
         stack.callback(session.interrupt)
-        listener.session_connected(session)
-        streaming = asyncio.create_task(session.stream_microphone()) if microphone else None
-        try:
-            await session.receive()
-        finally:
-            if streaming is not None:
-                # The receive loop reports connection errors; the sender's copy of them adds nothing.
-                streaming.cancel()
-                await asyncio.gather(streaming, return_exceptions=True)
+        attempt = 0
+        while True:
+            try:
+                url = await config.locate() if attempt and config.locate else config.url
+                await _one_connection(config, url, listener, session, reconnected=attempt > 0)
+                return
+            except ConnectionProblem as exc:
+                connected_before = session.connection is not None
+                if not (connected_before and exc.retryable) or attempt >= config.reconnect_tries:
+                    raise
+                attempt += 1
+                session.interrupt()
+                delay = backoff_delay(attempt)
+                listener.reconnecting(attempt, config.reconnect_tries, delay, str(exc))
+                await asyncio.sleep(delay)
+
+
+async def _one_connection(
+    config: SessionConfig, url: str, listener: SessionListener, session: VoiceSession, *, reconnected: bool
+) -> None:
+    async with open_connection(
+        url,
+        config.api_key,
+        timeout=config.connect_timeout,
+        on_malformed=lambda why: listener.notice(f"skipped a malformed frame: {why}", error=True),
+    ) as connection:
+        await wait_for_session_created(connection, config.connect_timeout)
+        await connection.send(config.session_update(session.turn_mode))
+        session.attach(connection)
+        listener.session_connected(session, reconnected=reconnected)
+        await session.run_connection()

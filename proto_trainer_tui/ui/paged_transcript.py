@@ -78,6 +78,18 @@ class PagedTranscript(VerticalScroll, can_focus=True):
         await self._replace_all(self.window.last_page_offset())
         self.call_after_refresh(self.scroll_end, animate=False)
 
+    async def jump_to(self, turn_order: int) -> None:
+        """Show the turn with this order (1-based), loading its page, and highlight it."""
+        self.window.total = self.source.count()
+        index = min(max(turn_order - 1, 0), max(self.window.total - 1, 0))
+        await self._replace_all(max(0, index - self.window.page // 2))
+        for view in self.views:
+            view.remove_class("-jumped")
+            if getattr(view, "turn_order", None) == turn_order:
+                view.add_class("-jumped")
+                self.call_after_refresh(self.scroll_to_widget, view, animate=False, top=True)
+        self.focus()
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if self._busy or not self.is_mounted:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,6 +14,7 @@ from textual.widgets import Button, Footer, Header, Input, Static
 
 from ..realtime.conversation import Turn
 from ..scenarios.model import Scenario
+from ..text import printable
 from .widgets import StatusBar, TranscriptView, VoiceBar, render_voice
 
 ACTIVE = ("connecting", "connected", "reconnecting")
@@ -25,6 +28,7 @@ class PracticeScreen(Screen):
         Binding("m", "mute", "Mute", id="mute", tooltip="Mute or unmute the microphone"),
         Binding("t", "turn_mode", "Hands-free/PTT", id="turn-mode", tooltip="Switch server VAD / push-to-talk"),
         Binding("i", "type", "Type", id="type", tooltip="Type a line to the caller"),
+        Binding("e", "evaluate", "Evaluate", id="evaluate", tooltip="After hanging up: grade the call"),
     ]
     VOICE_REFRESH_HZ = 15
 
@@ -52,6 +56,12 @@ class PracticeScreen(Screen):
         self.set_interval(1 / self.VOICE_REFRESH_HZ, self.refresh_voice)
 
     def refresh_voice(self) -> None:
+        if self.app.retry is not None and self.app.connection_status == "reconnecting":
+            attempt, tries, when, why = self.app.retry
+            wait = max(0.0, when - time.monotonic())
+            line = Text(f"reconnecting: try {attempt} of {tries} in {wait:.1f} s · {printable(why)}", style="yellow")
+            self.query_one(VoiceBar).show(line)
+            return
         session = self.app.session
         line = render_voice(
             session.levels() if session is not None else None,
@@ -107,6 +117,12 @@ class PracticeScreen(Screen):
 
     async def action_turn_mode(self) -> None:
         await self.app.toggle_turn_mode()
+
+    def action_evaluate(self) -> None:
+        self.app.evaluate_session()
+
+    def show_marker(self, label: str) -> None:
+        self.query_one(TranscriptView).show_marker(label)
 
     def action_type(self) -> None:
         self.query_one("#message", Input).focus()

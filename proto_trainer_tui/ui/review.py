@@ -43,6 +43,7 @@ class ReviewScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="review-back", tooltip="Back to the history"),
         Binding("p", "play", "Play", id="review-play", tooltip="Play or stop the session's recording"),
+        Binding("e", "evaluate", "Evaluate", id="review-evaluate", tooltip="Grade this call and show the feedback"),
     ]
 
     def __init__(self, store: Store, session_id: int) -> None:
@@ -74,6 +75,34 @@ class ReviewScreen(Screen):
         if self._stop_playing is not None:
             self._stop_playing.set()
             self._stop_playing = None
+
+    def action_evaluate(self) -> None:
+        report = self.store.evaluation(self.session_id)
+        if report is None:
+            self.app.evaluate_session(self.session_id)  # grades, saves, then shows it here
+            return
+        from ..evaluation.report import EvaluationReport, ReportError
+
+        try:
+            self.show_evaluation(EvaluationReport.from_dict(report))
+        except ReportError as exc:
+            self.notify(f"the saved evaluation cannot be read ({exc}); grading again", severity="warning")
+            self.app.evaluate_session(self.session_id)
+
+    def show_evaluation(self, report) -> None:
+        """The evaluation screen over this transcript; choosing evidence jumps to its turn here."""
+        from .evaluation import EvaluationScreen
+
+        self.query_one("#evaluation", Static).update(
+            evaluation_text(report.to_dict(), report.grade)
+        )
+        turns = self.store.turns(self.session_id)
+
+        async def jump(turn: int | None) -> None:
+            if turn is not None:
+                await self.query_one(PagedTranscript).jump_to(turn)
+
+        self.app.push_screen(EvaluationScreen(report, turns), jump)
 
     def action_play(self) -> None:
         from .playback import output_problem

@@ -32,7 +32,7 @@ class ScenarioScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Choose a caller to practise with, then press Enter.", id="intro")
-        scenarios = [*load_library(), get_scenario("free")]
+        scenarios = [*load_library(imported=self.app.imported_scenarios()), get_scenario("free")]
         yield ListView(*(ScenarioItem(s) for s in scenarios), id="scenarios")
         yield Footer()
 

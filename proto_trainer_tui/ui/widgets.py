@@ -18,8 +18,11 @@ ROLE_LABELS = {"caller": "Caller", "counselor": "You"}
 
 
 def render_turn(turn: Turn) -> Text:
+    """A live turn, or a stored one (which has a ``turn_order``, shown so evidence can cite it)."""
     label = ROLE_LABELS[turn.role]
-    text = Text(f"{label}: ", style="bold")
+    order = getattr(turn, "turn_order", None)
+    text = Text(f"#{order} " if order is not None else "", style="dim")
+    text.append(f"{label}: ", style="bold")
     text.append(printable(turn.text))  # server text: no escapes reach the terminal
     if turn.status == "partial":
         text.append(" …", style="dim")
@@ -33,10 +36,12 @@ class TurnView(Static):
     TurnView { padding: 0 1; margin-bottom: 1; }
     TurnView.-caller { border-left: wide $accent; }
     TurnView.-counselor { border-left: wide $primary; }
+    TurnView.-jumped { background: $accent 25%; }
     """
 
     def __init__(self, turn: Turn) -> None:
         super().__init__(render_turn(turn), classes=f"-{turn.role}")
+        self.turn_order: int | None = getattr(turn, "turn_order", None)
 
     def show(self, turn: Turn) -> None:
         self.update(render_turn(turn))
@@ -52,6 +57,11 @@ class TranscriptView(VerticalScroll):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._views: dict[str, TurnView] = {}
+
+    def show_marker(self, label: str) -> None:
+        """A line between turns, such as "reconnected"; not part of the conversation."""
+        self.mount(Static(Text(f"── {label} ──", style="dim italic"), classes="marker"))
+        self.scroll_end(animate=False)
 
     def show_turn(self, turn: Turn) -> None:
         view = self._views.get(turn.item_id)

@@ -1,0 +1,112 @@
+"""SessionJournal: everything one practice call leaves on disk.
+
+The session worker owns one journal per call, across reconnects: the session
+row (created at once, so even a crash leaves it), each turn saved on every
+change (a crash keeps the text so far), and the WAV recording written as the
+audio flows. Closing it ends the session row and finalises the WAV.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from .db import Store, StoreError
+from .turn_log import LiveTurn, TurnLog
+
+log = logging.getLogger(__name__)
+
+
+class SessionJournal:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        scenario_id: str,
+        scenario_title: str,
+        server: str,
+        mode: str,
+        record: bool,
+        on_problem: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        self.store = store
+        self.session = store.start_session(
+            scenario_id=scenario_id, scenario_title=scenario_title, server=server, mode=mode, record=record
+        )
+        self.session_id = self.session.id
+        self._on_problem = on_problem
+        self._problem_said = False
+        self._turns = TurnLog()
+        self._started = time.monotonic()
+        self._recorder = None
+        if self.session.recording_path is not None:
+            from .recorder import WavRecorder
+
+            try:
+                self._recorder = WavRecorder(self.session.recording_path)
+            except OSError as exc:
+                self._problem(f"recording off: cannot write {self.session.recording_path} ({exc})")
+        self.closed = False
+        self.connected = False  # set once the first connection is up
+
+    def _problem(self, message: str) -> None:
+        log.warning("%s", message)
+        if not self._problem_said:  # a full disk would otherwise repeat this for every turn
+            self._problem_said = True
+            self._on_problem(message)
+
+    def _now(self) -> float:
+        return time.monotonic() - self._started
+
+    def turn(self, turn: LiveTurn) -> None:
+        try:
+            self.store.save_turn(self.session_id, self._turns.record(turn))
+        except StoreError as exc:
+            self._problem(f"turn not saved: {exc}")
+
+    def learner_audio(self, pcm: bytes) -> None:
+        if self._recorder is not None:
+            self._recording(self._recorder.learner, pcm)
+
+    def caller_audio(self, pcm: bytes) -> None:
+        if self._recorder is not None:
+            self._recording(self._recorder.caller, pcm)
+
+    def caller_cut(self) -> None:
+        """Barge-in: caller audio queued but never played is not part of the call."""
+        if self._recorder is not None:
+            self._recorder.cut_caller(self._now())
+
+    def _recording(self, write: Callable[[bytes, float], None], pcm: bytes) -> None:
+        try:
+            write(pcm, self._now())
+        except OSError as exc:
+            self._problem(f"recording stopped: {exc}")
+            self._recorder = None
+
+    def discard(self) -> None:
+        """The call never connected: remove its row and recording rather than keep an empty session."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._recorder is not None:
+            self._recorder.close()
+        try:
+            self.store.delete_session(self.session_id)
+        except StoreError as exc:
+            self._problem(f"empty session not removed: {exc}")
+
+    def close(self, status: str = "complete") -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self._recorder is not None:
+            try:
+                self._recorder.close()
+            except OSError as exc:
+                self._problem(f"recording not finalised: {exc}")
+        try:
+            self.store.end_session(self.session_id, status)
+        except StoreError as exc:
+            self._problem(f"session not closed: {exc}")

@@ -1,0 +1,150 @@
+"""Every call is kept: the live session writes its row, turns and recording as it goes."""
+
+from __future__ import annotations
+
+import os
+import pty
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import wave
+from pathlib import Path
+
+from proto_trainer_tui.app import TrainerApp
+from proto_trainer_tui.store import Store
+
+from .conftest import TOKEN, wait_until
+
+
+def stored(data_dir: Path, session_id: int):
+    with Store.open(data_dir) as store:
+        return store.get_session(session_id), store.turns(session_id)
+
+
+async def test_a_typed_call_is_saved_turn_by_turn(sim_server, tmp_path):
+    app = TrainerApp(server_url=sim_server.url, api_key=TOKEN, scenario_id="panic-attack-at-work", audio=False,
+                     data_dir=str(tmp_path))
+    async with app.run_test():
+        app.action_connect()
+        await wait_until(lambda: app.connection_status == "connected")
+        session_id = app.session.journal.session_id
+        await app.send_text("Hi, this is the crisis line. What's happening for you right now?")
+        turns = app.session.conversation.turns
+        await wait_until(lambda: turns[-1].role == "caller" and turns[-1].finished, timeout=20)
+        # Saved as it happened, before the call ends.
+        row, saved = stored(tmp_path, session_id)
+        assert row.status == "active" and row.mode == "typed" and row.recording_path is None
+        assert [(t.role, t.text, t.status) for t in saved] == [(t.role, t.text, t.status) for t in turns]
+        assert saved[0].input == "typed" and saved[1].input is None
+        await app.action_disconnect()
+        assert app.last_session_id == session_id
+    row, saved = stored(tmp_path, session_id)
+    assert row.status == "complete" and row.ended_at is not None
+    assert row.scenario_id == "panic-attack-at-work" and row.server.startswith("ws://127.0.0.1:")
+    assert TOKEN not in row.server
+
+
+async def test_a_reply_cut_off_by_hanging_up_is_kept_as_interrupted(sim_server, tmp_path):
+    app = TrainerApp(server_url=sim_server.url, api_key=TOKEN, scenario_id="plan-and-means", audio=False,
+                     data_dir=str(tmp_path))
+    async with app.run_test():
+        app.action_connect()
+        await wait_until(lambda: app.connection_status == "connected")
+        session_id = app.session.journal.session_id
+        await app.send_text("Can you tell me what's been happening over the last few weeks?")
+        turns = app.session.conversation.turns
+        await wait_until(lambda: len(turns) == 2 and turns[1].text, timeout=20)
+        if turns[1].finished:  # a reply too short to cut: ask for a longer one
+            await app.send_text("And how have the nights been?")
+            await wait_until(lambda: len(turns) == 4 and turns[3].text, timeout=20)
+        await app.action_disconnect()
+    _, saved = stored(tmp_path, session_id)
+    assert saved[-1].role == "caller" and saved[-1].text
+    assert saved[-1].status in ("interrupted", "done")
+    assert all(t.status != "partial" for t in saved)
+
+
+async def test_a_call_that_never_connected_leaves_no_session(tmp_path):
+    app = TrainerApp(server_url="ws://127.0.0.1:9/v1/realtime", api_key=TOKEN, scenario_id="plan-and-means",
+                     audio=False, data_dir=str(tmp_path), connect_timeout=2)
+    async with app.run_test():
+        app.action_connect()
+        await wait_until(lambda: app.connection_status == "disconnected" and app.last_error, timeout=10)
+    with Store.open(tmp_path) as store:
+        assert store.list_sessions() == []
+
+
+def read_rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_sigkill_in_the_middle_of_a_call_loses_no_finished_turn(pulse_rig, tmp_path):
+    """The app as a user runs it, in a terminal, with a real call and real audio, killed with SIGKILL."""
+    data_dir = tmp_path / "data"
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "PROTO_TRAINER_DATA_DIR": str(data_dir),
+           "PROTO_TRAINER_CONFIG": str(tmp_path / "none.toml")}
+    app = subprocess.Popen(
+        [sys.executable, "-m", "proto_trainer_tui", "--scenario", "plan-and-means", "--turn-mode", "ptt"],
+        stdin=secondary, stdout=secondary, stderr=secondary, env=env, start_new_session=True,
+    )
+    os.close(secondary)
+    threading.Thread(target=lambda: _drain(primary), daemon=True).start()
+    db = data_dir / "proto-trainer.sqlite3"
+    try:
+        deadline = time.monotonic() + 60
+        while not db.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.0)
+        os.write(primary, b"c")  # connect
+        _wait(lambda: read_rows(db, "SELECT id FROM sessions"), "the session row")
+        time.sleep(1.0)
+        os.write(primary, b"i")  # to the input line
+        time.sleep(0.3)
+        os.write(primary, b"Can you tell me about the last few weeks, and about your kids?\r")
+        _wait(lambda: read_rows(db, "SELECT 1 FROM turns WHERE role = 'caller' AND status = 'done'"), "a first reply")
+        time.sleep(2.5)  # the recorder's reorder window has moved past the first reply
+        os.write(primary, b"That sounds so hard. What are the nights like for you?\r")
+        _wait(lambda: read_rows(db, "SELECT 1 FROM turns WHERE turn_order = 4 AND status = 'partial' AND text != ''"),
+              "the caller half-way through a reply", lambda: read_rows(db, "SELECT role, status, text FROM turns"))
+        os.kill(app.pid, signal.SIGKILL)
+        app.wait(timeout=10)
+    finally:
+        if app.poll() is None:
+            app.kill()
+        os.close(primary)
+
+    with Store.open(data_dir) as store:
+        (session_id,) = store.recover()
+        session = store.get_session(session_id)
+        turns = store.turns(session_id)
+    assert session.status == "incomplete"
+    assert turns[0].role == "counselor" and turns[0].status == "done" and "last few weeks" in turns[0].text
+    assert turns[-1].role == "caller" and turns[-1].status == "interrupted" and turns[-1].text
+    with wave.open(str(session.recording_path)) as recording:  # the header was repaired
+        assert recording.getnchannels() == 2 and recording.getframerate() == 24_000
+        assert recording.getnframes() > 24_000 // 2  # the audio written before the kill
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 65536):
+            pass
+    except OSError:
+        pass
+
+
+def _wait(condition, what: str, state=lambda: "", timeout: float = 40) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except sqlite3.OperationalError:
+            pass  # the database is being created
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}: {state()}")

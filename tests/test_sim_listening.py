@@ -185,7 +185,7 @@ class SlowRecognizer(Recognizer):
 
 
 async def test_a_slow_decode_in_one_session_does_not_stall_another(sim_server):
-    sim_server.server.recognizer_factory = SlowRecognizer
+    sim_server.server.recognizers.factory = SlowRecognizer
     talker = await open_client(sim_server.url, TOKEN, PLAN.caller_instructions())
     typist = await open_client(sim_server.url, TOKEN, PLAN.caller_instructions())
     try:

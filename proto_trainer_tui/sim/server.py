@@ -27,8 +27,7 @@ from ..realtime.events import Event, MalformedEvent
 from ..scenarios import scenario_for_instructions
 from ..scenarios.model import Scenario
 from .caller import CallerEngine
-from .listening import Listener, warmed_recognizer
-from .recognizer import Recognizer
+from .listening import Listener, RecognizerPool
 from .speech import SpeechUnavailable, Synthesizer
 from .spoken import SpokenItem
 from .vad import ServerVad, SpeechAudio, SpeechStarted, SpeechStopped, VadSettings
@@ -81,7 +80,7 @@ class SimSession:
 
     def __init__(self, ws: ServerConnection, synthesizer: Synthesizer, seed: int = 0,
                  pace_lead_ms: int | None = PACE_LEAD_MS,
-                 recognizer_factory: Callable[[], Recognizer] = warmed_recognizer) -> None:
+                 recognizers: RecognizerPool | None = None) -> None:
         self.ws = ws
         self.pace_lead_ms = pace_lead_ms
         self.synthesizer = synthesizer
@@ -98,7 +97,8 @@ class SimSession:
         # Listening: server VAD by default, as OpenAI's realtime sessions do.
         self.vad_settings: VadSettings | None = VadSettings()
         self.vad = ServerVad(self.vad_settings)
-        self.listening = Listener(recognizer_factory)
+        pool = recognizers or RecognizerPool()
+        self.listening = Listener(pool.take, pool.give_back)
         self.speech_item_id: str | None = None  # the counselor item being spoken (VAD)
         self.buffered_ms = 0  # push-to-talk audio since the last commit or clear
         self.modality = "audio"  # how the caller answers: "audio" (with transcript) or "text"
@@ -459,7 +459,7 @@ class SimServer:
         self.token = token
         self.max_sessions = max_sessions
         self.pace_lead_ms = pace_lead_ms
-        self.recognizer_factory: Callable[[], Recognizer] = warmed_recognizer
+        self.recognizers = RecognizerPool()  # set .recognizers.factory to change how they are made
         self.synthesizer = Synthesizer()
         self.sessions = 0
 
@@ -484,7 +484,7 @@ class SimServer:
         self.sessions += 1
         try:
             await SimSession(ws, self.synthesizer, pace_lead_ms=self.pace_lead_ms,
-                             recognizer_factory=self.recognizer_factory).run()
+                             recognizers=self.recognizers).run()
         except ConnectionClosed:
             pass
         finally:

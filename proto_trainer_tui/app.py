@@ -310,7 +310,11 @@ class TrainerApp(App):
         self.session = session
         self.retry = None
         self.connection_status = "connected"
-        if reconnected:
+        if not reconnected:
+            for screen in self.screen_stack:
+                if isinstance(screen, PracticeScreen):
+                    screen.start_call(session)
+        else:
             self.notice_text = "reconnected: the call goes on"
             for screen in self.screen_stack:
                 if isinstance(screen, PracticeScreen):
@@ -323,9 +327,12 @@ class TrainerApp(App):
     def turn_changed(self, turn: Turn) -> None:
         from .ui.practice import PracticeScreen
 
+        order = self.session.conversation.order_of(turn.item_id) if self.session is not None else None
+        if order is None:
+            return
         for screen in self.screen_stack:
             if isinstance(screen, PracticeScreen):
-                screen.show_turn(turn)
+                screen.show_turn(turn, order)
 
     def notice(self, message: str, *, error: bool = False) -> None:
         if error:

@@ -134,5 +134,10 @@ def pulse_rig():
         pytest.skip(f"needs the PulseAudio null-sink rig: {reason}")
     rig = PulseRig()
     rig.start()
+    # LiveKit's native runtime (the echo canceller) starts its threads and sockets once per
+    # process; start it before any test counts them, so only per-session resources are compared.
+    from proto_trainer_tui.audio.echo import EchoCanceller
+
+    EchoCanceller()
     yield rig
     rig.stop()

@@ -40,5 +40,5 @@ async def test_rich_markup_in_turns_renders_literally(sim_server):
         await wait_until(lambda: any(t.role == "caller" and t.finished for t in app.session.conversation.turns))
         await pilot.pause()
         shown = [str(view.render()) for view in app.screen.query("TurnView")]
-        assert shown[0] == "You: [bold red]help[/bold red]"
+        assert shown[0] == "#1 You: [bold red]help[/bold red]"
         await app.action_disconnect()

@@ -30,15 +30,6 @@ def utterance():
     }
 
 
-@pytest.fixture(autouse=True)
-def _warm_echo_canceller():
-    # LiveKit's native runtime starts its threads and sockets once per process; start
-    # it before any test counts them, so only per-session resources are compared.
-    from proto_trainer_tui.audio.echo import EchoCanceller
-
-    EchoCanceller()
-
-
 def voice_app(sim_server, **options) -> TrainerApp:
     return TrainerApp(server_url=sim_server.url, api_key=TOKEN, scenario_id="plan-and-means", audio=True, **options)
 
@@ -212,3 +203,15 @@ async def test_200_calls_leave_no_stream_thread_or_descriptor(pulse_rig, sim_ser
         await wait_until(lambda: open_sockets() <= sockets, timeout=5, message="sockets released")
         await wait_until(lambda: len(os.listdir("/proc/self/fd")) <= fds, timeout=5, message="descriptors released")
         await wait_until(lambda: live_threads() <= threads, timeout=5, message="threads ended")
+
+
+def test_devices_lists_the_rigs_microphone_and_speaker(pulse_rig):
+    import subprocess
+    import sys
+
+    listing = subprocess.run([sys.executable, "-m", "proto_trainer_tui", "devices"], capture_output=True,
+                             text=True, timeout=60)
+    assert listing.returncode == 0, listing.stderr
+    lines = listing.stdout.splitlines()
+    assert lines[0].split() == ["index", "in", "out", "rate", "name"]
+    assert any("(default input)" in line for line in lines) and any("(default output)" in line for line in lines)

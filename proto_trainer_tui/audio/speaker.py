@@ -151,6 +151,7 @@ class NullSpeaker:
     def write(self, pcm: bytes) -> int:
         start = self._written
         self._written += len(pcm) // 2
+        self.stats.dropped_samples += len(pcm) // 2  # nowhere to play it
         return start
 
     def position(self) -> int:

@@ -75,6 +75,11 @@ class Conversation:
         self._by_item[turn.item_id] = len(self.turns)
         self.turns.append(turn)
 
+    def order_of(self, item_id: str) -> int | None:
+        """The turn's place in the call, from 1 (as the store numbers turns)."""
+        index = self._by_item.get(item_id)
+        return None if index is None else index + 1
+
     def turn_for(self, item_id: str) -> Turn | None:
         index = self._by_item.get(item_id)
         return None if index is None else self.turns[index]

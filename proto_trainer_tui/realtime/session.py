@@ -60,6 +60,7 @@ class Journal(Protocol):
     def learner_audio(self, pcm: bytes) -> None: ...
     def caller_audio(self, pcm: bytes) -> None: ...
     def caller_cut(self) -> None: ...
+    def set_mode(self, mode: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -146,9 +147,9 @@ class VoiceSession:
 
     def _changed(self, turns: list[Turn]) -> None:
         for turn in turns:
-            self.listener.turn_changed(turn)
             if self.journal is not None:
-                self.journal.turn(turn)
+                self.journal.turn(turn)  # stored first: the transcript pages from the store
+            self.listener.turn_changed(turn)
 
     # --- counselor actions -----------------------------------------------------------
 
@@ -358,14 +359,15 @@ async def run_session(config: SessionConfig, listener: SessionListener, journal:
     async with AsyncExitStack() as stack:
         speaker, voice_problem = open_speaker(config.audio, config.output_device)
         stack.callback(speaker.close)
-        if voice_problem:
-            listener.notice(voice_problem)
         reference = None if config.headphones else speaker.take_played
         microphone, mic_problem = open_microphone(config.audio, config.input_device, reference=reference)
         if microphone is not None:
             stack.callback(microphone.close)
-        elif mic_problem:
-            listener.notice(mic_problem)
+        # One message: no sound card at all is said once, as "voice off".
+        if voice_problem or mic_problem:
+            listener.notice(voice_problem or mic_problem)
+        if journal is not None:
+            journal.set_mode("voice" if microphone is not None else "typed")
         session = VoiceSession(None, speaker, listener, config, microphone, journal)
         stack.callback(session.interrupt)
         attempt = 0

@@ -179,6 +179,13 @@ class Store:
                 )
         return self.get_session(session_id)
 
+    def set_mode(self, session_id: int, mode: str) -> None:
+        """The mode as it turned out (a call meant for voice is typed when no microphone opens)."""
+        if mode not in SESSION_MODES:
+            raise StoreError(f"session mode must be one of {SESSION_MODES}, got {mode!r}")
+        with self._transaction() as db:
+            db.execute("UPDATE sessions SET mode = ? WHERE id = ?", (mode, session_id))
+
     def save_turn(self, session_id: int, turn: TurnRecord) -> None:
         """Insert or update the turn at ``turn.turn_order``; call it on every change."""
         _check_turn(turn)

@@ -59,6 +59,12 @@ class SessionJournal:
     def _now(self) -> float:
         return time.monotonic() - self._started
 
+    def set_mode(self, mode: str) -> None:
+        try:
+            self.store.set_mode(self.session_id, mode)
+        except StoreError as exc:
+            self._problem(f"session mode not saved: {exc}")
+
     def turn(self, turn: LiveTurn) -> None:
         try:
             self.store.save_turn(self.session_id, self._turns.record(turn))

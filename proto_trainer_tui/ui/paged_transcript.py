@@ -9,12 +9,15 @@ changed turns with :meth:`PagedTranscript.show` (keyed by ``turn_order``).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.widgets import Static
 
-from ..store.records import TurnRecord
+from ..store.records import TurnRecord, utc_now
 from .turn_window import TurnWindow
 from .widgets import TurnView
 
@@ -23,6 +26,27 @@ class TurnSource(Protocol):
     def count(self) -> int: ...
 
     def fetch(self, offset: int, limit: int) -> list[TurnRecord]: ...
+
+
+class ConversationTurns:
+    """A live call's turns from memory, when there is no store to page from."""
+
+    def __init__(self, conversation=None) -> None:
+        self.conversation = conversation
+
+    def count(self) -> int:
+        return 0 if self.conversation is None else len(self.conversation.turns)
+
+    def fetch(self, offset: int, limit: int) -> list[TurnRecord]:
+        turns = [] if self.conversation is None else self.conversation.turns[offset : offset + limit]
+        return [live_record(turn, offset + index + 1) for index, turn in enumerate(turns)]
+
+
+def live_record(turn, order: int) -> TurnRecord:
+    """A live conversation turn as the transcript shows it (times are not shown)."""
+    spoken = "typed" if turn.typed else "spoken"
+    return TurnRecord(turn_order=order, role=turn.role, text=turn.text, status=turn.status,
+                      input=spoken if turn.role == "counselor" else None, started_at=utc_now())
 
 
 class StoreTurns:
@@ -53,6 +77,9 @@ class PagedTranscript(VerticalScroll, can_focus=True):
         self.source = source
         self.window = TurnWindow(capacity=capacity, page=page)
         self._busy = False  # one page load at a time
+        # Live turns, page loads and reloads each await mounts: one at a time, or the
+        # window's bookkeeping and the mounted views drift apart.
+        self._lock = asyncio.Lock()
 
     async def on_mount(self) -> None:
         await self.action_last()
@@ -62,6 +89,10 @@ class PagedTranscript(VerticalScroll, can_focus=True):
         return list(self.query_children(TurnView))
 
     async def _replace_all(self, offset: int) -> None:
+        async with self._lock:
+            await self._replace_all_locked(offset)
+
+    async def _replace_all_locked(self, offset: int) -> None:
         total = self.source.count()
         turns = self.source.fetch(offset, self.window.page) if total else []
         self.window.reset(offset, turns, total)
@@ -76,6 +107,16 @@ class PagedTranscript(VerticalScroll, can_focus=True):
     async def action_last(self) -> None:
         self.window.total = self.source.count()
         await self._replace_all(self.window.last_page_offset())
+        self.call_after_refresh(self.scroll_end, animate=False)
+
+    async def follow(self, source: TurnSource) -> None:
+        """Show another call (a new one starts on the practice screen)."""
+        self.source = source
+        await self.action_last()
+
+    def show_marker(self, label: str) -> None:
+        """A line between turns, such as "reconnected"; not part of the conversation."""
+        self.mount(Static(Text(f"── {label} ──", style="dim italic"), classes="marker"))
         self.call_after_refresh(self.scroll_end, animate=False)
 
     async def jump_to(self, turn_order: int) -> None:
@@ -102,6 +143,10 @@ class PagedTranscript(VerticalScroll, can_focus=True):
             self.call_later(self._page_newer)
 
     async def _page_older(self) -> None:
+        async with self._lock:
+            await self._page_older_locked()
+
+    async def _page_older_locked(self) -> None:
         try:
             request = self.window.older()
             if request is None:
@@ -119,6 +164,10 @@ class PagedTranscript(VerticalScroll, can_focus=True):
             self.call_after_refresh(self._done)
 
     async def _page_newer(self) -> None:
+        async with self._lock:
+            await self._page_newer_locked()
+
+    async def _page_newer_locked(self) -> None:
         try:
             request = self.window.newer()
             if request is None:
@@ -146,10 +195,17 @@ class PagedTranscript(VerticalScroll, can_focus=True):
 
     async def show(self, turn: TurnRecord) -> None:
         """A new or changed live turn; follows the end unless the reader scrolled back."""
+        async with self._lock:
+            await self._show_locked(turn)
+
+    async def _show_locked(self, turn: TurnRecord) -> None:
+        if not self.is_attached:
+            return  # a last turn (cut off by quitting) arriving while the screen closes
         following = self.scroll_y >= self.max_scroll_y - 1
         outcome, detail = self.window.upsert(turn)
-        if outcome == "updated":
-            self.views[detail].show(turn)
+        views = self.views
+        if outcome == "updated" and detail < len(views):
+            views[detail].show(turn)
         elif outcome == "appended":
             if detail:
                 await self.remove_children(self.views[:detail])

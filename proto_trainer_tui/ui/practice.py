@@ -15,7 +15,8 @@ from textual.widgets import Button, Footer, Header, Input, Static
 from ..realtime.conversation import Turn
 from ..scenarios.model import Scenario
 from ..text import printable
-from .widgets import StatusBar, TranscriptView, VoiceBar, render_voice
+from .paged_transcript import ConversationTurns, PagedTranscript, StoreTurns, live_record
+from .widgets import StatusBar, VoiceBar, render_voice
 
 ACTIVE = ("connecting", "connected", "reconnecting")
 
@@ -44,7 +45,7 @@ class PracticeScreen(Screen):
             yield Button("Connect", id="connect", variant="success")
             yield Button("Hang up", id="disconnect", variant="error")
             yield Static(Text(f"{self.scenario.title} · {self.scenario.category}"), id="scenario-title")
-        yield TranscriptView(id="transcript")
+        yield PagedTranscript(ConversationTurns(), id="transcript")
         yield Input(placeholder="Type what you say to the caller, Enter sends · Esc, then d hangs up", id="message")
         yield Footer()
 
@@ -85,15 +86,23 @@ class PracticeScreen(Screen):
             session = self.app.session
             if session is not None and session.microphone is not None:
                 # Talking: keep keys (space, m, t) for the call; i or Tab goes to the input line.
-                self.query_one(TranscriptView).focus()
+                self.query_one(PagedTranscript).focus()
             else:
                 self.query_one("#message", Input).focus()
         elif status == "connecting":
             # Keep keys away from the input line while the button is disabled.
-            self.query_one(TranscriptView).focus()
+            self.query_one(PagedTranscript).focus()
 
-    def show_turn(self, turn: Turn) -> None:
-        self.query_one(TranscriptView).show_turn(turn)
+    def start_call(self, session) -> None:
+        """A new call: the transcript follows it (from the store when the call is kept)."""
+        journal = session.journal
+        source = (StoreTurns(journal.store, journal.session_id) if journal is not None
+                  else ConversationTurns(session.conversation))
+        self.call_later(self.query_one(PagedTranscript).follow, source)
+
+    def show_turn(self, turn: Turn, order: int) -> None:
+        # Queued behind start_call's reload, so a turn never lands in the previous call's view.
+        self.call_later(self.query_one(PagedTranscript).show, live_record(turn, order))
 
     @on(Button.Pressed, "#connect")
     def connect_pressed(self) -> None:
@@ -122,14 +131,14 @@ class PracticeScreen(Screen):
         self.app.evaluate_session()
 
     def show_marker(self, label: str) -> None:
-        self.query_one(TranscriptView).show_marker(label)
+        self.query_one(PagedTranscript).show_marker(label)
 
     def action_type(self) -> None:
         self.query_one("#message", Input).focus()
 
     async def action_leave(self) -> None:
         if self.query_one("#message", Input).has_focus:
-            self.query_one(TranscriptView).focus()
+            self.query_one(PagedTranscript).focus()
             return
         await self.app.action_disconnect()
         self.app.scenario = None

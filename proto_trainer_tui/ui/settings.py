@@ -25,7 +25,10 @@ def device_options(devices: list[DeviceInfo], kind: str) -> list[tuple[str, str]
 
 class SettingsScreen(ModalScreen[bool]):
     CSS_PATH = "settings.tcss"
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel", id="cancel-settings", tooltip="Close without saving")]
+    BINDINGS = [
+        Binding("escape", "dismiss(False)", "Cancel", id="cancel-settings", tooltip="Close without saving"),
+        Binding("ctrl+s", "save", "Save", id="save-settings", tooltip="Save and close"),
+    ]
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -35,15 +38,18 @@ class SettingsScreen(ModalScreen[bool]):
             devices, problem = [], str(exc)
         with Vertical(id="settings"):
             yield Static("Voice settings (used from the next call, and remembered)", id="settings-title")
-            yield Label("Microphone")
-            yield self._device_select("input-device", devices, "input", app.input_device)
-            yield Label("Speaker")
-            yield self._device_select("output-device", devices, "output", app.output_device)
-            yield Label("Turn mode")
-            yield Select(
-                [("hands-free (server VAD)", "vad"), ("push-to-talk (space)", "ptt")],
-                value=app.turn_mode, allow_blank=False, id="turn-mode",
-            )
+            with Horizontal(classes="setting"):
+                yield Label("Microphone")
+                yield self._device_select("input-device", devices, "input", app.input_device)
+            with Horizontal(classes="setting"):
+                yield Label("Speaker")
+                yield self._device_select("output-device", devices, "output", app.output_device)
+            with Horizontal(classes="setting"):
+                yield Label("Turn mode")
+                yield Select(
+                    [("hands-free (server VAD)", "vad"), ("push-to-talk (space)", "ptt")],
+                    value=app.turn_mode, allow_blank=False, id="turn-mode",
+                )
             with Horizontal(id="headphones-row"):
                 yield Switch(value=app.headphones, id="headphones")
                 yield Label("I wear headphones (no echo cancelling)")
@@ -65,7 +71,7 @@ class SettingsScreen(ModalScreen[bool]):
         self.dismiss(False)
 
     @on(Button.Pressed, "#save")
-    def save(self) -> None:
+    def action_save(self) -> None:
         def device(widget_id: str) -> str | None:
             value = self.query_one(f"#{widget_id}", Select).value
             return None if value == DEFAULT else str(value)

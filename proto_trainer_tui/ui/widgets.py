@@ -7,7 +7,6 @@ markup, so ``[bold red]`` in a transcript shows literally.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ..realtime.conversation import Turn
@@ -45,32 +44,6 @@ class TurnView(Static):
 
     def show(self, turn: Turn) -> None:
         self.update(render_turn(turn))
-
-
-class TranscriptView(VerticalScroll):
-    """The live transcript: one TurnView per conversation item."""
-
-    DEFAULT_CSS = """
-    TranscriptView { height: 1fr; border: round $panel; padding: 0 1; }
-    """
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._views: dict[str, TurnView] = {}
-
-    def show_marker(self, label: str) -> None:
-        """A line between turns, such as "reconnected"; not part of the conversation."""
-        self.mount(Static(Text(f"── {label} ──", style="dim italic"), classes="marker"))
-        self.scroll_end(animate=False)
-
-    def show_turn(self, turn: Turn) -> None:
-        view = self._views.get(turn.item_id)
-        if view is None:
-            view = self._views[turn.item_id] = TurnView(turn)
-            self.mount(view)
-        else:
-            view.show(turn)
-        self.scroll_end(animate=False)
 
 
 STATUS_STYLES = {

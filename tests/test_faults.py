@@ -16,6 +16,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import time
 from contextlib import asynccontextmanager
 
@@ -66,9 +67,17 @@ class Watched:
         return text in self.app.last_error or any(text in reason for reason in self.reasons)
 
     def shown(self) -> list[str]:
-        """Every line of the transcript widget, as the counselor sees it."""
+        """Every line of the transcript widget, as the counselor sees it (less any "#N " turn number)."""
         transcript = self.app.screen.query_one("#transcript")
-        return [str(widget.render()) for widget in transcript.query("Static")]
+        return [re.sub(r"^#\d+ ", "", str(widget.render())) for widget in transcript.query("Static")]
+
+    async def shows(self, expected: list[str], *, callers_only: bool = False) -> None:
+        """Wait for the transcript to show ``expected`` (the UI applies turns after the event loop turns)."""
+
+        def lines() -> list[str]:
+            return [line for line in self.shown() if line.startswith("Caller:") or not callers_only]
+
+        await wait_until(lambda: lines() == expected, timeout=5, message=f"{expected}, showing {lines()}")
 
     async def connect(self, until: str = "connected", timeout: float = 10.0) -> None:
         self.app.action_connect()
@@ -159,7 +168,7 @@ async def test_a_32_mib_frame_is_refused_and_earlier_turns_are_kept():
         await run.reach("disconnected", timeout=20)
         assert run.app.last_error == "the server sent a frame over 16 MiB; connection closed"
         assert "reconnecting" not in run.statuses  # the next frame would be just as big
-        assert run.shown() == ["Caller: Before the flood."]
+        await run.shows(["Caller: Before the flood."])
 
 
 async def test_a_non_fatal_error_event_is_shown_and_the_call_goes_on():
@@ -182,7 +191,7 @@ async def test_a_fatal_error_event_ends_the_call_with_its_reason():
         await run.reach("disconnected", after="connected")
         assert "maximum duration of 60 minutes" in run.app.last_error
         assert "reconnecting" not in run.statuses  # a normal close is never retried
-        assert run.shown() == ["Caller: Hello?"]
+        await run.shows(["Caller: Hello?"])
 
 
 async def test_events_out_of_order_keep_the_text_and_never_crash():
@@ -201,7 +210,7 @@ async def test_events_out_of_order_keep_the_text_and_never_crash():
         await run.connect()
         await wait_until(lambda: "In order now." in finished_caller_turns(run.app))
         assert run.app.connection_status == "connected"
-        assert run.shown() == ["Caller: I never arrived …", "Caller: In order now."]
+        await run.shows(["Caller: I never arrived …", "Caller: In order now."])
 
 
 async def test_duplicate_event_ids_are_applied_once():
@@ -214,7 +223,7 @@ async def test_duplicate_event_ids_are_applied_once():
         await run.connect()
         await wait_until(lambda: finished_caller_turns(run.app) == ["only once"], message="the turn, once")
         assert run.app.session.connection.duplicate_events == 2
-        assert run.shown() == ["Caller: only once"]
+        await run.shows(["Caller: only once"])
 
 
 # --- faults that end the connection: reconnect (issue 6) -------------------------------------
@@ -226,7 +235,9 @@ async def test_a_drop_in_the_middle_of_caller_audio_reconnects_and_keeps_every_t
     async with server.running(), watched_app(server.url) as run:
         await run.connect()
         await run.reach("connected", timeout=20, after="reconnecting")
-        assert server.updates == 2  # session.update sent again on the new connection
+        await wait_until(lambda: server.updates == 2, message="session.update sent again on the new connection")
+        await run.shows(["Caller: I need help.", "Caller: I was going  (cut off)"], callers_only=True)
+        await wait_until(lambda: any("reconnected" in line.lower() for line in run.shown()), message="the marker")
         shown = run.shown()
         assert shown[:2] == ["Caller: I need help.", "Caller: I was going  (cut off)"]
         assert any("reconnected" in line.lower() for line in shown[2:])
@@ -238,8 +249,9 @@ async def test_close_1011_reconnects_when_the_server_is_back():
     async with server.running(), watched_app(server.url) as run:
         await run.connect()
         await run.reach("connected", timeout=20, after="reconnecting")
-        assert server.connections == 2 and server.updates == 2
-        assert [line for line in run.shown() if line.startswith("Caller:")] == ["Caller: Still with me?"]
+        await wait_until(lambda: server.updates == 2, message="session.update sent again")
+        assert server.connections == 2
+        await run.shows(["Caller: Still with me?"], callers_only=True)
         # The call goes on: a typed line reaches the new connection.
         assert await run.app.send_text("I'm here.")
 
@@ -250,7 +262,7 @@ async def test_close_1001_going_away_is_not_a_normal_end():
         await run.connect()
         await run.reach("connected", timeout=20, after="reconnecting")
         assert run.said("the server closed the connection (code 1001: server restarting)")
-        assert server.updates == 2
+        await wait_until(lambda: server.updates == 2, message="session.update sent again")
 
 
 async def test_close_1011_gives_up_after_the_tries_with_the_reason():
@@ -272,7 +284,7 @@ async def test_a_server_that_stops_answering_pings_is_noticed(monkeypatch):
         await wait_until(lambda: run.said("stopped answering"), timeout=5, message="the ping timeout")
         assert run.said("the server stopped answering: no reply to a ping within 0.5 s")
         await run.reach("connected", timeout=20, after="reconnecting")
-        assert [line for line in run.shown() if line.startswith("Caller:")] == ["Caller: Hello?"]
+        await run.shows(["Caller: Hello?"], callers_only=True)
 
 
 async def test_a_server_that_stops_reading_cannot_make_the_client_buffer_without_bound(monkeypatch):

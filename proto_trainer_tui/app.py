@@ -82,6 +82,7 @@ class TrainerApp(App):
         headphones: bool = False,
         record: bool = True,
         reconnect_tries: int = DEFAULT_TRIES,
+        ca_file: str | None = None,
     ) -> None:
         super().__init__()
         self.server_url = server_url
@@ -95,6 +96,7 @@ class TrainerApp(App):
         self.headphones = headphones
         self.record = record
         self.reconnect_tries = reconnect_tries
+        self.ca_file = ca_file
         self.store: Store | None = None  # opened on mount, closed on unmount
         self.last_session_id: int | None = None  # the call to evaluate with e
         self.retry: tuple[int, int, float, str] | None = None  # attempt, tries, when (monotonic), why
@@ -230,11 +232,15 @@ class TrainerApp(App):
                 headphones=self.headphones,
                 connect_timeout=self.connect_timeout,
                 reconnect_tries=self.reconnect_tries,
+                ca_file=self.ca_file,
                 locate=self._server_url,
             )
             await run_session(config, self, journal)
             ended = "complete"
-            self.last_error = "the server ended the session"
+            # A server that says why before closing (an error event, say "session expired")
+            # keeps that reason in view.
+            why = self.last_error if self.last_error.startswith("server error:") else ""
+            self.last_error = "the server ended the session" + (f" after {why}" if why else "")
         except (ConnectionProblem, ServerStartError) as exc:
             self.last_error = str(exc)
         except asyncio.CancelledError:

@@ -188,6 +188,7 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         headphones=settings.headphones,
         record=settings.record,
         reconnect_tries=settings.reconnect_tries,
+        ca_file=settings.ca_file,
     )
     if warning:
         app.notice(warning, error=True)

@@ -215,6 +215,9 @@ async def open_connection(
             ping_timeout=PING_TIMEOUT,
             write_limit=WRITE_LIMIT,
             user_agent_header="proto-trainer-tui",
+            # Base64 audio is most of the traffic: deflating it costs about half of each send's
+            # CPU on both ends for little gain (measured in benchmarks/voice_streaming.py).
+            compression=None,
             **tls,
         )
     except InvalidStatus as exc:

@@ -76,6 +76,7 @@ class SessionConfig:
     headphones: bool = False  # no echo path: skip echo cancelling and gating
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     reconnect_tries: int = DEFAULT_TRIES
+    ca_file: str | None = None  # trusted CAs for wss:// instead of the system's
     # Where the server is before each reconnect (the embedded caller restarts on a new port).
     locate: Callable[[], Awaitable[str]] | None = field(default=None, compare=False)
 
@@ -395,6 +396,7 @@ async def _one_connection(
         config.api_key,
         timeout=config.connect_timeout,
         on_malformed=lambda why: listener.notice(f"skipped a malformed frame: {why}", error=True),
+        ca_file=config.ca_file,
     ) as connection:
         await wait_for_session_created(connection, config.connect_timeout)
         await connection.send(config.session_update(session.turn_mode))

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from ..store import Store, StoreError, format_duration
+from ..text import printable
 
 COLUMNS = ("Date", "Scenario", "Duration", "Turns", "Grade", "Status")
 STATUS_STYLES = {"complete": "green", "incomplete": "yellow", "active": "cyan"}
@@ -56,7 +57,7 @@ class HistoryScreen(Screen):
         for s in sessions:
             table.add_row(
                 f"{s.started_at.astimezone():%Y-%m-%d %H:%M}",
-                Text(s.scenario_title),
+                Text(printable(s.scenario_title)),
                 format_duration(s.duration),
                 str(s.turn_count),
                 Text(s.grade or "–"),

@@ -44,7 +44,7 @@ class PracticeScreen(Screen):
         with Horizontal(id="controls"):
             yield Button("Connect", id="connect", variant="success")
             yield Button("Hang up", id="disconnect", variant="error")
-            yield Static(Text(f"{self.scenario.title} · {self.scenario.category}"), id="scenario-title")
+            yield Static(Text(printable(f"{self.scenario.title} · {self.scenario.category}")), id="scenario-title")
         yield PagedTranscript(ConversationTurns(), id="transcript")
         yield Input(placeholder="Type what you say to the caller, Enter sends · Esc, then d hangs up", id="message")
         yield Footer()

@@ -12,12 +12,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ..store import Store, StoreError, format_duration
+from ..text import printable
 from .paged_transcript import PagedTranscript, StoreTurns
 
 
 def session_line(session) -> Text:
     duration = None if session.ended_at is None else session.ended_at - session.started_at
-    text = Text(session.scenario_title, style="bold")
+    text = Text(printable(session.scenario_title), style="bold")
     text.append(f"  ·  {session.started_at.astimezone():%Y-%m-%d %H:%M}  ·  {format_duration(duration)}"
                 f"  ·  {session.status}  ·  {session.mode}")
     if session.recording_path is not None:

@@ -10,13 +10,14 @@ from textual.widgets import Footer, Header, ListItem, ListView, Static
 
 from ..scenarios import get_scenario, load_library
 from ..scenarios.model import Scenario
+from ..text import printable
 
 
 def describe(scenario: Scenario) -> Text:
-    text = Text(scenario.title, style="bold")
-    text.append(f"  [{scenario.category}]", style="italic")
+    text = Text(printable(scenario.title), style="bold")
+    text.append(f"  [{printable(scenario.category)}]", style="italic")
     text.append("\n")
-    text.append(scenario.description, style="dim")
+    text.append(printable(scenario.description), style="dim")
     return text
 
 

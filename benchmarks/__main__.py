@@ -1,11 +1,14 @@
-"""Run every benchmark: ``./dev bench`` (or ``python -m benchmarks``)."""
+"""Run every benchmark: ``./dev bench`` (or ``python -m benchmarks``). Each also runs alone:
+``python -m benchmarks.NAME`` (see docs/benchmarks.md)."""
 
 import asyncio
 
-from . import evaluation_quality, spoken_turns, voice_streaming
-from .typed_turns import main
+from . import evaluation_quality, hung_server, soak, spoken_turns, store, typed_turns, voice_streaming
 
-asyncio.run(main())
+asyncio.run(typed_turns.main())
 asyncio.run(spoken_turns.main())
 asyncio.run(voice_streaming.main([]))
+asyncio.run(hung_server.main())
+asyncio.run(soak.main([]))
+store.main()
 evaluation_quality.main()

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
+import ctypes.util
+import gc
 import os
 import tempfile
 import threading
@@ -36,6 +39,8 @@ from proto_trainer_tui.store import Store
 from proto_trainer_tui.store.journal import SessionJournal
 
 FRAME = SAMPLE_RATE // 50
+_LIBC = ctypes.util.find_library("c")
+TRIM = getattr(ctypes.CDLL(_LIBC), "malloc_trim", None) if _LIBC else None  # glibc only
 RSS_TARGET_MB = 5.0
 LINES = [
     "Hello, this is the crisis line. What is going on for you tonight?",
@@ -48,6 +53,9 @@ LINES = [
 
 
 def resources() -> dict[str, float]:
+    gc.collect()
+    if TRIM is not None:
+        TRIM(0)  # hand freed heap pages back, so RSS shows what is in use rather than the high-water mark
     rss_kb = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
                   if line.startswith("VmRSS:"))
     return {
@@ -125,9 +133,11 @@ async def long_call(minutes: float, data_dir: Path) -> None:
     scenario = get_scenario("plan-and-means")
     config = SessionConfig(url=url, api_key=server.token, instructions=scenario.caller_instructions(),
                            voice=scenario.persona.voice, audio=False)
+    sent = 0
     with Store.open(data_dir) as store:
+        # The recording follows audio time, not the wall clock: the call runs faster than real time.
         journal = SessionJournal(store, scenario_id=scenario.id, scenario_title=scenario.title,
-                                 server="embedded", mode="voice", record=True)
+                                 server="embedded", mode="voice", record=True, clock=lambda: sent * 0.02)
         call = asyncio.create_task(run_session(config, listener, journal))
         try:
             await asyncio.wait_for(listener.connected.wait(), 30)
@@ -136,7 +146,6 @@ async def long_call(minutes: float, data_dir: Path) -> None:
             checkpoints = {int(total_frames * share) for share in (0.1, 1.0)}
             samples_before = None
             started = time.perf_counter()
-            sent = 0
             while sent < total_frames:
                 for utterance in speech:
                     for start in range(0, len(utterance) - FRAME + 1, FRAME):

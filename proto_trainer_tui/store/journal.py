@@ -29,6 +29,7 @@ class SessionJournal:
         mode: str,
         record: bool,
         on_problem: Callable[[str], None] = lambda message: None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.session = store.start_session(
@@ -38,7 +39,8 @@ class SessionJournal:
         self._on_problem = on_problem
         self._problem_said = False
         self._turns = TurnLog()
-        self._started = time.monotonic()
+        self._clock = clock  # the recording's timeline (an accelerated soak passes audio time)
+        self._started = clock()
         self._recorder = None
         if self.session.recording_path is not None:
             from .recorder import WavRecorder
@@ -57,7 +59,7 @@ class SessionJournal:
             self._on_problem(message)
 
     def _now(self) -> float:
-        return time.monotonic() - self._started
+        return self._clock() - self._started
 
     def set_mode(self, mode: str) -> None:
         try:

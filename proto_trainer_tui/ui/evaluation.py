@@ -18,9 +18,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
+from textual.widgets import Header, Label, ListItem, ListView, Static
 
 from ..evaluation.report import EvaluationReport, Evidence, SkillMarker
+from .widgets import TrainerFooter
 
 SEVERITY_STYLES = {"critical": "bold red", "warning": "bold yellow", "info": "bold blue"}
 STATUS_MARKS = {"shown": ("✓", "green"), "partial": ("~", "yellow"), "missed": ("✗", "red"), "not_applicable": ("–", "dim")}
@@ -143,7 +144,7 @@ class EvaluationScreen(Screen[int | None]):
             yield ListView(*self._evidence_items(), id="evidence")
             yield Static(Text("Recommendations", style="bold underline"), classes="heading")
             yield Static(recommendations_text(self.report), id="recommendations")
-        yield Footer()
+        yield TrainerFooter()
 
     def _evidence_items(self) -> list[EvidenceItem]:
         items = []

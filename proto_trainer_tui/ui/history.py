@@ -7,10 +7,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from ..store import Store, StoreError, format_duration
 from ..text import printable
+from .widgets import TrainerFooter
 
 COLUMNS = ("Date", "Scenario", "Duration", "Turns", "Grade", "Status")
 STATUS_STYLES = {"complete": "green", "incomplete": "yellow", "active": "cyan"}
@@ -34,7 +35,7 @@ class HistoryScreen(Screen):
                     id="search")
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield Static(id="history-note")
-        yield Footer()
+        yield TrainerFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)

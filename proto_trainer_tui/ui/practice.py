@@ -10,13 +10,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Static
+from textual.widgets import Button, Header, Input, Static
 
 from ..realtime.conversation import Turn
 from ..scenarios.model import Scenario
 from ..text import printable
-from .paged_transcript import ConversationTurns, PagedTranscript, StoreTurns, live_record
-from .widgets import StatusBar, VoiceBar, render_voice
+from .paged_transcript import (
+    ConversationTurns,
+    PagedTranscript,
+    StoreTurns,
+    live_record,
+)
+from .widgets import StatusBar, TrainerFooter, VoiceBar, render_voice
 
 ACTIVE = ("connecting", "connected", "reconnecting")
 
@@ -47,7 +52,7 @@ class PracticeScreen(Screen):
             yield Static(Text(printable(f"{self.scenario.title} · {self.scenario.category}")), id="scenario-title")
         yield PagedTranscript(ConversationTurns(), id="transcript")
         yield Input(placeholder="Type what you say to the caller, Enter sends · Esc, then d hangs up", id="message")
-        yield Footer()
+        yield TrainerFooter()
 
     def on_mount(self) -> None:
         for name in ("connection_status", "last_error", "notice_text"):
@@ -143,3 +148,4 @@ class PracticeScreen(Screen):
         await self.app.action_disconnect()
         self.app.scenario = None
         self.app.pop_screen()
+        self.app.refresh_bindings()

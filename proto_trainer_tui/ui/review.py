@@ -9,11 +9,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ..store import Store, StoreError, format_duration
 from ..text import printable
 from .paged_transcript import PagedTranscript, StoreTurns
+from .widgets import TrainerFooter
 
 
 def session_line(session) -> Text:
@@ -60,7 +61,7 @@ class ReviewScreen(Screen):
         yield Static(evaluation_text(self.store.evaluation(self.session_id), self.store.grade(self.session_id)),
                      id="evaluation")
         yield PagedTranscript(StoreTurns(self.store, self.session_id), id="transcript")
-        yield Footer()
+        yield TrainerFooter()
 
     def on_mount(self) -> None:
         self.query_one(PagedTranscript).focus()

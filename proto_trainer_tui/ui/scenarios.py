@@ -6,11 +6,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ListItem, ListView, Static
+from textual.widgets import Header, ListItem, ListView, Static
 
 from ..scenarios import get_scenario, load_library
 from ..scenarios.model import Scenario
 from ..text import printable
+from .widgets import TrainerFooter
 
 
 def describe(scenario: Scenario) -> Text:
@@ -35,7 +36,7 @@ class ScenarioScreen(Screen):
         yield Static("Choose a caller to practise with, then press Enter.", id="intro")
         scenarios = [*load_library(imported=self.app.imported_scenarios()), get_scenario("free")]
         yield ListView(*(ScenarioItem(s) for s in scenarios), id="scenarios")
-        yield Footer()
+        yield TrainerFooter()
 
     @on(ListView.Selected, "#scenarios")
     def chosen(self, event: ListView.Selected) -> None:

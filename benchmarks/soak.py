@@ -92,11 +92,13 @@ async def connect_cycles(count: int, data_dir: Path) -> None:
 
         for _ in range(20):  # warm-up: the child server, pools and caches
             await one()
+        await asyncio.sleep(1.0)  # let the UI's own short-lived tasks (repaints, timers) settle
         before = resources()
         started = time.perf_counter()
         for _ in range(count):
             await one()
         elapsed = time.perf_counter() - started
+        await asyncio.sleep(1.0)
         after = resources()
     report(f"{count} connect/disconnect cycles ({elapsed / count * 1000:.0f} ms each)", before, after)
 

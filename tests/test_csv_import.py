@@ -198,3 +198,28 @@ def test_imported_scenarios_are_offered_and_resolved_by_the_simulated_caller(tmp
     heard = scenario_for_instructions(scenario.caller_instructions())
     assert (heard.title, heard.prompt, heard.persona, heard.risk, heard.opening) == (
         scenario.title, scenario.prompt, scenario.persona, scenario.risk, scenario.opening)
+
+
+async def test_scenarios_imported_while_the_app_runs_appear_when_the_list_is_shown_again(tmp_path):
+    import subprocess
+    import sys
+
+    from proto_trainer_tui.app import TrainerApp
+
+    app = TrainerApp(server_url="ws://127.0.0.1:9/v1/realtime", audio=False, data_dir=str(tmp_path))
+    async with app.run_test() as pilot:
+        titles = lambda: [item.scenario.title for item in app.screen.query("ScenarioItem")]  # noqa: E731
+        assert "Night-shift nurse who cannot sleep" not in titles()
+        csv_file = tmp_path / "team.csv"
+        csv_file.write_text("title,prompt,description,evaluator_context,mode,category\n"
+                            "Night-shift nurse who cannot sleep,You are a nurse who has not slept in days.,"
+                            "Exhausted and low,Ask about sleep and safety,phone,burnout\n", encoding="utf-8")
+        imported = subprocess.run(  # as a trainer would, from another terminal
+            [sys.executable, "-m", "proto_trainer_tui", "scenarios", "import", str(csv_file), "--data-dir", str(tmp_path)],
+            capture_output=True, text=True, timeout=60)
+        assert imported.returncode == 0, imported.stderr
+        await pilot.press("enter")  # into a practice screen and back: the list is shown again
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Night-shift nurse who cannot sleep" in titles()

@@ -34,9 +34,22 @@ class ScenarioScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Choose a caller to practise with, then press Enter.", id="intro")
-        scenarios = [*load_library(imported=self.app.imported_scenarios()), get_scenario("free")]
-        yield ListView(*(ScenarioItem(s) for s in scenarios), id="scenarios")
+        self._shown = self._library()
+        yield ListView(*(ScenarioItem(s) for s in self._shown), id="scenarios")
         yield TrainerFooter()
+
+    def _library(self) -> list[Scenario]:
+        return [*load_library(imported=self.app.imported_scenarios()), get_scenario("free")]
+
+    async def on_screen_resume(self) -> None:
+        # Scenarios imported with `proto-trainer scenarios import` while the app runs show up
+        # the next time this list is shown.
+        library = self._library()
+        if [s.id for s in library] != [s.id for s in self._shown]:
+            self._shown = library
+            listing = self.query_one("#scenarios", ListView)
+            await listing.clear()
+            await listing.extend(ScenarioItem(s) for s in library)
 
     @on(ListView.Selected, "#scenarios")
     def chosen(self, event: ListView.Selected) -> None:

@@ -215,3 +215,20 @@ def test_devices_lists_the_rigs_microphone_and_speaker(pulse_rig):
     lines = listing.stdout.splitlines()
     assert lines[0].split() == ["index", "in", "out", "rate", "name"]
     assert any("(default input)" in line for line in lines) and any("(default output)" in line for line in lines)
+
+
+async def test_a_speaker_that_stops_turns_voice_off_and_the_call_goes_on(pulse_rig, sim_server):
+    app = voice_app(sim_server)
+    async with app.run_test():
+        await connect(app)
+        pulse_rig.pactl("suspend-sink", "nullsink", "1")
+        try:
+            await wait_until(lambda: "speaker stopped" in app.last_error, timeout=10, message="speaker given up")
+            assert "--output-device" in app.last_error and Speaker.live == 0
+            await app.send_text("Are you still there?")
+            turns = app.session.conversation.turns
+            await wait_until(lambda: turns[-1].role == "caller" and turns[-1].finished, timeout=20)
+            assert app.connection_status == "connected"
+        finally:
+            pulse_rig.pactl("suspend-sink", "nullsink", "0")
+        await app.action_disconnect()

@@ -9,6 +9,7 @@ canceller's reference and the caller's level meter read it on the event loop.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ PLAYED_SECONDS = 1  # the echo reference is read every 20 ms; a second of slack 
 # PulseAudio asks for audio in bursts, so the reader's distance to the writer swings by
 # several blocks; only a reader this far behind (a start-up) jumps forward.
 RESYNC_BEHIND = SAMPLE_RATE // 2
+STALL_SECONDS = 3.0  # no request for audio this long: the device is gone
 
 
 @dataclass
@@ -58,8 +60,10 @@ class Speaker:
             raise
         Speaker.live += 1
         self._closed = False
+        self._last_callback = time.monotonic()
 
     def _callback(self, outdata, frames, _time, _status) -> None:
+        self._last_callback = time.monotonic()
         out = outdata[:, 0]
         with self._lock:
             if not self._primed and self._ring.size < self._prebuffer:
@@ -77,8 +81,10 @@ class Speaker:
 
     @property
     def active(self) -> bool:
-        """False once PortAudio stopped the stream (a device that went away)."""
-        return not self._closed and self._stream.active
+        """False once PortAudio stopped the stream, or stopped asking for audio (a device that went away)."""
+        if self._closed or not self._stream.active:
+            return False
+        return time.monotonic() - self._last_callback < STALL_SECONDS
 
     def write(self, pcm: bytes) -> int:
         """Queue audio; return its start on the write timeline (samples written before it)."""

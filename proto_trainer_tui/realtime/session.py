@@ -303,8 +303,18 @@ class VoiceSession:
         # Timed from the callback of the frame that released this one: the hold is by design.
         self.mic_frame_times.append(time.perf_counter() - frame.captured)
 
+    def check_speaker(self) -> None:
+        """A speaker whose device went away is replaced by silence; the call goes on in text."""
+        if isinstance(self.speaker, Speaker) and not self.speaker.active:
+            lost, self.speaker = self.speaker, NullSpeaker()
+            lost.close()
+            self.listener.notice(
+                "voice off: the speaker stopped playing (was it unplugged?); the caller's words still show; "
+                "pick another with --output-device or the settings screen", error=True)
+
     def levels(self) -> Levels:
         """For the meters (polled ~15 times a second by the UI)."""
+        self.check_speaker()
         if self.microphone is None:
             # No microphone loop drains the speaker's played audio: measure it here.
             played = np.zeros(4800, dtype=np.int16)
@@ -322,6 +332,12 @@ class VoiceSession:
         """Connection over: stop the caller's voice, keep cut-off turns as interrupted."""
         self.speaker.flush()
         self._changed(self.conversation.interrupt_open_turns())
+
+    def close_devices(self) -> None:
+        """Idempotent; the call's exit stack also closes the devices it opened."""
+        self.speaker.close()
+        if self.microphone is not None:
+            self.microphone.close()
 
     async def run_connection(self) -> None:
         """Receive until the server closes; stream the microphone meanwhile."""
@@ -370,6 +386,7 @@ async def run_session(config: SessionConfig, listener: SessionListener, journal:
         if journal is not None:
             journal.set_mode("voice" if microphone is not None else "typed")
         session = VoiceSession(None, speaker, listener, config, microphone, journal)
+        stack.callback(session.close_devices)  # also whatever replaced a device that went away
         stack.callback(session.interrupt)
         attempt = 0
         while True:

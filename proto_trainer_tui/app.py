@@ -248,11 +248,12 @@ class TrainerApp(App):
             ended = "complete"  # the counselor hung up (or quit)
             raise
         finally:
+            connected = self.session is not None  # set by the first session_connected, kept across reconnects
             self.session = None
             self.retry = None
             self.connection_status = "disconnected"
             if journal is not None:
-                self._close_journal(journal, ended)
+                self._close_journal(journal, ended, connected)
 
     def _open_journal(self, scenario: Scenario) -> SessionJournal | None:
         from .store import StoreError
@@ -274,8 +275,8 @@ class TrainerApp(App):
             self.last_error = f"this call will not be saved: {exc}"
             return None
 
-    def _close_journal(self, journal: SessionJournal, ended: str) -> None:
-        if journal.connected:
+    def _close_journal(self, journal: SessionJournal, ended: str, connected: bool) -> None:
+        if connected:
             journal.close(ended)
             self.last_session_id = journal.session_id
         else:

@@ -57,6 +57,15 @@ async def droppable():
     await server.stop()
 
 
+async def connect_watching(app: TrainerApp) -> list[str]:
+    """Start the call; return the list that collects every status the app goes through."""
+    statuses: list[str] = []
+    app.watch(app, "connection_status", lambda status: statuses.append(status), init=False)
+    app.action_connect()
+    await wait_until(lambda: app.connection_status == "connected")
+    return statuses
+
+
 def store_turns(app: TrainerApp, session_id: int):
     with Store.open(app.store.data_dir) as store:
         return store.turns(session_id)
@@ -65,10 +74,7 @@ def store_turns(app: TrainerApp, session_id: int):
 async def test_a_close_with_1011_reconnects_and_the_same_call_goes_on(droppable):
     app = TrainerApp(server_url=droppable.url, api_key=TOKEN, scenario_id="plan-and-means", audio=False)
     async with app.run_test():
-        statuses = []
-        app.watch(app, "connection_status", lambda status: statuses.append(status), init=False)
-        app.action_connect()
-        await wait_until(lambda: app.connection_status == "connected")
+        statuses = await connect_watching(app)
         session = app.session
         await app.send_text("Hello, you're through to the crisis line. What's on your mind?")
         turns = session.conversation.turns
@@ -106,10 +112,7 @@ async def test_after_the_last_try_the_call_ends_with_the_reason(droppable):
     app = TrainerApp(server_url=droppable.url, api_key=TOKEN, scenario_id="plan-and-means", audio=False,
                      reconnect_tries=2)
     async with app.run_test():
-        statuses = []
-        app.watch(app, "connection_status", lambda status: statuses.append(status), init=False)
-        app.action_connect()
-        await wait_until(lambda: app.connection_status == "connected")
+        statuses = await connect_watching(app)
         await droppable.stop()
         await wait_until(lambda: app.connection_status == "disconnected", timeout=15)
         assert statuses.count("reconnecting") >= 1
@@ -119,10 +122,7 @@ async def test_after_the_last_try_the_call_ends_with_the_reason(droppable):
 async def test_a_normal_close_is_not_retried(droppable):
     app = TrainerApp(server_url=droppable.url, api_key=TOKEN, scenario_id="plan-and-means", audio=False)
     async with app.run_test():
-        statuses = []
-        app.watch(app, "connection_status", lambda status: statuses.append(status), init=False)
-        app.action_connect()
-        await wait_until(lambda: app.connection_status == "connected")
+        statuses = await connect_watching(app)
         await droppable.drop(1000)
         await wait_until(lambda: app.connection_status == "disconnected", timeout=10)
         assert "reconnecting" not in statuses

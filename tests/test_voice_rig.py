@@ -117,6 +117,8 @@ async def test_the_callers_own_voice_in_the_microphone_does_not_barge_in(pulse_r
         async with app.run_test():
             turns = await caller_talks_into_the_microphone(app, pulse_rig)
             assert app.session.mic_dbfs is not None
+            # Not vacuous: the microphone streamed all along (gated echo goes out as silence).
+            assert app.session._sent.samples_sent > 24_000 * 3
             assert [t.role for t in turns] == ["counselor", "caller"], [(t.role, t.text) for t in turns]
             assert turns[-1].status == "done"
             await app.action_disconnect()

@@ -121,7 +121,7 @@ class VoiceSession:
         self.mic_dbfs = self.caller_dbfs = SILENCE_FLOOR_DBFS
         self._caller_audio = CallerAudio()
         self._sent = SentAudio()
-        self._ptt_samples = 0
+        self._turn_started_at = 0  # samples sent when push-to-talk began
         self._held_frame: MicFrame | None = None
         self._echo: EchoCanceller | None = None
         self._gate: EchoGate | None = None
@@ -138,8 +138,6 @@ class VoiceSession:
     def attach(self, connection: RealtimeConnection) -> None:
         """A new connection for this call: forget what belonged to the old one."""
         self.connection = connection
-        if self.journal is not None:
-            self.journal.connected = True
         self.responding = self.talking = self.counselor_speaking = False
         self._caller_audio = CallerAudio()
         self._sent = SentAudio()
@@ -182,7 +180,7 @@ class VoiceSession:
         if self.talking:
             return
         self.talking = True
-        self._ptt_samples = 0
+        self._turn_started_at = self._sent.samples_sent
         await self.barge_in()
         await self.connection.send(events.audio_clear())
 
@@ -191,7 +189,7 @@ class VoiceSession:
         if not self.talking:
             return
         self.talking = False
-        if self._ptt_samples == 0:
+        if self._sent.samples_sent == self._turn_started_at:
             return  # nothing was captured (muted, or no microphone): no empty turn
         await self.connection.send(events.audio_commit())
         await self.connection.send(events.response_create())
@@ -295,7 +293,6 @@ class VoiceSession:
         if self._gate is not None and not self._gate.admit(self.mic_dbfs, self.caller_dbfs):
             samples = np.zeros_like(samples)
         self._sent.sent(len(samples), held.captured)
-        self._ptt_samples += len(samples)
         pcm = samples.tobytes()
         if self.journal is not None:
             self.journal.learner_audio(pcm)

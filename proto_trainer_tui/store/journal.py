@@ -50,7 +50,6 @@ class SessionJournal:
             except OSError as exc:
                 self._problem(f"recording off: cannot write {self.session.recording_path} ({exc})")
         self.closed = False
-        self.connected = False  # set once the first connection is up
 
     def _problem(self, message: str) -> None:
         log.warning("%s", message)

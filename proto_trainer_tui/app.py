@@ -85,6 +85,8 @@ class TrainerApp(App):
         record: bool = True,
         reconnect_tries: int = DEFAULT_TRIES,
         ca_file: str | None = None,
+        caller_model: str | None = None,
+        caller_base_url: str | None = None,
     ) -> None:
         super().__init__()
         self.server_url = server_url
@@ -106,7 +108,8 @@ class TrainerApp(App):
         self.scenario: Scenario | None = None
         # Present only while the session worker runs; the worker owns it.
         self.session: VoiceSession | None = None
-        self._embedded: EmbeddedServer | None = None if server_url else EmbeddedServer()
+        self._embedded: EmbeddedServer | None = (
+            None if server_url else EmbeddedServer(caller_model=caller_model, caller_base_url=caller_base_url))
         self._embedded_ready: asyncio.Task[str] | None = None
         self._notices_said: set[str] = set()
 

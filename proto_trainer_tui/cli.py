@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--ca-file", metavar="FILE",
         help="trust the CAs in this PEM file (instead of the system's) for a wss:// server; certificates are always checked",
     )
+    add_caller_model_options(parser)
     parser.add_argument(
         "--debug", action="store_true",
         help="write a debug log, websocket traces included (keys redacted), to the user log folder; its path is printed",
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--token",
         help="token clients must present (default: $PROTO_TRAINER_SERVER_TOKEN, else a random one printed to stderr)",
     )
+    add_caller_model_options(serve)
     serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
 
     from .commands import devices, evaluate, key, scenarios, sessions
@@ -113,6 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_parser(commands)
     key.add_parser(commands)
     return parser
+
+
+def add_caller_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--caller-model", metavar="MODEL",
+        help="the embedded caller's words come from this OpenAI-compatible chat-completions model "
+        "(key: $PROTO_TRAINER_CALLER_API_KEY, else $OPENAI_API_KEY); default: the offline caller engine",
+    )
+    parser.add_argument(
+        "--caller-base-url", metavar="URL",
+        help="the model's endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama (default: OpenAI's)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
 def start_debug_log():
     from .logs import start_debug_log
 
-    debug_log = start_debug_log([os.environ.get(API_KEY_ENV, "")])
+    from .sim.caller_model import CALLER_KEY_ENV
+
+    debug_log = start_debug_log([os.environ.get(API_KEY_ENV, ""), os.environ.get(CALLER_KEY_ENV, "")])
     print(f"proto-trainer: debug log: {debug_log.path}", file=sys.stderr, flush=True)
     return debug_log
 
@@ -157,6 +173,8 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         "data_dir": args.data_dir,
         "connect_timeout": args.connect_timeout,
         "ca_file": args.ca_file,
+        "caller_model": args.caller_model,
+        "caller_base_url": args.caller_base_url,
     }
     try:
         settings = load_settings(flags)
@@ -189,6 +207,8 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         record=settings.record,
         reconnect_tries=settings.reconnect_tries,
         ca_file=settings.ca_file,
+        caller_model=settings.caller_model,
+        caller_base_url=settings.caller_base_url,
     )
     if warning:
         app.notice(warning, error=True)
@@ -210,12 +230,17 @@ def stored_scenarios(settings) -> list:
 def run_server(args: argparse.Namespace) -> int:
     from .sim.process import TOKEN_ENV
 
+    try:
+        caller_model = caller_model_settings(args)
+    except (ConfigError, ValueError) as exc:
+        print(f"proto-trainer serve: {exc}", file=sys.stderr)
+        return 2
     token = args.token or os.environ.get(TOKEN_ENV)
     if not token:
         token = secrets.token_urlsafe(24)
         print(f"token: {token}", file=sys.stderr, flush=True)
     try:
-        asyncio.run(serve_until_stopped(args.host, args.port, token, args.exit_with_parent))
+        asyncio.run(serve_until_stopped(args.host, args.port, token, args.exit_with_parent, caller_model))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -224,7 +249,18 @@ def run_server(args: argparse.Namespace) -> int:
     return 0
 
 
-async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent: bool) -> None:
+def caller_model_settings(args: argparse.Namespace):
+    """The chat-completions model the caller speaks with (flags over the config file), or None."""
+    from .sim.caller_model import CallerModelSettings, caller_key
+
+    settings = load_settings({"caller_model": args.caller_model, "caller_base_url": args.caller_base_url})
+    if not settings.caller_model:
+        return None
+    return CallerModelSettings(settings.caller_model, settings.caller_base_url, caller_key())
+
+
+async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent: bool,
+                              caller_model=None) -> None:
     import signal
     import threading
 
@@ -240,6 +276,6 @@ async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent
             loop.call_soon_threadsafe(stop.set)
 
         threading.Thread(target=wait_for_eof, name="parent-watch", daemon=True).start()
-    async with SimServer(token).serve(host, port) as server:
+    async with SimServer(token, caller_model=caller_model).serve(host, port) as server:
         print(f"listening {listening_url(server)}", flush=True)
         await stop.wait()

@@ -50,6 +50,11 @@ class Settings:
     """Where sessions are stored; None is the platform's user data folder."""
     connect_timeout: float = 10.0
     """Seconds to wait for the websocket handshake and session.created."""
+    caller_model: str | None = None
+    """The embedded caller takes its words from this chat-completions model (key: PROTO_TRAINER_CALLER_API_KEY,
+    else OPENAI_API_KEY); None: the offline caller engine speaks."""
+    caller_base_url: str | None = None
+    """OpenAI-compatible endpoint of caller_model, e.g. http://127.0.0.1:11434/v1 (Ollama); None: OpenAI."""
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir:
@@ -106,6 +111,8 @@ def load_settings(flags: dict | None = None, env: dict | None = None, path: Path
         raise ConfigError("connect_timeout must be a positive number of seconds")
     if not 0 <= settings.reconnect_tries <= 20:
         raise ConfigError(f"reconnect_tries must be between 0 and 20, got {settings.reconnect_tries}")
+    if settings.caller_base_url and not settings.caller_base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"caller_base_url must start with http:// or https://, got {settings.caller_base_url!r}")
     if settings.turn_mode not in ("vad", "ptt"):
         raise ConfigError(f"turn_mode must be 'vad' or 'ptt', got {settings.turn_mode!r}")
     return settings

@@ -25,8 +25,13 @@ class ServerStartError(RuntimeError):
 class EmbeddedServer:
     """The one owner of the child server process."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, caller_model: str | None = None, caller_base_url: str | None = None) -> None:
         self.token = secrets.token_urlsafe(24)
+        # The caller's words from a chat-completions model; its key reaches the child through
+        # the inherited environment, never argv.
+        self.caller_args = ["--caller-model", caller_model] if caller_model else []
+        if caller_model and caller_base_url:
+            self.caller_args += ["--caller-base-url", caller_base_url]
         self.url: str | None = None
         self._process: asyncio.subprocess.Process | None = None
 
@@ -45,7 +50,7 @@ class EmbeddedServer:
         try:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "proto_trainer_tui", "serve",
-                "--host", "127.0.0.1", "--port", "0", "--exit-with-parent",
+                "--host", "127.0.0.1", "--port", "0", "--exit-with-parent", *self.caller_args,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=stderr,

@@ -12,7 +12,7 @@ import hmac
 import logging
 import re
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from http import HTTPStatus
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -27,7 +27,10 @@ from ..realtime.events import Event, MalformedEvent
 from ..scenarios import scenario_for_instructions
 from ..scenarios.model import Scenario
 from .caller import CallerEngine
+from .caller_model import CallerModelSettings, ModelCaller
+from .caller_prompt import CallHistory, chat_messages
 from .listening import Listener, RecognizerPool
+from .reply_guard import Disclosure
 from .speech import SpeechUnavailable, Synthesizer
 from .spoken import SpokenItem
 from .vad import ServerVad, SpeechAudio, SpeechStarted, SpeechStopped, VadSettings
@@ -46,6 +49,7 @@ UNHEARD = "\x00unheard"
 # over a reply that is being produced (barge-in).
 PACE_LEAD_MS = 1500
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+ITEM_ROLES = ("user", "assistant", "system")  # conversation.item.create messages, as OpenAI's accepts
 
 
 def error_event(message: str, *, code: str = "invalid_request_error", event_id: str | None = None) -> Event:
@@ -80,8 +84,9 @@ class SimSession:
 
     def __init__(self, ws: ServerConnection, synthesizer: Synthesizer, seed: int = 0,
                  pace_lead_ms: int | None = PACE_LEAD_MS,
-                 recognizers: RecognizerPool | None = None) -> None:
+                 recognizers: RecognizerPool | None = None, model: ModelCaller | None = None) -> None:
         self.ws = ws
+        self.model = model  # the caller's words from a chat-completions model; None: the engine's
         self.pace_lead_ms = pace_lead_ms
         self.synthesizer = synthesizer
         self.seed = seed
@@ -90,6 +95,7 @@ class SimSession:
         self.caller = CallerEngine(self.scenario, seed)
         self.instructions = ""
         self.unanswered: list[str] = []  # counselor text since the caller last replied
+        self.history = CallHistory()  # the whole call, for the model and to restore the engine
         self.response_task: asyncio.Task[None] | None = None
         self.active_item: SpokenItem | None = None  # the caller item being streamed
         self.spoken: dict[str, SpokenItem] = {}  # recent caller items, for truncation
@@ -168,18 +174,29 @@ class SimSession:
             self.instructions = instructions
             self.scenario = scenario_for_instructions(instructions)
             self.caller = CallerEngine(self.scenario, self.seed)
+            for said in self.history.answered_turns():  # a new persona, the same conversation
+                self.caller.reply(said)
         await self.send({"type": "session.updated", "session": self.session_object()})
 
     async def on_item_create(self, event: Event) -> None:
         item = event.get("item")
-        if not isinstance(item, dict) or item.get("type") != "message" or item.get("role") != "user":
-            await self.send(error_event("only user message items are supported", event_id=event.get("event_id")))
+        role = item.get("role") if isinstance(item, dict) else None
+        if not isinstance(item, dict) or item.get("type") != "message" or role not in ITEM_ROLES:
+            await self.send(error_event("only message items (user, assistant, system) are supported",
+                                        event_id=event.get("event_id")))
             return
         item_id = str(item.get("id") or events.new_id("item"))
         text = events.item_text(item)
-        self.unanswered.append(text)
-        stored = {"id": item_id, "object": "realtime.item", "type": "message", "role": "user",
-                  "status": "completed", "content": [{"type": "input_text", "text": text}]}
+        if role == "user":
+            self.unanswered.append(text)
+        elif role == "assistant":  # the caller said this (a restored conversation): the engine catches up
+            said = self.take_unanswered()
+            if said and said != UNHEARD:
+                self.caller.reply(said)
+        self.history.add(role, text, item_id)
+        part = "output_text" if role == "assistant" else "input_text"
+        stored = {"id": item_id, "object": "realtime.item", "type": "message", "role": role,
+                  "status": "completed", "content": [{"type": part, "text": text}]}
         await self.add_item(stored)
 
     async def add_item(self, item: dict) -> None:
@@ -195,11 +212,16 @@ class SimSession:
         options = event.get("response")
         self.start_response(modality_of(options, self.modality) if isinstance(options, dict) else self.modality)
 
-    def start_response(self, modality: str | None = None) -> None:
+    def take_unanswered(self) -> str:
+        """The counselor's words since the caller last replied, for the engine's one reply to them."""
         counselor_text = " ".join(t for t in self.unanswered if t.strip() and t != UNHEARD)
         if not counselor_text and UNHEARD in self.unanswered:
             counselor_text = UNHEARD  # only unrecognisable speech since the last reply
         self.unanswered.clear()
+        return counselor_text
+
+    def start_response(self, modality: str | None = None) -> None:
+        counselor_text = self.take_unanswered()
         self.response_task = asyncio.create_task(self.respond(counselor_text, modality or self.modality))
 
     async def on_response_cancel(self, event: Event) -> None:
@@ -287,6 +309,7 @@ class SimSession:
                          "content_index": 0, "transcript": result.text,
                          "usage": {"type": "duration", "seconds": round(result.audio_seconds, 3)}})
         self.unanswered.append(result.text)
+        self.history.add("user", result.text, item_id)
 
     async def abandon_speech(self) -> None:
         self.listening.cancel()
@@ -310,7 +333,8 @@ class SimSession:
         if self.active_item is item:
             await self.cancel_response()  # the client stopped playing it: stop producing it
         heard = item.truncate(audio_end_ms)
-        if item_id == self.caller_item_id:
+        self.history.set_text(item_id, heard)
+        if item_id == self.caller_item_id and not self.model_spoke:
             self.caller.heard(heard)
         await self.send({"type": "conversation.item.truncated", "item_id": item_id,
                          "content_index": int(event.get("content_index") or 0),
@@ -330,6 +354,7 @@ class SimSession:
     # --- speaking -------------------------------------------------------------------
 
     caller_item_id: str | None = None  # the item holding the engine's last reply
+    model_spoke = False  # the last reply was the model's words: the engine's disclosures stand
     cancel_reason = "client_cancelled"
 
     async def cancel_response(self, reason: str = "client_cancelled") -> None:
@@ -342,7 +367,7 @@ class SimSession:
     async def respond(self, counselor_text: str, modality: str = "audio") -> None:
         """Stream one caller reply sentence by sentence: transcript and audio, or text only."""
         response_id, item_id = events.new_id("resp"), events.new_id("item")
-        reply = self.caller.reply_unheard() if counselor_text == UNHEARD else self.caller.reply(counselor_text)
+        sentences = self.reply_sentences(counselor_text)
         self.caller_item_id = item_id
         spoken = self.active_item = SpokenItem(item_id, started_at=asyncio.get_running_loop().time())
         if modality == "audio":
@@ -360,7 +385,7 @@ class SimSession:
                          "output_index": 0, "item": item})
         await self.send({"type": "conversation.item.added", "previous_item_id": previous, "item": item})
         try:
-            for sentence in split_sentences(reply):
+            async for sentence in sentences:
                 piece = sentence if not spoken.sentences else " " + sentence
                 start_ms = spoken.begin_sentence()
                 if modality == "text":
@@ -370,6 +395,7 @@ class SimSession:
                     await self.speak(sentence, ids, spoken)
                 spoken.end_sentence(start_ms, sentence)
                 sentence = ""
+            reply = spoken.transcript
             if modality == "text":
                 await self.send({"type": "response.output_text.done", **ids, "text": reply})
             else:
@@ -379,13 +405,16 @@ class SimSession:
             status = "cancelled"
             raise
         finally:
+            await sentences.aclose()
             self.active_item = None
             if status == "cancelled":
                 if sentence:  # cut mid-sentence: keep the share of words its audio so far carried
                     spoken.end_partial(start_ms, sentence, self.scenario.persona.rate_wpm)
                 # What was streamed is what the counselor may have heard; a truncate may cut it further.
-                self.caller.heard(spoken.transcript)
-            transcript = reply if status == "completed" else spoken.transcript
+                if not self.model_spoke:
+                    self.caller.heard(spoken.transcript)
+            transcript = spoken.transcript
+            self.history.add("assistant", transcript, item_id)
             part = ({"type": "output_text", "text": transcript} if modality == "text"
                     else {"type": "output_audio", "transcript": transcript})
             final = {**item, "status": "completed" if status == "completed" else "incomplete", "content": [part]}
@@ -396,6 +425,22 @@ class SimSession:
                 await asyncio.shield(self._finish(response_id, previous, final, done))
             except ConnectionClosed:
                 pass
+
+    async def reply_sentences(self, counselor_text: str) -> AsyncIterator[str]:
+        """The engine decides (its reply, what may be disclosed); a model, if any, finds the words."""
+        offline = self.caller.reply_unheard() if counselor_text == UNHEARD else self.caller.reply(counselor_text)
+        self.model_spoke = False
+        if self.model is None or counselor_text in (UNHEARD, ""):
+            for sentence in split_sentences(offline):
+                yield sentence
+            return
+        caller = self.caller
+        disclosure = Disclosure.of(caller.scenario, caller.disclosed)
+        messages = chat_messages(caller.scenario, disclosure, caller.mood, self.history.messages)
+        fallbacks = self.model.fallbacks
+        async for sentence in self.model.sentences(messages, disclosure, split_sentences(offline)):
+            self.model_spoke = self.model.fallbacks == fallbacks
+            yield sentence
 
     def remember(self, item: SpokenItem) -> SpokenItem:
         self.spoken[item.item_id] = item
@@ -453,7 +498,7 @@ class SimServer:
     """Accepts authenticated connections on /v1/realtime, one SimSession each."""
 
     def __init__(self, token: str, *, max_sessions: int = MAX_SESSIONS,
-                 pace_lead_ms: int | None = PACE_LEAD_MS) -> None:
+                 pace_lead_ms: int | None = PACE_LEAD_MS, caller_model: CallerModelSettings | None = None) -> None:
         if not token:
             raise ValueError("the simulated caller server needs a token")
         self.token = token
@@ -462,6 +507,8 @@ class SimServer:
         self.recognizers = RecognizerPool()  # set .recognizers.factory to change how they are made
         self.synthesizer = Synthesizer()
         self.sessions = 0
+        self.caller_model = caller_model
+        self._model_client = None  # one HTTP client (connection pool) for every call, made when first needed
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
@@ -484,11 +531,18 @@ class SimServer:
         self.sessions += 1
         try:
             await SimSession(ws, self.synthesizer, pace_lead_ms=self.pace_lead_ms,
-                             recognizers=self.recognizers).run()
+                             recognizers=self.recognizers, model=self.model_caller()).run()
         except ConnectionClosed:
             pass
         finally:
             self.sessions -= 1
+
+    def model_caller(self) -> ModelCaller | None:
+        if self.caller_model is None:
+            return None
+        if self._model_client is None:
+            self._model_client = self.caller_model.client()
+        return ModelCaller(self.caller_model, self._model_client)
 
     def serve(self, host: str, port: int, *, open_timeout: float = 10.0) -> serve:
         """``async with server.serve(host, port) as ws_server: ...``"""

@@ -40,6 +40,9 @@ class FakeChatEndpoint:
     reply_for: Callable[[list[dict]], str] | None = None
     first_token_s: float = 0.0
     token_interval_s: float = 0.0
+    # Stream this many tokens, then wait for ``resume`` (to see a sentence voiced before the reply ends).
+    pause_after: int | None = None
+    resume: asyncio.Event = field(default_factory=asyncio.Event)
     requests: list[ChatRequest] = field(default_factory=list)
     base_url: str = ""
     _server: asyncio.Server | None = None
@@ -102,7 +105,9 @@ class FakeChatEndpoint:
         text = self.reply_for(request.messages) if self.reply_for else self.reply
         await asyncio.sleep(self.first_token_s)
         for index, token in enumerate(re.findall(r"\S+\s*", text)):
-            if index:
+            if index == self.pause_after:
+                await self.resume.wait()
+            if index and self.token_interval_s:
                 await asyncio.sleep(self.token_interval_s)
             writer.write(sse_chunk(token))
             await writer.drain()

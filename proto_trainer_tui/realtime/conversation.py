@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .events import Event, item_text
+from .events import Event, caller_text_item, item_text, user_text_item
 
 Role = Literal["caller", "counselor"]
 Status = Literal["partial", "done", "interrupted"]
@@ -51,6 +51,18 @@ class Conversation:
                 turn.status = "interrupted"
                 changed.append(turn)
         return changed
+
+    def restore_events(self) -> list[Event]:
+        """The call so far as ``conversation.item.create`` events, to re-send after a reconnect,
+        so the caller (ours or OpenAI's) continues where it was. Same item ids: the server's
+        echoes are recognised, not shown twice. Caller turns cut off count as far as they were heard."""
+        restored = []
+        for turn in self.turns:
+            if not turn.finished or not turn.text.strip():
+                continue
+            make = user_text_item if turn.role == "counselor" else caller_text_item
+            restored.append(make(turn.text, turn.item_id))
+        return restored
 
     # --- server events ------------------------------------------------------------
 

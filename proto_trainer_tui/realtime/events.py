@@ -105,6 +105,18 @@ def user_text_item(text: str, item_id: str | None = None) -> Event:
     return {"type": "conversation.item.create", "item": item}
 
 
+def caller_text_item(text: str, item_id: str | None = None) -> Event:
+    """``conversation.item.create`` for what the caller already said (restoring a conversation)."""
+    item: dict[str, Any] = {
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text}],
+    }
+    if item_id:
+        item["id"] = item_id
+    return {"type": "conversation.item.create", "item": item}
+
+
 def response_create() -> Event:
     return {"type": "response.create"}
 

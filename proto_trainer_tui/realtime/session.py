@@ -414,6 +414,9 @@ async def _one_connection(
     ) as connection:
         await wait_for_session_created(connection, config.connect_timeout)
         await connection.send(config.session_update(session.turn_mode))
+        if reconnected:
+            for event in session.conversation.restore_events():
+                await connection.send(event)
         session.attach(connection)
         listener.session_connected(session, reconnected=reconnected)
         await session.run_connection()

@@ -90,9 +90,8 @@ class SentenceSplitter:
     def _next_piece(self) -> str | None:
         end = SENTENCE_END.search(self.pending)
         if end is None and not self.emitted and self.first_clause_words:
-            clause = CLAUSE_END.search(self.pending)
-            if clause and len(self.pending[:clause.end()].split()) >= self.first_clause_words:
-                end = clause
+            end = next((clause for clause in CLAUSE_END.finditer(self.pending)
+                        if len(self.pending[:clause.end()].split()) >= self.first_clause_words), None)
         if end is None:
             return None
         piece, self.pending = self.pending[:end.end()].strip(), self.pending[end.end():]

@@ -1,0 +1,85 @@
+"""The pure reply guard: withheld risk facts, AI admissions, role-play talk and grading are held back."""
+
+from __future__ import annotations
+
+import pytest
+
+from proto_trainer_tui.scenarios import get_scenario, load_library
+from proto_trainer_tui.sim.reply_guard import Disclosure, check_reply, default_rules, parse_rules
+
+DANIEL = get_scenario("plan-and-means")  # plan, means (saved sleeping pills) and timeline (this weekend)
+
+
+def nothing_told(scenario=DANIEL) -> Disclosure:
+    return Disclosure.of(scenario, [])
+
+
+def test_the_rules_file_loads_and_every_pattern_is_a_whole_word_rule():
+    rules = default_rules()
+    assert set(rules.topics) == {"thoughts", "plan", "means", "timeline", "past_attempts"}
+    assert {"admits being an AI", "talks about the role-play or its instructions",
+            "grades or coaches the counselor"} <= set(rules.never)
+    for patterns in [*rules.topics.values(), *rules.never.values()]:
+        for pattern in patterns:
+            assert not pattern.search(""), pattern.pattern  # no rule fires on nothing
+            assert not pattern.search("mm okay yeah"), pattern.pattern
+
+
+def test_an_unknown_topic_in_the_rules_file_is_refused():
+    with pytest.raises(ValueError, match="unknown guard topics"):
+        parse_rules('negators = []\nstopwords = []\n[topics.weather]\npatterns = ["rain"]\n[never]\n')
+
+
+@pytest.mark.parametrize("scenario", load_library(), ids=lambda s: s.id)
+def test_what_every_caller_says_freely_passes_with_nothing_disclosed(scenario):
+    disclosure = nothing_told(scenario)
+    for line in [scenario.opening, scenario.presenting_problem, *scenario.lines.get("open_question", ())]:
+        assert check_reply(line, disclosure).ok, (scenario.id, line, check_reply(line, disclosure))
+
+
+@pytest.mark.parametrize("reply, topic", [
+    ("There's a bottle in the cabinet I've been keeping.", "means"),
+    ("I've got my sleeping tablets put away, enough of them.", "means"),
+    ("I'd swallow them all and go to sleep.", "plan"),
+    ("Saturday, probably. When the kids are at their mum's.", "timeline"),
+    ("Honestly, everyone would be better off without me.", "thoughts"),
+])
+def test_a_withheld_fact_in_other_words_is_held_back(reply, topic):
+    verdict = check_reply(reply, nothing_told())
+    assert not verdict.ok
+    assert topic.replace("_", " ") in verdict.reason
+
+
+def test_once_the_engine_disclosed_a_fact_the_model_may_say_it_but_not_the_next_one():
+    told_means = Disclosure.of(DANIEL, ["thoughts", "plan", "means"])
+    assert check_reply("Yeah, I've been saving up my sleeping pills. There's a full bottle.", told_means).ok
+    assert not check_reply("I'd take them this weekend.", told_means).ok  # timeline still withheld
+
+
+def test_a_denial_is_not_a_disclosure_but_a_mention_in_a_refusal_is():
+    assert check_reply("No, I don't have any pills or anything like that.", nothing_told()).ok
+    assert not check_reply("I don't want to talk about the pills.", nothing_told()).ok
+
+
+def test_a_caller_without_risk_facts_may_not_invent_them():
+    scenario = get_scenario("panic-attack-at-work")
+    assert scenario.risk.means == ""
+    assert not check_reply("I keep a gun at home.", nothing_told(scenario)).ok
+
+
+@pytest.mark.parametrize("reply", [
+    "As an AI language model, I can't help with that.",
+    "I'm just a simulation, you know.",
+    "I was programmed to play a caller.",
+    "Let's step out of the role-play for a second.",
+    "My instructions say I should be hesitant.",
+    "Great reflection there, that was well done.",
+    "I'd rate that call 7/10.",
+    "Next time, try asking about my support network.",
+])
+def test_breaking_character_or_grading_is_held_back(reply):
+    assert not check_reply(reply, Disclosure.of(DANIEL, ["thoughts", "plan", "means", "timeline"])).ok
+
+
+def test_denying_being_a_machine_in_character_passes():
+    assert check_reply("What? No, I'm not a robot. I'm a person, I just needed to talk.", nothing_told()).ok

@@ -121,3 +121,43 @@ def test_the_caller_key_comes_from_its_own_variable_else_openais():
 def test_a_base_url_must_be_http():
     with pytest.raises(ValueError, match="http"):
         CallerModelSettings("m", "ws://127.0.0.1:1/v1")
+
+
+async def test_the_embedded_server_speaks_with_the_configured_model_and_key(endpoint, monkeypatch):
+    from proto_trainer_tui.realtime import events
+    from proto_trainer_tui.sim.process import EmbeddedServer
+
+    from .sim_talk import open_client
+
+    monkeypatch.setenv("PROTO_TRAINER_CALLER_API_KEY", KEY)
+    endpoint.reply = "Hi. Yeah, I'm here."
+    server = EmbeddedServer(caller_model="fake-caller", caller_base_url=endpoint.base_url)
+    url = await server.start()
+    try:
+        client = await open_client(url, server.token, DANIEL.caller_instructions(), turn_detection=None)
+        await client.send(events.user_text_item("Hello, crisis line."))
+        await client.send(events.response_create())
+        done = await client.until("response.done")
+        await client.ws.close()
+    finally:
+        await server.stop()
+    assert events.item_text(done["response"]["output"][0]) == "Hi. Yeah, I'm here."
+    assert endpoint.requests[0].authorization == f"Bearer {KEY}"
+    assert KEY not in " ".join(server.caller_args)  # the key travels in the environment, never argv
+
+
+def test_the_settings_come_from_the_config_file_and_flags(tmp_path):
+    from proto_trainer_tui.cli import build_parser
+    from proto_trainer_tui.config import ConfigError, load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text('caller_model = "llama3.2"\ncaller_base_url = "http://127.0.0.1:11434/v1"\n')
+    settings = load_settings({}, env={}, path=path)
+    assert (settings.caller_model, settings.caller_base_url) == ("llama3.2", "http://127.0.0.1:11434/v1")
+    assert load_settings({"caller_model": "qwen"}, env={}, path=path).caller_model == "qwen"
+    path.write_text('caller_base_url = "127.0.0.1:11434"\n')
+    with pytest.raises(ConfigError, match="http"):
+        load_settings({}, env={}, path=path)
+    args = build_parser().parse_args(["serve", "--caller-model", "m", "--caller-base-url", "http://h:1/v1"])
+    assert (args.caller_model, args.caller_base_url) == ("m", "http://h:1/v1")
+    assert build_parser().parse_args(["--caller-model", "m"]).caller_model == "m"

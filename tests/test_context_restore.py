@@ -25,12 +25,14 @@ SUICIDE_QUESTION = "Are you thinking about suicide?"
 
 @pytest.fixture
 def sessions(monkeypatch):
-    """Every SimSession the servers in this test start, to look at what the caller knows."""
+    """Every SimSession the servers in this test start, to look at what the caller knows.
+    Their audio is not paced to real time: nobody listens."""
     started = []
 
     class Recorded(sim_server_module.SimSession):
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
+            self.pace_lead_ms = None
             started.append(self)
 
     monkeypatch.setattr(sim_server_module, "SimSession", Recorded)

@@ -3,10 +3,11 @@
 
 import asyncio
 
-from . import evaluation_quality, hung_server, soak, spoken_turns, store, typed_turns, voice_streaming
+from . import caller_model, evaluation_quality, hung_server, soak, spoken_turns, store, typed_turns, voice_streaming
 
 asyncio.run(typed_turns.main())
 asyncio.run(spoken_turns.main())
+asyncio.run(caller_model.main())
 asyncio.run(voice_streaming.main([]))
 asyncio.run(hung_server.main())
 asyncio.run(soak.main([]))

@@ -40,6 +40,7 @@ class FakeChatEndpoint:
     reply_for: Callable[[list[dict]], str] | None = None
     first_token_s: float = 0.0
     token_interval_s: float = 0.0
+    token_chars: int | None = None  # None: a word per token; 4 is about an OpenAI token
     # Stream this many tokens, then wait for ``resume`` (to see a sentence voiced before the reply ends).
     pause_after: int | None = None
     resume: asyncio.Event = field(default_factory=asyncio.Event)
@@ -104,7 +105,8 @@ class FakeChatEndpoint:
             return
         text = self.reply_for(request.messages) if self.reply_for else self.reply
         await asyncio.sleep(self.first_token_s)
-        for index, token in enumerate(re.findall(r"\S+\s*", text)):
+        pattern = r"\S+\s*" if self.token_chars is None else rf"\S{{1,{self.token_chars}}}\s*"
+        for index, token in enumerate(re.findall(pattern, text)):
             if index == self.pause_after:
                 await self.resume.wait()
             if index and self.token_interval_s:

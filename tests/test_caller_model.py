@@ -50,9 +50,9 @@ async def test_the_first_sentence_is_out_before_the_model_has_finished(endpoint)
     endpoint.reply = "It's the evenings, mostly. When the flat goes quiet and there's nobody to talk to."
     endpoint.pause_after = 5  # the endpoint holds the rest until the first sentence was received
     sentences = caller_for(endpoint).sentences(ASKED, NOTHING_TOLD, FALLBACK)
-    assert await anext(sentences) == "It's the evenings, mostly."
+    assert await anext(sentences) == "It's the evenings,"
     endpoint.resume.set()
-    assert [s async for s in sentences] == ["When the flat goes quiet and there's nobody to talk to."]
+    assert [s async for s in sentences] == ["mostly.", "When the flat goes quiet and there's nobody to talk to."]
 
 
 async def test_a_leaking_reply_is_replaced_by_the_offline_reply(endpoint):
@@ -100,15 +100,22 @@ def test_the_call_so_far_follows_the_system_prompt_in_order():
     assert [m["role"] for m in messages] == ["system", "user", "user", "assistant", "system"]
 
 
-def test_tokens_become_sentences_and_a_long_first_clause_goes_early():
+def test_tokens_become_sentences_and_the_first_piece_may_be_a_clause():
     splitter = SentenceSplitter()
     pieces = []
-    for token in ["Well ", "I ", "don't ", "know, ", "honestly, ", "it's ", "been ", "a lot. ", "Sorry", "."]:
+    for token in ["Well, ", "I ", "don't ", "know, ", "honestly. ", "It's ", "been, ", "a lot. ", "Sorry", "."]:
         pieces += splitter.feed(token)
-    assert pieces == ["Well I don't know, honestly,", "it's been a lot."]
+    assert pieces == ["Well, I don't know,", "honestly.", "It's been, a lot."]  # later pieces are sentences
     assert splitter.finish() == ["Sorry."]
-    short = SentenceSplitter()
-    assert short.feed("Yes, I ") == [] and short.feed("think so. ") == ["Yes, I think so."]
+
+
+def test_a_long_first_sentence_is_cut_before_a_conjunction_or_after_eight_words():
+    conjunction = SentenceSplitter()
+    assert conjunction.feed("It's the evenings mostly when the flat ") == ["It's the evenings mostly"]
+    running = SentenceSplitter()
+    assert running.feed("I haven't really said any of this ") == []
+    assert running.feed("out ") == ["I haven't really said any of this out"]
+    assert SentenceSplitter(quick_start=False).feed("Yes, I think, you know ") == []
 
 
 def test_the_caller_key_comes_from_its_own_variable_else_openais():

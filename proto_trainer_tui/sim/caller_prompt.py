@@ -68,16 +68,21 @@ def chat_messages(scenario: Scenario, disclosure: Disclosure, mood: int,
 
 
 SENTENCE_END = re.compile(r"[.!?\u2026]+[\"')\]]*\s")
+# The first piece of a reply may be shorter than a sentence, so the first audio comes sooner:
+# it ends at a clause mark, before a conjunction, or at the latest after a few words.
 CLAUSE_END = re.compile(r"[,;:\u2014]\s")
-FIRST_CLAUSE_WORDS = 5  # the first piece may end at a clause, so the first audio comes sooner
+BEFORE_CONJUNCTION = re.compile(r"\s(?=(?:and|but|so|because|when|then|or|if|since)\s)", re.I)
+FIRST_CLAUSE_WORDS = 3
+FIRST_PIECE_MAX_WORDS = 8
+WORD_END = re.compile(r"\S\s")
 
 
 class SentenceSplitter:
     """Streamed tokens in, whole sentences out, as soon as each one ends."""
 
-    def __init__(self, first_clause_words: int | None = FIRST_CLAUSE_WORDS) -> None:
+    def __init__(self, quick_start: bool = True) -> None:
         self.pending = ""
-        self.first_clause_words = first_clause_words
+        self.quick_start = quick_start
         self.emitted = 0
 
     def feed(self, token: str) -> list[str]:
@@ -89,16 +94,25 @@ class SentenceSplitter:
 
     def _next_piece(self) -> str | None:
         end = SENTENCE_END.search(self.pending)
-        if end is None and not self.emitted and self.first_clause_words:
-            end = next((clause for clause in CLAUSE_END.finditer(self.pending)
-                        if len(self.pending[:clause.end()].split()) >= self.first_clause_words), None)
-        if end is None:
+        cut = end.end() if end else None
+        if cut is None and not self.emitted and self.quick_start:
+            cut = self._first_piece_end()
+        if cut is None:
             return None
-        piece, self.pending = self.pending[:end.end()].strip(), self.pending[end.end():]
-        if not piece:
-            return None
+        piece, self.pending = self.pending[:cut].strip(), self.pending[cut:]
         self.emitted += 1
         return piece
+
+    def _first_piece_end(self) -> int | None:
+        def words_before(index: int) -> int:
+            return len(self.pending[:index].split())
+
+        for pattern, least in ((CLAUSE_END, FIRST_CLAUSE_WORDS), (BEFORE_CONJUNCTION, FIRST_CLAUSE_WORDS + 1)):
+            found = next((m.end() for m in pattern.finditer(self.pending) if words_before(m.end()) >= least), None)
+            if found is not None:
+                return found
+        word_ends = [m.end() for m in WORD_END.finditer(self.pending)]
+        return word_ends[FIRST_PIECE_MAX_WORDS - 1] if len(word_ends) >= FIRST_PIECE_MAX_WORDS else None
 
     def finish(self) -> list[str]:
         rest, self.pending = self.pending.strip(), ""

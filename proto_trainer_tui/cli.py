@@ -32,6 +32,7 @@ environment:
   {SERVER_URL_ENV}  same as --server-url
   {DATA_DIR_ENV}    same as --data-dir
   {CA_FILE_ENV}     same as --ca-file
+  PROTO_TRAINER_CALLER_API_KEY  key for --caller-model's endpoint (else {API_KEY_ENV})
 
 The key for --server-url comes from {API_KEY_ENV}, else api_key in the config file
 (keep it owner-only: chmod 600), else the system keyring ('proto-trainer key set').
@@ -276,6 +277,10 @@ async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent
             loop.call_soon_threadsafe(stop.set)
 
         threading.Thread(target=wait_for_eof, name="parent-watch", daemon=True).start()
-    async with SimServer(token, caller_model=caller_model).serve(host, port) as server:
-        print(f"listening {listening_url(server)}", flush=True)
-        await stop.wait()
+    sim_server = SimServer(token, caller_model=caller_model)
+    try:
+        async with sim_server.serve(host, port) as server:
+            print(f"listening {listening_url(server)}", flush=True)
+            await stop.wait()
+    finally:
+        await sim_server.close()

@@ -51,6 +51,7 @@ async def model_server(chat):
     context, running = await start_server(SimServer(TOKEN, caller_model=settings))
     yield running
     await context.__aexit__(None, None, None)
+    await running.server.close()
 
 
 async def typed_client(url: str, instructions: str = PLAN.caller_instructions()):

@@ -544,6 +544,12 @@ class SimServer:
             self._model_client = self.caller_model.client()
         return ModelCaller(self.caller_model, self._model_client)
 
+    async def close(self) -> None:
+        """Release what outlives the connections (the model's HTTP client), after serving."""
+        client, self._model_client = self._model_client, None
+        if client is not None:
+            await client.close()
+
     def serve(self, host: str, port: int, *, open_timeout: float = 10.0) -> serve:
         """``async with server.serve(host, port) as ws_server: ...``"""
         return serve(

@@ -17,6 +17,7 @@ from .conftest import TOKEN, start_server, wait_until
 from .fake_chat import FakeChatEndpoint
 from .sim_talk import open_client
 from .test_reconnect import DroppableServer, connect_watching
+from .test_sim_openai_sdk import event_models
 
 PLAN = get_scenario("plan-and-means")
 GRIEF = get_scenario("sudden-loss-grief")
@@ -105,6 +106,9 @@ async def test_caller_and_system_items_are_accepted_and_the_engine_catches_up(si
     finally:
         await client.ws.close()
     assert "error" not in client.types()
+    models = event_models()
+    for event in client.received:  # as OpenAI's own server events, by the SDK's models
+        models[event["type"]].model_validate(event, strict=False)
     assert [(e["item"]["role"], e["item"]["id"]) for e in added[1:]] == [
         ("user", "item_u1"), ("assistant", "item_c1"), ("user", "item_u2"), ("assistant", "item_c2")]
     assert added[2]["item"]["content"][0] == {"type": "output_text", "text": "Hello. I'm not sure why I'm calling."}

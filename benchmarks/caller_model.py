@@ -25,7 +25,7 @@ from pathlib import Path
 from proto_trainer_tui.realtime import events
 from proto_trainer_tui.realtime.connection import open_connection
 from proto_trainer_tui.scenarios import get_scenario
-from proto_trainer_tui.sim.process import EmbeddedServer
+from proto_trainer_tui.sim.process import EmbeddedServer, SimOptions
 from proto_trainer_tui.sim.reply_guard import Disclosure, check_reply
 from proto_trainer_tui.sim.speech import Synthesizer
 
@@ -93,7 +93,7 @@ async def latencies() -> tuple[list[float], list[float], int]:
     chat = FakeChatEndpoint(first_token_s=FIRST_TOKEN_S, token_interval_s=1 / TOKENS_PER_S, token_chars=4,
                             reply_for=lambda messages: REPLIES[next(turn) % len(REPLIES)])
     await chat.start()
-    server = EmbeddedServer(caller_model="fake-caller", caller_base_url=chat.base_url)
+    server = EmbeddedServer(SimOptions(caller_model="fake-caller", caller_base_url=chat.base_url))
     await server.start()
     scenario = get_scenario("plan-and-means")
     try:

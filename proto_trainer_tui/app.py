@@ -28,7 +28,7 @@ from .realtime.backoff import DEFAULT_TRIES
 from .realtime.session import TURN_MODES, SessionConfig, TurnMode, VoiceSession, run_session
 from .scenarios import get_scenario
 from .scenarios.model import Scenario
-from .sim.process import EmbeddedServer, ServerStartError
+from .sim.process import EmbeddedServer, ServerStartError, SimOptions
 
 TURN_MODE_HINTS = {
     "vad": "hands-free: the caller answers when you pause (t for push-to-talk)",
@@ -85,8 +85,7 @@ class TrainerApp(App):
         record: bool = True,
         reconnect_tries: int = DEFAULT_TRIES,
         ca_file: str | None = None,
-        caller_model: str | None = None,
-        caller_base_url: str | None = None,
+        sim_options: SimOptions | None = None,
     ) -> None:
         super().__init__()
         self.server_url = server_url
@@ -108,8 +107,7 @@ class TrainerApp(App):
         self.scenario: Scenario | None = None
         # Present only while the session worker runs; the worker owns it.
         self.session: VoiceSession | None = None
-        self._embedded: EmbeddedServer | None = (
-            None if server_url else EmbeddedServer(caller_model=caller_model, caller_base_url=caller_base_url))
+        self._embedded: EmbeddedServer | None = None if server_url else EmbeddedServer(sim_options)
         self._embedded_ready: asyncio.Task[str] | None = None
         self._notices_said: set[str] = set()
 

@@ -33,6 +33,7 @@ environment:
   {DATA_DIR_ENV}    same as --data-dir
   {CA_FILE_ENV}     same as --ca-file
   PROTO_TRAINER_CALLER_API_KEY  key for --caller-model's endpoint (else {API_KEY_ENV})
+  PROTO_TRAINER_STT_API_KEY     key for --stt-base-url (else {API_KEY_ENV})
 
 The key for --server-url comes from {API_KEY_ENV}, else api_key in the config file
 (keep it owner-only: chmod 600), else the system keyring ('proto-trainer key set').
@@ -128,6 +129,12 @@ def add_caller_model_options(parser: argparse.ArgumentParser) -> None:
         "--caller-base-url", metavar="URL",
         help="the model's endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama (default: OpenAI's)",
     )
+    parser.add_argument(
+        "--stt-base-url", metavar="URL",
+        help="transcribe the counselor through this OpenAI-compatible endpoint (key: $PROTO_TRAINER_STT_API_KEY, "
+        "else $OPENAI_API_KEY); pocketsphinx stays the fallback (default: pocketsphinx only)",
+    )
+    parser.add_argument("--stt-model", metavar="MODEL", help="transcription model at --stt-base-url (default whisper-1)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +159,9 @@ def start_debug_log():
 
     from .sim.caller_model import CALLER_KEY_ENV
 
-    debug_log = start_debug_log([os.environ.get(API_KEY_ENV, ""), os.environ.get(CALLER_KEY_ENV, "")])
+    from .sim.transcription import STT_KEY_ENV
+
+    debug_log = start_debug_log([os.environ.get(name, "") for name in (API_KEY_ENV, CALLER_KEY_ENV, STT_KEY_ENV)])
     print(f"proto-trainer: debug log: {debug_log.path}", file=sys.stderr, flush=True)
     return debug_log
 
@@ -176,6 +185,8 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         "ca_file": args.ca_file,
         "caller_model": args.caller_model,
         "caller_base_url": args.caller_base_url,
+        "stt_base_url": args.stt_base_url,
+        "stt_model": args.stt_model,
     }
     try:
         settings = load_settings(flags)
@@ -193,6 +204,7 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         print(f"proto-trainer: warning: {warning}", file=sys.stderr, flush=True)
 
     from .app import TrainerApp
+    from .sim.process import SimOptions
 
     app = TrainerApp(
         server_url=settings.server_url,
@@ -208,8 +220,8 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         record=settings.record,
         reconnect_tries=settings.reconnect_tries,
         ca_file=settings.ca_file,
-        caller_model=settings.caller_model,
-        caller_base_url=settings.caller_base_url,
+        sim_options=SimOptions(settings.caller_model, settings.caller_base_url, settings.stt_base_url,
+                               settings.stt_model),
     )
     if warning:
         app.notice(warning, error=True)
@@ -232,7 +244,7 @@ def run_server(args: argparse.Namespace) -> int:
     from .sim.process import TOKEN_ENV
 
     try:
-        caller_model = caller_model_settings(args)
+        caller_model, transcription = endpoint_settings(args)
     except (ConfigError, ValueError) as exc:
         print(f"proto-trainer serve: {exc}", file=sys.stderr)
         return 2
@@ -241,7 +253,7 @@ def run_server(args: argparse.Namespace) -> int:
         token = secrets.token_urlsafe(24)
         print(f"token: {token}", file=sys.stderr, flush=True)
     try:
-        asyncio.run(serve_until_stopped(args.host, args.port, token, args.exit_with_parent, caller_model))
+        asyncio.run(serve_until_stopped(args.host, args.port, token, args.exit_with_parent, caller_model, transcription))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -250,18 +262,21 @@ def run_server(args: argparse.Namespace) -> int:
     return 0
 
 
-def caller_model_settings(args: argparse.Namespace):
-    """The chat-completions model the caller speaks with (flags over the config file), or None."""
+def endpoint_settings(args: argparse.Namespace):
+    """(the caller's chat-completions model, the transcription endpoint), each or None; flags over the config file."""
     from .sim.caller_model import CallerModelSettings, caller_key
+    from .sim.transcription import DEFAULT_STT_MODEL, TranscriptionSettings, stt_key
 
-    settings = load_settings({"caller_model": args.caller_model, "caller_base_url": args.caller_base_url})
-    if not settings.caller_model:
-        return None
-    return CallerModelSettings(settings.caller_model, settings.caller_base_url, caller_key())
+    settings = load_settings({"caller_model": args.caller_model, "caller_base_url": args.caller_base_url,
+                              "stt_base_url": args.stt_base_url, "stt_model": args.stt_model})
+    model = settings.caller_model and CallerModelSettings(settings.caller_model, settings.caller_base_url, caller_key())
+    stt = settings.stt_base_url and TranscriptionSettings(settings.stt_base_url, settings.stt_model or DEFAULT_STT_MODEL,
+                                                          stt_key())
+    return model or None, stt or None
 
 
 async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent: bool,
-                              caller_model=None) -> None:
+                              caller_model=None, transcription=None) -> None:
     import signal
     import threading
 
@@ -277,7 +292,7 @@ async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent
             loop.call_soon_threadsafe(stop.set)
 
         threading.Thread(target=wait_for_eof, name="parent-watch", daemon=True).start()
-    sim_server = SimServer(token, caller_model=caller_model)
+    sim_server = SimServer(token, caller_model=caller_model, transcription=transcription)
     try:
         async with sim_server.serve(host, port) as server:
             print(f"listening {listening_url(server)}", flush=True)

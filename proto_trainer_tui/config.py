@@ -55,6 +55,11 @@ class Settings:
     else OPENAI_API_KEY); None: the offline caller engine speaks."""
     caller_base_url: str | None = None
     """OpenAI-compatible endpoint of caller_model, e.g. http://127.0.0.1:11434/v1 (Ollama); None: OpenAI."""
+    stt_base_url: str | None = None
+    """The embedded caller transcribes the counselor through this OpenAI-compatible endpoint (key:
+    PROTO_TRAINER_STT_API_KEY, else OPENAI_API_KEY), pocketsphinx as fallback; None: pocketsphinx only."""
+    stt_model: str | None = None
+    """Transcription model at stt_base_url; None: whisper-1."""
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir:
@@ -111,8 +116,10 @@ def load_settings(flags: dict | None = None, env: dict | None = None, path: Path
         raise ConfigError("connect_timeout must be a positive number of seconds")
     if not 0 <= settings.reconnect_tries <= 20:
         raise ConfigError(f"reconnect_tries must be between 0 and 20, got {settings.reconnect_tries}")
-    if settings.caller_base_url and not settings.caller_base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"caller_base_url must start with http:// or https://, got {settings.caller_base_url!r}")
+    for name in ("caller_base_url", "stt_base_url"):
+        url = getattr(settings, name)
+        if url and not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{name} must start with http:// or https://, got {url!r}")
     if settings.turn_mode not in ("vad", "ptt"):
         raise ConfigError(f"turn_mode must be 'vad' or 'ptt', got {settings.turn_mode!r}")
     return settings

@@ -10,6 +10,9 @@ answered by the current ``mode``:
 - ``malformed``: a 200 stream of lines that are not JSON;
 - ``error``: HTTP 500 with an OpenAI-style JSON error body.
 
+``POST .../audio/transcriptions`` (a transcription endpoint) answers ``{"text": transcript}``
+in ``good`` mode, and fails the same ways otherwise.
+
 Leaking replies are just ``good`` replies with a planted fact.
 """
 
@@ -26,7 +29,11 @@ from dataclasses import dataclass, field
 class ChatRequest:
     path: str
     authorization: str
-    body: dict
+    raw: bytes
+
+    @property
+    def body(self) -> dict:
+        return json.loads(self.raw or b"{}")
 
     @property
     def messages(self) -> list[dict]:
@@ -38,6 +45,7 @@ class FakeChatEndpoint:
     mode: str = "good"
     reply: str = "Yeah. It's been a really rough couple of months, honestly."
     reply_for: Callable[[list[dict]], str] | None = None
+    transcript: str = "are you thinking about suicide"
     first_token_s: float = 0.0
     token_interval_s: float = 0.0
     token_chars: int | None = None  # None: a word per token; 4 is about an OpenAI token
@@ -77,7 +85,7 @@ class FakeChatEndpoint:
             request_line, *header_lines = head.split("\r\n")
             headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines if h)}
             body = await reader.readexactly(int(headers.get("content-length", "0")))
-            request = ChatRequest(request_line.split()[1], headers.get("authorization", ""), json.loads(body or b"{}"))
+            request = ChatRequest(request_line.split()[1], headers.get("authorization", ""), body)
             self.requests.append(request)
             await self._answer(request, reader, writer)
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -91,6 +99,12 @@ class FakeChatEndpoint:
             body = json.dumps({"error": {"message": "the model crashed", "type": "server_error", "code": None}})
             writer.write(f"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
                          f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}".encode())
+            await writer.drain()
+            return
+        if request.path.endswith("/audio/transcriptions") and self.mode == "good":
+            body = json.dumps({"text": self.transcript})
+            writer.write(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                         f"Connection: close\r\n\r\n{body}".encode())
             await writer.drain()
             return
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"

@@ -132,13 +132,13 @@ def test_a_base_url_must_be_http():
 
 async def test_the_embedded_server_speaks_with_the_configured_model_and_key(endpoint, monkeypatch):
     from proto_trainer_tui.realtime import events
-    from proto_trainer_tui.sim.process import EmbeddedServer
+    from proto_trainer_tui.sim.process import EmbeddedServer, SimOptions
 
     from .sim_talk import open_client
 
     monkeypatch.setenv("PROTO_TRAINER_CALLER_API_KEY", KEY)
     endpoint.reply = "Hi. Yeah, I'm here."
-    server = EmbeddedServer(caller_model="fake-caller", caller_base_url=endpoint.base_url)
+    server = EmbeddedServer(SimOptions(caller_model="fake-caller", caller_base_url=endpoint.base_url))
     url = await server.start()
     try:
         client = await open_client(url, server.token, DANIEL.caller_instructions(), turn_detection=None)
@@ -150,7 +150,7 @@ async def test_the_embedded_server_speaks_with_the_configured_model_and_key(endp
         await server.stop()
     assert events.item_text(done["response"]["output"][0]) == "Hi. Yeah, I'm here."
     assert endpoint.requests[0].authorization == f"Bearer {KEY}"
-    assert KEY not in " ".join(server.caller_args)  # the key travels in the environment, never argv
+    assert KEY not in " ".join(server.options_args)  # the key travels in the environment, never argv
 
 
 def test_the_settings_come_from_the_config_file_and_flags(tmp_path):

@@ -12,6 +12,7 @@ import os
 import secrets
 import sys
 import tempfile
+from dataclasses import dataclass
 
 TOKEN_ENV = "PROTO_TRAINER_SERVER_TOKEN"
 LISTENING = "listening "
@@ -22,16 +23,29 @@ class ServerStartError(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class SimOptions:
+    """How the child server finds words: a caller model, a transcription endpoint (None: offline).
+
+    Keys reach the child through the inherited environment, never its command line."""
+
+    caller_model: str | None = None
+    caller_base_url: str | None = None
+    stt_base_url: str | None = None
+    stt_model: str | None = None
+
+    def args(self) -> list[str]:
+        flags = (("--caller-model", self.caller_model), ("--caller-base-url", self.caller_base_url),
+                 ("--stt-base-url", self.stt_base_url), ("--stt-model", self.stt_model))
+        return [part for flag, value in flags if value for part in (flag, value)]
+
+
 class EmbeddedServer:
     """The one owner of the child server process."""
 
-    def __init__(self, *, caller_model: str | None = None, caller_base_url: str | None = None) -> None:
+    def __init__(self, options: SimOptions | None = None) -> None:
         self.token = secrets.token_urlsafe(24)
-        # The caller's words from a chat-completions model; its key reaches the child through
-        # the inherited environment, never argv.
-        self.caller_args = ["--caller-model", caller_model] if caller_model else []
-        if caller_model and caller_base_url:
-            self.caller_args += ["--caller-base-url", caller_base_url]
+        self.options_args = (options or SimOptions()).args()
         self.url: str | None = None
         self._process: asyncio.subprocess.Process | None = None
 
@@ -50,7 +64,7 @@ class EmbeddedServer:
         try:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "proto_trainer_tui", "serve",
-                "--host", "127.0.0.1", "--port", "0", "--exit-with-parent", *self.caller_args,
+                "--host", "127.0.0.1", "--port", "0", "--exit-with-parent", *self.options_args,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=stderr,

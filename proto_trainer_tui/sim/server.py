@@ -33,6 +33,7 @@ from .listening import Listener, RecognizerPool
 from .reply_guard import Disclosure
 from .speech import SpeechUnavailable, Synthesizer
 from .spoken import SpokenItem
+from .transcription import RemoteListening, RemoteTranscriber, TranscriptionSettings
 from .vad import ServerVad, SpeechAudio, SpeechStarted, SpeechStopped, VadSettings
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,8 @@ class SimSession:
 
     def __init__(self, ws: ServerConnection, synthesizer: Synthesizer, seed: int = 0,
                  pace_lead_ms: int | None = PACE_LEAD_MS,
-                 recognizers: RecognizerPool | None = None, model: ModelCaller | None = None) -> None:
+                 recognizers: RecognizerPool | None = None, model: ModelCaller | None = None,
+                 transcriber: RemoteTranscriber | None = None) -> None:
         self.ws = ws
         self.model = model  # the caller's words from a chat-completions model; None: the engine's
         self.pace_lead_ms = pace_lead_ms
@@ -105,6 +107,9 @@ class SimSession:
         self.vad = ServerVad(self.vad_settings)
         pool = recognizers or RecognizerPool()
         self.listening = Listener(pool.take, pool.give_back)
+        if transcriber is not None:  # an endpoint's words, the local recogniser's as fallback
+            self.listening = RemoteListening(self.listening, transcriber)
+        self.transcription_model = transcriber.settings.model if transcriber else "pocketsphinx-en-us"
         self.speech_item_id: str | None = None  # the counselor item being spoken (VAD)
         self.buffered_ms = 0  # push-to-talk audio since the last commit or clear
         self.modality = "audio"  # how the caller answers: "audio" (with transcript) or "text"
@@ -123,7 +128,7 @@ class SimSession:
             "output_modalities": [self.modality],
             "audio": {
                 "input": {"format": events.PCM_FORMAT, "turn_detection": turn_detection,
-                          "transcription": {"model": "pocketsphinx-en-us"}},
+                          "transcription": {"model": self.transcription_model}},
                 "output": {"format": events.PCM_FORMAT, "voice": self.scenario.persona.voice},
             },
         }
@@ -498,7 +503,8 @@ class SimServer:
     """Accepts authenticated connections on /v1/realtime, one SimSession each."""
 
     def __init__(self, token: str, *, max_sessions: int = MAX_SESSIONS,
-                 pace_lead_ms: int | None = PACE_LEAD_MS, caller_model: CallerModelSettings | None = None) -> None:
+                 pace_lead_ms: int | None = PACE_LEAD_MS, caller_model: CallerModelSettings | None = None,
+                 transcription: TranscriptionSettings | None = None) -> None:
         if not token:
             raise ValueError("the simulated caller server needs a token")
         self.token = token
@@ -508,7 +514,9 @@ class SimServer:
         self.synthesizer = Synthesizer()
         self.sessions = 0
         self.caller_model = caller_model
-        self._model_client = None  # one HTTP client (connection pool) for every call, made when first needed
+        self.transcription = transcription
+        # One HTTP client (connection pool) per endpoint for every call, made when first needed.
+        self._model_client = self._stt_client = None
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
@@ -531,7 +539,8 @@ class SimServer:
         self.sessions += 1
         try:
             await SimSession(ws, self.synthesizer, pace_lead_ms=self.pace_lead_ms,
-                             recognizers=self.recognizers, model=self.model_caller()).run()
+                             recognizers=self.recognizers, model=self.model_caller(),
+                             transcriber=self.transcriber()).run()
         except ConnectionClosed:
             pass
         finally:
@@ -544,11 +553,19 @@ class SimServer:
             self._model_client = self.caller_model.client()
         return ModelCaller(self.caller_model, self._model_client)
 
+    def transcriber(self) -> RemoteTranscriber | None:
+        if self.transcription is None:
+            return None
+        if self._stt_client is None:
+            self._stt_client = self.transcription.client()
+        return RemoteTranscriber(self.transcription, self._stt_client)
+
     async def close(self) -> None:
-        """Release what outlives the connections (the model's HTTP client), after serving."""
-        client, self._model_client = self._model_client, None
-        if client is not None:
-            await client.close()
+        """Release what outlives the connections (the endpoints' HTTP clients), after serving."""
+        clients, self._model_client, self._stt_client = (self._model_client, self._stt_client), None, None
+        for client in clients:
+            if client is not None:
+                await client.close()
 
     def serve(self, host: str, port: int, *, open_timeout: float = 10.0) -> serve:
         """``async with server.serve(host, port) as ws_server: ...``"""

@@ -8,7 +8,7 @@ first token. Prints p50/p95 of typed line sent -> first caller audio delta, and 
 streamed in real time (server VAD defaults).
 
 Guard: planted replies (benchmarks/guard_set/*.csv: scenario, facts disclosed so far,
-block or pass, the reply). dev1-dev3 are the sets the guard's phrases were revised
+block or pass, the reply). dev1-dev5 are the sets the guard's phrases were revised
 on, each written before the revision it prompted; test.csv was written after the
 last revision and never tuned on. Prints leaks blocked and clean replies held back
 per set.

@@ -83,3 +83,20 @@ def test_breaking_character_or_grading_is_held_back(reply):
 
 def test_denying_being_a_machine_in_character_passes():
     assert check_reply("What? No, I'm not a robot. I'm a person, I just needed to talk.", nothing_told()).ok
+
+
+def test_every_planted_reply_of_the_benchmark_names_a_scenario_and_facts_that_exist():
+    import csv
+    from pathlib import Path
+
+    from proto_trainer_tui.scenarios.model import RISK_FACTS
+
+    sets = sorted((Path(__file__).parent.parent / "benchmarks" / "guard_set").glob("*.csv"))
+    assert [p.stem for p in sets][-1] == "test" and len(sets) >= 2
+    ids = {scenario.id for scenario in load_library()}
+    for path in sets:
+        with path.open(newline="", encoding="utf-8") as rows:
+            for row in csv.DictReader(rows):
+                assert row["scenario"] in ids, (path.name, row)
+                assert set(filter(None, row["disclosed"].split(";"))) <= set(RISK_FACTS), (path.name, row)
+                assert row["expect"] in ("block", "pass") and row["reply"].strip(), (path.name, row)

@@ -372,7 +372,9 @@ class SimSession:
     async def respond(self, counselor_text: str, modality: str = "audio") -> None:
         """Stream one caller reply sentence by sentence: transcript and audio, or text only."""
         response_id, item_id = events.new_id("resp"), events.new_id("item")
-        sentences = self.reply_sentences(counselor_text)
+        # The engine answers at once, even if the reply is cancelled before a word is voiced.
+        offline = self.caller.reply_unheard() if counselor_text == UNHEARD else self.caller.reply(counselor_text)
+        sentences = self.reply_sentences(counselor_text, split_sentences(offline))
         self.caller_item_id = item_id
         spoken = self.active_item = SpokenItem(item_id, started_at=asyncio.get_running_loop().time())
         if modality == "audio":
@@ -431,19 +433,18 @@ class SimSession:
             except ConnectionClosed:
                 pass
 
-    async def reply_sentences(self, counselor_text: str) -> AsyncIterator[str]:
-        """The engine decides (its reply, what may be disclosed); a model, if any, finds the words."""
-        offline = self.caller.reply_unheard() if counselor_text == UNHEARD else self.caller.reply(counselor_text)
+    async def reply_sentences(self, counselor_text: str, offline: list[str]) -> AsyncIterator[str]:
+        """The engine has decided (its reply ``offline``, what may be disclosed); a model, if any, finds the words."""
         self.model_spoke = False
         if self.model is None or counselor_text in (UNHEARD, ""):
-            for sentence in split_sentences(offline):
+            for sentence in offline:
                 yield sentence
             return
         caller = self.caller
         disclosure = Disclosure.of(caller.scenario, caller.disclosed)
         messages = chat_messages(caller.scenario, disclosure, caller.mood, self.history.messages)
         fallbacks = self.model.fallbacks
-        async for sentence in self.model.sentences(messages, disclosure, split_sentences(offline)):
+        async for sentence in self.model.sentences(messages, disclosure, offline):
             self.model_spoke = self.model.fallbacks == fallbacks
             yield sentence
 
@@ -516,7 +517,7 @@ class SimServer:
         self.caller_model = caller_model
         self.transcription = transcription
         # One HTTP client (connection pool) per endpoint for every call, made when first needed.
-        self._model_client = self._stt_client = None
+        self._clients: dict[CallerModelSettings | TranscriptionSettings, object] = {}
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
@@ -546,26 +547,22 @@ class SimServer:
         finally:
             self.sessions -= 1
 
+    def _client(self, settings: CallerModelSettings | TranscriptionSettings):
+        if settings not in self._clients:
+            self._clients[settings] = settings.client()
+        return self._clients[settings]
+
     def model_caller(self) -> ModelCaller | None:
-        if self.caller_model is None:
-            return None
-        if self._model_client is None:
-            self._model_client = self.caller_model.client()
-        return ModelCaller(self.caller_model, self._model_client)
+        return ModelCaller(self.caller_model, self._client(self.caller_model)) if self.caller_model else None
 
     def transcriber(self) -> RemoteTranscriber | None:
-        if self.transcription is None:
-            return None
-        if self._stt_client is None:
-            self._stt_client = self.transcription.client()
-        return RemoteTranscriber(self.transcription, self._stt_client)
+        return RemoteTranscriber(self.transcription, self._client(self.transcription)) if self.transcription else None
 
     async def close(self) -> None:
         """Release what outlives the connections (the endpoints' HTTP clients), after serving."""
-        clients, self._model_client, self._stt_client = (self._model_client, self._stt_client), None, None
+        clients, self._clients = list(self._clients.values()), {}
         for client in clients:
-            if client is not None:
-                await client.close()
+            await client.close()
 
     def serve(self, host: str, port: int, *, open_timeout: float = 10.0) -> serve:
         """``async with server.serve(host, port) as ws_server: ...``"""

@@ -93,6 +93,12 @@ def test_the_model_is_told_only_what_the_engine_has_disclosed():
     assert "This weekend" not in after
 
 
+def test_a_caller_without_risk_is_told_to_say_no_plainly_and_one_with_risk_is_not():
+    panic = get_scenario("panic-attack-at-work")
+    assert "say so plainly" in system_prompt(panic, Disclosure.of(panic, []), mood=0)
+    assert "say so plainly" not in system_prompt(DANIEL, NOTHING_TOLD, mood=0)
+
+
 def test_the_call_so_far_follows_the_system_prompt_in_order():
     history = [Message("user", "Hello?"), Message("user", "Are you there?"), Message("assistant", "Yeah. Hi."),
                Message("system", "The caller sounds tired."), Message("user", "  ")]

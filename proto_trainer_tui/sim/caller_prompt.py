@@ -53,6 +53,8 @@ def system_prompt(scenario: Scenario, disclosure: Disclosure, mood: int) -> str:
     if disclosure.told:
         lines.append("You have already told, or may tell now if it is asked about:")
         lines += [f"- {_FACT_NAMES.get(name, name)}: {text}" for name, text in disclosure.told.items()]
+    if scenario.risk.level == "none":  # nothing to keep back: a clear no is the caller's truth
+        lines.append("You are not thinking of suicide or of hurting yourself; if asked, say so plainly.")
     if disclosure.withheld:
         lines.append("Do not talk about suicide, plans, pills, weapons or other means, dates, or past attempts "
                      "beyond what is listed above. If asked about them, be hesitant or vague; do not invent any.")

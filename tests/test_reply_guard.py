@@ -76,6 +76,8 @@ def test_a_caller_without_risk_facts_may_not_invent_them():
     "Great reflection there, that was well done.",
     "I'd rate that call 7/10.",
     "Next time, try asking about my support network.",
+    "(long pause) I don't know.",
+    "*sighs* Okay.",
 ])
 def test_breaking_character_or_grading_is_held_back(reply):
     assert not check_reply(reply, Disclosure.of(DANIEL, ["thoughts", "plan", "means", "timeline"])).ok

@@ -25,6 +25,8 @@ GUARDED_FACTS = ("thoughts", "plan", "means", "timeline", "past_attempts")
 NEGATION_WINDOW = 3  # words before a topic phrase that can deny it ("I don't have any pills")
 FACT_WORDS_FOR_LEAK = 2  # distinctive words of one withheld fact that together give it away
 CLAUSE_BREAK = re.compile(r"[.!?;,:\u2026]|\bbut\b|\band\b|\bso\b")
+# Text nobody says aloud: *sighs*, [pause], (long silence). A shape, checked before normalising.
+STAGE_DIRECTION = re.compile(r"\*[^*\n]{1,40}\*|\[[^\]\n]{1,40}\]|\([a-z ]{1,30}\)")
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ def _topic_said(text: str, patterns: tuple[re.Pattern[str], ...], known: str, ne
 def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = None) -> Verdict:
     """Whether ``reply`` may be voiced, and if not, why (for the log, never shown to the counselor)."""
     rules = rules or default_rules()
+    if STAGE_DIRECTION.search(reply):
+        return Verdict(False, "stage directions")
     text = normalise(reply)
     for reason, patterns in rules.never.items():
         if any(pattern.search(text) for pattern in patterns):

@@ -6,13 +6,13 @@ import os
 
 from proto_trainer_tui.app import TrainerApp
 from proto_trainer_tui.audio.devices import Speaker, open_speaker
-from proto_trainer_tui.sim.speech import Synthesizer
+from .speech_samples import speech_pcm
 
 from .conftest import TOKEN, live_threads, open_sockets, wait_until
 
 
 async def test_speaker_plays_everything_written_through_portaudio(pulse_rig):
-    speech = Synthesizer().synthesize_all("Hello, I need someone to talk to.")
+    speech = speech_pcm("Hello, I need someone to talk to.")
     speaker, problem = open_speaker(True)
     try:
         assert problem is None and isinstance(speaker, Speaker)

@@ -14,7 +14,7 @@ from proto_trainer_tui.ui.history import HistoryScreen
 from proto_trainer_tui.ui.paged_transcript import PagedTranscript
 from proto_trainer_tui.ui.review import ReviewScreen
 
-from .conftest import wait_until
+from .conftest import steady_cursors, wait_until
 
 SIZE = (100, 30)
 T0 = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
@@ -74,13 +74,13 @@ class HostApp(App):
 
 
 def test_history_screen(snap_compare, store):
-    assert snap_compare(HostApp(lambda: HistoryScreen(store)), terminal_size=SIZE)
+    assert snap_compare(HostApp(lambda: HistoryScreen(store)), terminal_size=SIZE, run_before=steady_cursors)
 
 
 def test_history_search_filters_by_scenario(snap_compare, store):
     async def search(pilot) -> None:
         await pilot.press("slash", *"panic")
-        await pilot.pause()
+        await steady_cursors(pilot)
 
     assert snap_compare(HostApp(lambda: HistoryScreen(store)), terminal_size=SIZE, run_before=search)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from proto_trainer_tui.app import TrainerApp
 
-from .conftest import wait_until
+from .conftest import steady_cursors, wait_until
 
 SIZE = (100, 32)
 NOWHERE = "ws://127.0.0.1:9/v1/realtime"  # the discard port: nothing listens there
 
 
 def test_scenario_list(snap_compare):
-    assert snap_compare(TrainerApp(server_url=NOWHERE, audio=False), terminal_size=SIZE)
+    assert snap_compare(TrainerApp(server_url=NOWHERE, audio=False), terminal_size=SIZE, run_before=steady_cursors)
 
 
 def test_practice_screen_connected_with_a_few_turns(snap_compare):
@@ -30,7 +30,7 @@ def test_practice_screen_connected_with_a_few_turns(snap_compare):
         # Timings differ from run to run; the snapshot is of the layout, so fix the two figures shown.
         app.session.latency.samples_ms[:] = [240.0, 310.0]
         app.screen.refresh_voice()
-        await pilot.pause()
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=converse)
 
@@ -41,6 +41,6 @@ def test_practice_screen_error_state(snap_compare):
     async def fail_to_connect(pilot) -> None:
         await pilot.press("c")
         await wait_until(lambda: app.connection_status == "disconnected" and app.last_error, timeout=30)
-        await pilot.pause()
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=fail_to_connect)

@@ -17,6 +17,7 @@ from proto_trainer_tui.app import TrainerApp
 from proto_trainer_tui.store import Store
 
 from .conftest import TOKEN, wait_until
+from .faults import FaultServer, caller_turn, send
 
 
 def stored(data_dir: Path, session_id: int):
@@ -56,20 +57,21 @@ async def test_a_typed_call_is_saved_turn_by_turn(sim_server, tmp_path):
     assert TOKEN not in row.server
 
 
-async def test_a_reply_cut_off_by_hanging_up_is_kept_as_interrupted(sim_server, tmp_path):
-    app = typed_app(sim_server, tmp_path, "plan-and-means")
-    async with app.run_test():
-        session_id = await connect(app)
-        await app.send_text("Can you tell me what's been happening over the last few weeks?")
-        turns = app.session.conversation.turns
-        # The caller's audio is paced in real time, so its reply stays open for seconds: hang up in it.
-        await wait_until(lambda: len(turns) == 2 and turns[1].text and not turns[1].finished, timeout=20)
-        await app.action_disconnect()
+async def test_a_reply_cut_off_by_hanging_up_is_kept_as_interrupted(tmp_path):
+    # A server whose reply is still arriving when the counselor hangs up (it never finishes it).
+    server = FaultServer([send(*caller_turn("c1", "I've been saving them up, and this weekend",
+                                            finished=False))])
+    async with server.running():
+        app = TrainerApp(server_url=server.url, api_key=TOKEN, scenario_id="plan-and-means", audio=False,
+                         data_dir=str(tmp_path))
+        async with app.run_test():
+            session_id = await connect(app)
+            turns = app.session.conversation.turns
+            await wait_until(lambda: len(turns) == 1 and turns[0].text and not turns[0].finished, timeout=20)
+            await app.action_disconnect()
     _, saved = stored(tmp_path, session_id)
-    assert saved[-1].role == "caller" and saved[-1].text
-    assert saved[-1].status in ("interrupted", "done")
-    assert saved[-1].status == "interrupted"
-    assert all(t.status != "partial" for t in saved)
+    assert [(t.role, t.text, t.status) for t in saved] == [
+        ("caller", "I've been saving them up, and this weekend", "interrupted")]
 
 
 async def test_a_call_that_never_connected_leaves_no_session(tmp_path):

@@ -80,9 +80,10 @@ class SessionConfig:
     # Where the server is before each reconnect (the embedded caller restarts on a new port).
     locate: Callable[[], Awaitable[str]] | None = field(default=None, compare=False)
 
-    def session_update(self, turn_mode: TurnMode) -> events.Event:
+    def session_update(self, turn_mode: TurnMode, *, text_replies: bool = False) -> events.Event:
         detection = SERVER_VAD if turn_mode == "vad" else None
-        return events.session_update(self.instructions, voice=self.voice, turn_detection=detection)
+        return events.session_update(self.instructions, voice=self.voice, turn_detection=detection,
+                                     text_replies=text_replies)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class VoiceSession:
         self.talking = False  # push-to-talk held open
         self.counselor_speaking = False  # the server's VAD hears the counselor
         self.responding = False
+        self.reply_wanted = False  # a typed turn arrived while the caller was still answering in text
         self.latency = LatencyTracker()
         self.mic_dbfs = self.caller_dbfs = SILENCE_FLOOR_DBFS
         self._caller_audio = CallerAudio()
@@ -138,7 +140,7 @@ class VoiceSession:
     def attach(self, connection: RealtimeConnection) -> None:
         """A new connection for this call: forget what belonged to the old one."""
         self.connection = connection
-        self.responding = self.talking = self.counselor_speaking = False
+        self.responding = self.talking = self.counselor_speaking = self.reply_wanted = False
         self._caller_audio = CallerAudio()
         self._sent = SentAudio()
         self._held_frame = None
@@ -152,14 +154,28 @@ class VoiceSession:
 
     # --- counselor actions -----------------------------------------------------------
 
+    @property
+    def voice_out(self) -> bool:
+        """Whether the caller's replies can be heard (otherwise they come as text only)."""
+        return isinstance(self.speaker, Speaker)
+
+    def session_update(self) -> events.Event:
+        return self.config.session_update(self.turn_mode, text_replies=not self.voice_out)
+
     async def send_text(self, text: str) -> Turn:
         """A typed counselor turn: shown and recorded at once, then sent."""
         turn = self.conversation.add_typed(text, events.new_id("item"))
         self._changed([turn])
-        await self.barge_in()
+        if self.voice_out:
+            await self.barge_in()  # typing over the caller's voice interrupts it, as speaking would
         await self.connection.send(events.user_text_item(text, turn.item_id))
-        await self.connection.send(events.response_create())
-        self.latency.counselor_done(time.perf_counter())
+        if self.responding and not self.voice_out:
+            # As in a text chat, a line sent while the caller is still answering does not cut the
+            # answer off: the caller replies to it once the current answer is done.
+            self.reply_wanted = True
+        else:
+            await self.connection.send(events.response_create())
+            self.latency.counselor_done(time.perf_counter())
         return turn
 
     def toggle_mute(self) -> bool:
@@ -173,7 +189,7 @@ class VoiceSession:
             await self.connection.send(events.audio_clear())
             self.talking = False
         self.turn_mode = mode
-        await self.connection.send(self.config.session_update(mode))
+        await self.connection.send(self.session_update())
 
     async def start_talking(self) -> None:
         """Push-to-talk pressed: the caller stops at once and a fresh turn begins."""
@@ -226,6 +242,10 @@ class VoiceSession:
         elif kind == "response.done":
             self.speaker.expecting_more = False
             self.responding = False
+            if self.reply_wanted:
+                self.reply_wanted = False
+                await self.connection.send(events.response_create())
+                self.latency.counselor_done(time.perf_counter())
         elif kind == "input_audio_buffer.speech_started":
             self.counselor_speaking = True
             self.latency.cancel()
@@ -413,7 +433,7 @@ async def _one_connection(
         ca_file=config.ca_file,
     ) as connection:
         await wait_for_session_created(connection, config.connect_timeout)
-        await connection.send(config.session_update(session.turn_mode))
         session.attach(connection)
+        await connection.send(session.session_update())
         listener.session_connected(session, reconnected=reconnected)
         await session.run_connection()

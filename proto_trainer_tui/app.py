@@ -55,8 +55,8 @@ class TrainerApp(App):
     SUB_TITLE = "crisis-line call practice"
 
     BINDINGS = [
-        Binding("c", "connect", "Connect", id="connect", tooltip="Start a call with the caller"),
-        Binding("d", "disconnect", "Disconnect", id="disconnect", tooltip="Hang up (close code 1000)"),
+        Binding("c", "connect", "Call", id="connect", tooltip="Start a call with the caller"),
+        Binding("d", "disconnect", "Hang up", id="disconnect", tooltip="End the call (it is saved)"),
         Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Hang up and quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", id="quit-ctrl-c", show=False, priority=True),
         Binding("s", "settings", "Settings", id="settings", tooltip="Microphone, speaker, turn mode, headphones"),
@@ -162,6 +162,9 @@ class TrainerApp(App):
             return []
 
     async def on_unmount(self) -> None:
+        # However the app ends (quit, a lost terminal, a test harness leaving), the call is ended and
+        # saved before the store it is saved in closes.
+        await self._end_session()
         await self._stop_embedded()
         if self.store is not None:
             self.store.close()
@@ -189,17 +192,32 @@ class TrainerApp(App):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Connect and hang up belong to the practice screen; the actions guard themselves.
+        # Connect and hang up belong to the practice screen only (not the history, a review or an
+        # evaluation laid over it): elsewhere the keys do nothing and the footer does not offer them.
         if action in ("connect", "disconnect"):
-            return self.scenario is not None
+            from .ui.practice import PracticeScreen
+
+            if self.scenario is None or not isinstance(self.screen, PracticeScreen):
+                return False
+            if action == "connect":
+                return self.connection_status == "disconnected"
+            return self.connection_status in ("connecting", "connected", "reconnecting")
+        if action in ("settings", "history"):
+            from .ui.practice import PracticeScreen
+
+            # Not in the middle of a call (the footer keeps its room for the call's own keys).
+            return not (isinstance(self.screen, PracticeScreen) and self.connection_status != "disconnected")
         return True
 
     def action_connect(self) -> None:
         # The guard: synchronous check-and-set, no await before the status changes.
         if self.connection_status != "disconnected" or self.scenario is None:
             return
+        if not self.check_action("connect", ()):
+            return  # a key press that reached the app from another screen
         self.connection_status = "connecting"
         self.last_error = ""
+        self.notice_text = ""  # what was said about the last call (its grade, say) is not about this one
         self.session_worker(self.scenario)
 
     async def action_disconnect(self) -> None:
@@ -251,9 +269,9 @@ class TrainerApp(App):
             connected = self.session is not None  # set by the first session_connected, kept across reconnects
             self.session = None
             self.retry = None
-            self.connection_status = "disconnected"
             if journal is not None:
-                self._close_journal(journal, ended, connected)
+                self._close_journal(journal, ended, connected)  # first, so "disconnected" can offer e
+            self.connection_status = "disconnected"
 
     def _open_journal(self, scenario: Scenario) -> SessionJournal | None:
         from .store import StoreError
@@ -367,11 +385,11 @@ class TrainerApp(App):
     def evaluate_session(self, session_id: int | None = None) -> None:
         """e: grade a call (the last one by default) and show the report beside its transcript."""
         session_id = session_id or self.last_session_id
+        if self.connection_status != "disconnected":
+            self.notice_text = "hang up first (d), then press e to evaluate the call"
+            return
         if self.store is None or session_id is None:
             self.notice_text = "nothing to evaluate yet: make a call, hang up, then press e"
-            return
-        if self.connection_status != "disconnected" and self.session is not None:
-            self.notice_text = "hang up first (d), then press e to evaluate the call"
             return
         self.notice_text = f"evaluating session {session_id}…"
         self.evaluation_worker(session_id)

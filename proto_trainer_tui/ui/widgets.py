@@ -133,6 +133,10 @@ class TrainerFooter(Footer):
     bindings anyway), and prune the watcher list after each recompose.
     """
 
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("compact", True)  # every key a screen offers fits in 80 columns
+        super().__init__(**kwargs)
+
     def bindings_changed(self, screen) -> None:
         if self.is_attached and self.screen is self.app.screen:
             super().bindings_changed(screen)

@@ -360,6 +360,14 @@ class TrainerApp(App):
             if isinstance(screen, PracticeScreen):
                 screen.show_turn(turn, order)
 
+    def turns_renumbered(self) -> None:
+        """A turn that held nothing was removed: the practice transcript shows the call anew."""
+        from .ui.practice import PracticeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, PracticeScreen) and self.session is not None:
+                screen.start_call(self.session)
+
     def notice(self, message: str, *, error: bool = False) -> None:
         if error:
             self.last_error = message
@@ -426,7 +434,10 @@ class TrainerApp(App):
         self.notice_text = "microphone muted (m to unmute)" if muted else "microphone on"
 
     async def toggle_turn_mode(self) -> None:
-        """Server VAD <-> push-to-talk; applies to the live call and the next ones."""
+        """Hands-free <-> push-to-talk; applies to the live call and the next ones."""
+        if self.session is not None and self.session.microphone is None:
+            self.notice("no microphone in this call: type your side of it")
+            return
         self.turn_mode = TURN_MODES[(TURN_MODES.index(self.turn_mode) + 1) % len(TURN_MODES)]
         self.notice_text = TURN_MODE_HINTS[self.turn_mode]
         if self.session is not None:
@@ -436,6 +447,9 @@ class TrainerApp(App):
         """Space: start a push-to-talk turn, or finish it (the caller then answers)."""
         session = self.session
         if session is None or self.connection_status != "connected":
+            return
+        if session.microphone is None:
+            self.notice("no microphone in this call: type your side of it")
             return
         if session.turn_mode != "ptt":
             self.notice_text = "space talks in push-to-talk mode; press t to switch"

@@ -155,3 +155,29 @@ def _wait(condition, what: str, state=lambda: "", timeout: float = 40) -> None:
             pass  # the database is being created
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}: {state()}")
+
+
+async def test_a_noise_with_no_words_leaves_no_turn_in_the_store_or_on_screen(tmp_path):
+    noise = [
+        {"type": "input_audio_buffer.speech_started", "audio_start_ms": 0, "item_id": "u_noise"},
+        {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 400, "item_id": "u_noise"},
+        {"type": "conversation.item.added",
+         "item": {"id": "u_noise", "type": "message", "role": "user",
+                  "content": [{"type": "input_audio", "transcript": None}]}},
+        {"type": "conversation.item.input_audio_transcription.failed", "item_id": "u_noise",
+         "error": {"type": "transcription_error", "code": "no_speech", "message": "no words"}},
+    ]
+    server = FaultServer([send(*caller_turn("c0", "Hello?"), *noise, *caller_turn("c1", "Are you there?"))])
+    async with server.running():
+        app = TrainerApp(server_url=server.url, api_key=TOKEN, scenario_id="plan-and-means", audio=False,
+                         data_dir=str(tmp_path))
+        async with app.run_test() as pilot:
+            session_id = await connect(app)
+            turns = app.session.conversation.turns
+            await wait_until(lambda: [t.text for t in turns if t.finished] == ["Hello?", "Are you there?"])
+            await wait_until(lambda: len(app.screen.query_one("#transcript").query("TurnView")) == 2)
+            shown = [str(view.render()) for view in app.screen.query_one("#transcript").query("TurnView")]
+            assert shown == ["#1 Caller: Hello?", "#2 Caller: Are you there?"]
+            await app.action_disconnect()
+    _, saved = stored(tmp_path, session_id)
+    assert [(t.turn_order, t.text) for t in saved] == [(1, "Hello?"), (2, "Are you there?")]

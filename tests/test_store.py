@@ -296,3 +296,27 @@ def test_turn_log_gives_live_turns_stable_orders_and_times(store):
     ]
     second = store.turns(session.id)[1]
     assert (second.started_at, second.ended_at) == (T0 + timedelta(seconds=1), T0 + timedelta(seconds=2))
+
+
+def test_a_deleted_turn_moves_the_later_ones_up(store):
+    from proto_trainer_tui.store.turn_log import TurnLog
+
+    session = store.start_session(scenario_id="free", scenario_title="Free", server="test", mode="voice",
+                                  record=False)
+    log = TurnLog()
+
+    class Live:
+        def __init__(self, item_id, role, text):
+            self.item_id, self.role, self.text, self.status, self.typed = item_id, role, text, "done", False
+
+    turns = [Live("a", "counselor", "Hello?"), Live("noise", "counselor", ""), Live("b", "caller", "Hi."),
+             Live("c", "counselor", "What's happening?")]
+    for turn in turns:
+        store.save_turn(session.id, log.record(turn))
+    assert log.forget("noise") == 2 and log.forget("noise") is None
+    store.delete_turn(session.id, 2)
+    assert [(t.turn_order, t.text) for t in store.turns(session.id)] == [
+        (1, "Hello?"), (2, "Hi."), (3, "What's happening?")]
+    store.save_turn(session.id, log.record(turns[3]))  # later changes land on the new order
+    store.save_turn(session.id, log.record(Live("d", "caller", "Not much.")))
+    assert [t.turn_order for t in store.turns(session.id)] == [1, 2, 3, 4]

@@ -50,6 +50,7 @@ class SessionListener(Protocol):
     def session_connected(self, session: VoiceSession, *, reconnected: bool = False) -> None: ...
     def reconnecting(self, attempt: int, tries: int, delay: float, reason: str) -> None: ...
     def turn_changed(self, turn: Turn) -> None: ...
+    def turns_renumbered(self) -> None: ...
     def notice(self, message: str, *, error: bool = False) -> None: ...
 
 
@@ -61,6 +62,7 @@ class Journal(Protocol):
     def caller_audio(self, pcm: bytes) -> None: ...
     def caller_cut(self) -> None: ...
     def set_mode(self, mode: str) -> None: ...
+    def forget(self, turn: Turn) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,12 @@ class VoiceSession:
         elif kind == "error":
             self.listener.notice(f"server error: {events.error_message(event)}", error=True)
         self._changed(self.conversation.apply(event))
+        removed = self.conversation.take_removed()
+        for turn in removed:
+            if self.journal is not None:
+                self.journal.forget(turn)
+        if removed:
+            self.listener.turns_renumbered()
 
     def _play(self, event: events.Event) -> None:
         received = time.perf_counter()
@@ -304,7 +312,8 @@ class VoiceSession:
             return
         samples = held.samples
         played = frame.played if frame.played is not None else np.zeros_like(samples)
-        self.caller_dbfs = samples_dbfs(played)
+        if frame.played is not None:  # with headphones there is no reference: levels() measures the caller
+            self.caller_dbfs = samples_dbfs(played)
         if self._echo is not None:
             samples = self._echo.process(samples, played)
         self.mic_dbfs = samples_dbfs(samples)
@@ -332,12 +341,14 @@ class VoiceSession:
     def levels(self) -> Levels:
         """For the meters (polled ~15 times a second by the UI)."""
         self.check_speaker()
-        if self.microphone is None:
-            # No microphone loop drains the speaker's played audio: measure it here.
+        if self.microphone is None or self.config.headphones:
+            # No microphone loop drains the speaker's played audio (no microphone, or no echo
+            # reference with headphones): measure it here.
             played = np.zeros(4800, dtype=np.int16)
             got = self.speaker.take_played(played)
             self.caller_dbfs = samples_dbfs(played[:got])
-            self.mic_dbfs = SILENCE_FLOOR_DBFS
+            if self.microphone is None:
+                self.mic_dbfs = SILENCE_FLOOR_DBFS
         return Levels(
             mic_dbfs=self.mic_dbfs,
             caller_dbfs=self.caller_dbfs,

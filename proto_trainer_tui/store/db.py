@@ -200,6 +200,16 @@ class Store:
                  _iso(turn.started_at), _iso(turn.ended_at)),
             )
 
+    def delete_turn(self, session_id: int, turn_order: int) -> None:
+        """Remove a turn that turned out to be nothing (noise, no words); later turns move up one."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM turns WHERE session_id = ? AND turn_order = ?", (session_id, turn_order))
+            # Two steps, so no row ever takes an order another row still has (the pair is unique).
+            db.execute("UPDATE turns SET turn_order = -turn_order WHERE session_id = ? AND turn_order > ?",
+                       (session_id, turn_order))
+            db.execute("UPDATE turns SET turn_order = -turn_order - 1 WHERE session_id = ? AND turn_order < 0",
+                       (session_id,))
+
     def end_session(self, session_id: int, status: str = "complete", *, ended_at: datetime | None = None) -> None:
         if status not in SESSION_STATUSES or status == "active":
             raise StoreError(f"a session ends as 'complete' or 'incomplete', not {status!r}")

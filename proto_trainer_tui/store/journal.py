@@ -72,6 +72,16 @@ class SessionJournal:
         except StoreError as exc:
             self._problem(f"turn not saved: {exc}")
 
+    def forget(self, turn: LiveTurn) -> None:
+        """A turn that turned out to be nothing (a noise with no words) leaves no row."""
+        order = self._turns.forget(turn.item_id)
+        if order is None:
+            return
+        try:
+            self.store.delete_turn(self.session_id, order)
+        except StoreError as exc:
+            self._problem(f"empty turn not removed: {exc}")
+
     def learner_audio(self, pcm: bytes) -> None:
         if self._recorder is not None:
             self._recording(self._recorder.learner, pcm)

@@ -48,8 +48,8 @@ class PracticeScreen(Screen):
         yield StatusBar(id="status")
         yield VoiceBar(id="voice")
         with Horizontal(id="controls"):
-            yield Button("Connect", id="connect", variant="success")
-            yield Button("Hang up", id="disconnect", variant="error")
+            yield Button("Call", id="connect", variant="success", compact=True)
+            yield Button("Hang up", id="disconnect", variant="error", compact=True)
             yield Static(Text(printable(f"{self.scenario.title} · {self.scenario.category}")), id="scenario-title")
         yield PagedTranscript(ConversationTurns(), id="transcript")
         yield Input(placeholder="Type what you say to the caller, Enter sends · Esc, then d hangs up", id="message")
@@ -76,7 +76,9 @@ class PracticeScreen(Screen):
             turn_mode=session.turn_mode if session is not None else self.app.turn_mode,
             muted=session is not None and session.muted,
             has_mic=session is not None and session.microphone is not None,
+            voice_out=session is not None and session.voice_out,
             latency=session.latency.summary() if session is not None else "",
+            audio=self.app.audio,
         )
         self.query_one(VoiceBar).show(line)
 

@@ -21,9 +21,21 @@ DESCRIPTION = """\
 Practise crisis-line calls with a simulated caller, by voice or by typing.
 
 With no options the app starts its own simulated caller on 127.0.0.1 (offline,
-no key needed). Keys on the practice screen: c connect, d hang up, t hands-free /
-push-to-talk, space starts and ends a push-to-talk turn, m mutes, i types a line
-(Enter sends), Esc leaves the input line / goes back, s settings, Ctrl+Q quits.
+no key needed).
+
+keys (the footer shows those that act on the screen you are on):
+  c          call: start a call with the caller
+  d          hang up (the call is saved)
+  i, Enter   type a line to the caller, send it
+  t          hands-free (the caller answers when you pause) or push-to-talk
+  space      push-to-talk: start your turn, then end it
+  m          mute or unmute the microphone
+  e          after hanging up: evaluate the call
+  h          history: past calls, recordings, evaluations
+  s          settings: microphone, speaker, turn mode, headphones
+  Esc        leave the input line; go back a screen
+  Ctrl+P     all commands, by name
+  Ctrl+Q     hang up and quit
 """
 
 EPILOG = f"""\
@@ -116,6 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as a Unix tool does. Point stdout at
+        # /dev/null so the interpreter's last flush does not complain again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, the status of a tool the pipe's signal ended
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug_log = start_debug_log() if args.debug else None
@@ -164,8 +187,11 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
             get_scenario(settings.scenario_id, imported=stored_scenarios(settings))
     except (ConfigError, UnknownScenario) as exc:
         parser.error(str(exc).strip("'\""))
-    if settings.server_url and not settings.server_url.startswith(("ws://", "wss://")):
-        parser.error(f"--server-url must start with ws:// or wss://, got {settings.server_url!r}")
+    from .realtime.connection import server_url_problem
+
+    problem = server_url_problem(settings.server_url) if settings.server_url else None
+    if problem:
+        parser.error(f"--server-url: {problem}")
     settings = with_keyring_key(settings)
     if debug_log is not None:
         debug_log.redactor.add(settings.api_key)

@@ -181,3 +181,18 @@ async def test_a_noise_with_no_words_leaves_no_turn_in_the_store_or_on_screen(tm
             await app.action_disconnect()
     _, saved = stored(tmp_path, session_id)
     assert [(t.turn_order, t.text) for t in saved] == [(1, "Hello?"), (2, "Are you there?")]
+
+
+async def test_calls_that_never_connected_take_no_session_number(sim_server, tmp_path):
+    refused = TrainerApp(server_url="ws://127.0.0.1:9/v1/realtime", api_key=TOKEN, scenario_id="plan-and-means",
+                         audio=False, data_dir=str(tmp_path), connect_timeout=2)
+    async with refused.run_test():
+        for _ in range(3):
+            refused.action_connect()
+            await wait_until(lambda: refused.connection_status == "disconnected" and refused.last_error)
+            assert "nothing is listening at 127.0.0.1:9" in refused.last_error
+            refused.last_error = ""
+    app = typed_app(sim_server, tmp_path, "plan-and-means")
+    async with app.run_test():
+        assert await connect(app) == 1
+        await app.action_disconnect()

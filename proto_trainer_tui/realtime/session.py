@@ -57,6 +57,7 @@ class SessionListener(Protocol):
 class Journal(Protocol):
     """Where a call is kept (store.journal.SessionJournal); the session reports to it."""
 
+    def begin(self) -> None: ...
     def turn(self, turn: Turn) -> None: ...
     def learner_audio(self, pcm: bytes) -> None: ...
     def caller_audio(self, pcm: bytes) -> None: ...
@@ -445,6 +446,18 @@ async def _one_connection(
     ) as connection:
         await wait_for_session_created(connection, config.connect_timeout)
         session.attach(connection)
+        if not reconnected and session.journal is not None:
+            _begin_journal(session, listener)
         await connection.send(session.session_update())
         listener.session_connected(session, reconnected=reconnected)
         await session.run_connection()
+
+
+def _begin_journal(session: VoiceSession, listener: SessionListener) -> None:
+    from ..store import StoreError  # the adapter's error; the session itself knows no database
+
+    try:
+        session.journal.begin()
+    except StoreError as exc:
+        listener.notice(f"this call will not be saved: {exc}", error=True)
+        session.journal = None

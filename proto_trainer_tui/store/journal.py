@@ -1,7 +1,7 @@
 """SessionJournal: everything one practice call leaves on disk.
 
 The session worker owns one journal per call, across reconnects: the session
-row (created at once, so even a crash leaves it), each turn saved on every
+row (created when the call connects, so even a crash leaves it), each turn saved on every
 change (a crash keeps the text so far), and the WAV recording written as the
 audio flows. Closing it ends the session row and finalises the WAV.
 """
@@ -32,16 +32,27 @@ class SessionJournal:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
-        self.session = store.start_session(
-            scenario_id=scenario_id, scenario_title=scenario_title, server=server, mode=mode, record=record
-        )
-        self.session_id = self.session.id
+        self._row = dict(scenario_id=scenario_id, scenario_title=scenario_title, server=server, mode=mode,
+                         record=record)
+        self.session = None  # the stored row, from begin()
+        self.session_id: int | None = None
         self._on_problem = on_problem
         self._problem_said = False
         self._turns = TurnLog()
         self._clock = clock  # the recording's timeline (an accelerated soak passes audio time)
         self._started = clock()
         self._recorder = None
+        self.closed = False
+
+    def begin(self) -> None:
+        """The call is connected: its row is made now, so a call that never connects takes no number.
+
+        Raises StoreError when the row cannot be written (the call then goes unsaved)."""
+        if self.session is not None:
+            return
+        self.session = self.store.start_session(**self._row)
+        self.session_id = self.session.id
+        self._started = self._clock()
         if self.session.recording_path is not None:
             from .recorder import WavRecorder
 
@@ -49,7 +60,10 @@ class SessionJournal:
                 self._recorder = WavRecorder(self.session.recording_path)
             except OSError as exc:
                 self._problem(f"recording off: cannot write {self.session.recording_path} ({exc})")
-        self.closed = False
+
+    @property
+    def begun(self) -> bool:
+        return self.session is not None and not self.closed
 
     def _problem(self, message: str) -> None:
         log.warning("%s", message)
@@ -61,12 +75,17 @@ class SessionJournal:
         return self._clock() - self._started
 
     def set_mode(self, mode: str) -> None:
+        self._row["mode"] = mode
+        if not self.begun:
+            return
         try:
             self.store.set_mode(self.session_id, mode)
         except StoreError as exc:
             self._problem(f"session mode not saved: {exc}")
 
     def turn(self, turn: LiveTurn) -> None:
+        if not self.begun:
+            return
         try:
             self.store.save_turn(self.session_id, self._turns.record(turn))
         except StoreError as exc:
@@ -75,7 +94,7 @@ class SessionJournal:
     def forget(self, turn: LiveTurn) -> None:
         """A turn that turned out to be nothing (a noise with no words) leaves no row."""
         order = self._turns.forget(turn.item_id)
-        if order is None:
+        if order is None or not self.begun:
             return
         try:
             self.store.delete_turn(self.session_id, order)
@@ -107,6 +126,8 @@ class SessionJournal:
         if self.closed:
             return
         self.closed = True
+        if self.session is None:
+            return  # nothing was written
         if self._recorder is not None:
             self._recorder.close()
         try:
@@ -118,6 +139,8 @@ class SessionJournal:
         if self.closed:
             return
         self.closed = True
+        if self.session is None:
+            return  # the call never connected: no row was made
         if self._recorder is not None:
             try:
                 self._recorder.close()

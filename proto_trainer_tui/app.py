@@ -50,6 +50,12 @@ def display_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
+def _screen_commands():
+    from .ui.commands import ScreenCommands  # imported when the palette opens, not at start-up
+
+    return ScreenCommands
+
+
 class TrainerApp(App):
     TITLE = "proto-trainer"
     SUB_TITLE = "crisis-line call practice"
@@ -62,6 +68,8 @@ class TrainerApp(App):
         Binding("s", "settings", "Settings", id="settings", tooltip="Microphone, speaker, turn mode, headphones"),
         Binding("h", "history", "History", id="history", tooltip="Past calls: transcripts, recordings, evaluations"),
     ]
+
+    COMMANDS = App.COMMANDS | {lambda: _screen_commands()}
 
     # Not bindings=True: re-rendering the footer on every status change (4 per call) leaks
     # its old keys in Textual 8 (see ui.widgets.TrainerFooter); the button shows the state.

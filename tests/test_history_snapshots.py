@@ -152,15 +152,34 @@ async def test_p_plays_the_recording_through_portaudio_and_p_again_stops(pulse_r
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         await pilot.press("p")
-        assert screen._stop_playing is not None, [n.message for n in app._notifications]
-        await wait_until(lambda: screen._stop_playing is None, timeout=15, message="the second played to its end")
+        assert screen.playback is not None, [n.message for n in app._notifications]
+        line = screen.query_one("#playback")
+        await wait_until(lambda: line.display and "/ 0:01" in str(line.render()), message="the progress line")
+        await wait_until(lambda: screen.playback is None, timeout=15, message="the second played to its end")
+        assert not line.display
         await pilot.press("p")
         await pilot.pause()
         await pilot.press("p")
-        await wait_until(lambda: screen._stop_playing is None, timeout=5)
+        await wait_until(lambda: screen.playback is None, timeout=5)
         messages = [n.message for n in app._notifications]
         assert messages == ["Playing the recording (p stops).", "Playing the recording (p stops).",
                             "Playback stopped."]
+
+
+def test_playback_seeks_within_the_recording_and_shows_where_it_is(store):
+    from proto_trainer_tui.ui.playback import Playback, progress_line
+
+    playback = Playback(store.get_session(record_a_second(store)).recording_path)
+    assert playback.seconds == (0.0, 1.0)
+    playback.seek(5)  # past the end: stops at the end
+    assert playback.take_seek() == 24_000 and playback.take_seek() is None
+    playback.position = 12_000
+    playback.seek(-5)
+    assert playback.take_seek() == 0
+    playback.seek(0.25)
+    playback.seek(0.25)  # two presses before the player moves: both count
+    assert playback.take_seek() == 24_000
+    assert progress_line(30, 120, cells=8) == "▶ 0:30 / 2:00  ██░░░░░░"
 
 
 async def test_a_10000_turn_session_stays_bounded_while_paging(tmp_path):

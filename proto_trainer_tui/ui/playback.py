@@ -23,14 +23,59 @@ def output_problem(device: int | str | None = None) -> str | None:
     return None
 
 
-def play_wav(path: Path, stop: threading.Event, device: int | str | None = None) -> None:
-    """Blocking playback until the end of the file or until ``stop`` is set (run it in a thread)."""
+class Playback:
+    """One playback of a recording: where it is, and requests to seek or stop from the UI.
+
+    The playing thread moves ``position``; the UI reads it and sets requests, each a single
+    assignment, so no lock is needed between them.
+    """
+
+    def __init__(self, path: Path) -> None:
+        with wave.open(str(path)) as wav:
+            self.rate = wav.getframerate()
+            self.frames = wav.getnframes()
+        self.path = path
+        self.position = 0  # frames played so far
+        self.stop = threading.Event()
+        self._seek_to: int | None = None
+
+    @property
+    def seconds(self) -> tuple[float, float]:
+        """(position, length) in seconds."""
+        return self.position / self.rate, self.frames / self.rate
+
+    def seek(self, delta_seconds: float) -> None:
+        base = self._seek_to if self._seek_to is not None else self.position
+        self._seek_to = max(0, min(self.frames, base + int(delta_seconds * self.rate)))
+
+    def take_seek(self) -> int | None:
+        target, self._seek_to = self._seek_to, None
+        return target
+
+
+def play_wav(playback: Playback, device: int | str | None = None) -> None:
+    """Blocking playback until the end of the file or until ``playback.stop`` is set (run it in a thread)."""
     sd = import_sounddevice()
-    with wave.open(str(path)) as wav, sd.RawOutputStream(
+    with wave.open(str(playback.path)) as wav, sd.RawOutputStream(
         samplerate=wav.getframerate(), channels=wav.getnchannels(), dtype="int16", device=parse_device(device)
     ) as stream:
-        while not stop.is_set():
+        while not playback.stop.is_set():
+            target = playback.take_seek()
+            if target is not None:
+                wav.setpos(target)
             block = wav.readframes(BLOCK_FRAMES)
             if not block:
                 break
             stream.write(block)
+            playback.position = wav.tell()
+
+
+def progress_line(position: float, length: float, cells: int = 20) -> str:
+    """"▶ 0:12 / 1:45  ████░░░░…" for the playback line."""
+    done = 0 if length <= 0 else round(cells * min(position, length) / length)
+    return f"▶ {clock(position)} / {clock(length)}  {'█' * done}{'░' * (cells - done)}"
+
+
+def clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"

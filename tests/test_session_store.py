@@ -175,9 +175,11 @@ async def test_a_noise_with_no_words_leaves_no_turn_in_the_store_or_on_screen(tm
             session_id = await connect(app)
             turns = app.session.conversation.turns
             await wait_until(lambda: [t.text for t in turns if t.finished] == ["Hello?", "Are you there?"])
-            await wait_until(lambda: len(app.screen.query_one("#transcript").query("TurnView")) == 2)
-            shown = [str(view.render()) for view in app.screen.query_one("#transcript").query("TurnView")]
-            assert shown == ["#1 Caller: Hello?", "#2 Caller: Are you there?"]
+            def shown() -> list[str]:
+                return [str(view.render()) for view in app.screen.query_one("#transcript").query("TurnView")]
+
+            expected = ["#1 Caller: Hello?", "#2 Caller: Are you there?"]
+            await wait_until(lambda: shown() == expected, timeout=5, message=f"{expected}, showing {shown()}")
             await app.action_disconnect()
     _, saved = stored(tmp_path, session_id)
     assert [(t.turn_order, t.text) for t in saved] == [(1, "Hello?"), (2, "Are you there?")]

@@ -191,7 +191,7 @@ def code_clause(clause: str, caller: str = "", permission_in_turn: bool = False)
         return ("other",)
     asks = low.rstrip().endswith("?")
     codes: list[str] = []
-    question = _question_kind(text, asks, caller)
+    question = _question_kind(text, asks, caller, stated=low.rstrip().endswith((".", "!")))
     if question:
         codes.append(question)
         if p.collaboration.search(text):
@@ -221,18 +221,26 @@ def code_clause(clause: str, caller: str = "", permission_in_turn: bool = False)
     return tuple(codes) or ("other",)
 
 
-def _question_kind(text: str, asks: bool, caller: str) -> str | None:
-    """'open_question', 'closed_question' or None (a statement), from the clause's form."""
+def _question_kind(text: str, asks: bool, caller: str, stated: bool = False) -> str | None:
+    """'open_question', 'closed_question' or None (a statement), from the clause's form. ``stated``: the
+    clause ends with a full stop, so a wh-word opens a question only with an inverted verb ("When people
+    hurt this much, they think about suicide." is a statement)."""
     p = phrases()
     if p.open_invitation.match(text):
         return "closed_question" if p.fact_invitation.match(text) else "open_question"
-    if p.wh_start.match(text) and not re.match(r"^(?:what a|how (?:awful|hard|scary|terrible|sad|difficult|"
+    if p.wh_start.match(text) and not (stated and not _WH_INVERSION.match(text)) and not re.match(r"^(?:what a|how (?:awful|hard|scary|terrible|sad|difficult|"
                                                 r"painful|frightening|lonely|exhausting)(?! (?:is|was|has)))\b", text):
         if p.fact_seeking.match(text) and not p.open_despite_fact.match(text):
             return "closed_question"
         return "open_question"
     if p.aux_start.match(text) or p.closed_statement.match(text):
         return "closed_question"
+    if asks and "," in text:  # "Before we end, how are you feeling now?"
+        tail = p.fillers.sub("", text.rsplit(",", 1)[1].strip())
+        if tail and (p.wh_start.match(tail) or p.aux_start.match(tail) or p.open_invitation.match(tail)):
+            return _question_kind(tail, asks, caller)
+    if asks and _TAG_QUESTION.search(text):
+        return "closed_question"  # "You're not suicidal, are you?"
     if asks:
         # A statement said with a rising tone is a reflection, unless it checks a new fact the caller
         # never mentioned ("So you know some people?").
@@ -243,6 +251,14 @@ def _question_kind(text: str, asks: bool, caller: str) -> str | None:
     return None
 
 
+_WH_INVERSION = re.compile(
+    r"^(?:what|how|why|when|where|who|which)(?:'s|'re| (?:do|does|did|are|is|was|were|have|has|had|can|could|would|"
+    r"will|should|might|made|makes|happened|happens|brought|helps|helped|else|kind|about))\b"
+)
+_TAG_QUESTION = re.compile(
+    r",\s*(?:are|aren't|do|don't|did|didn't|is|isn't|was|wasn't|were|weren't|have|haven't|has|hasn't|will|won't|"
+    r"would|wouldn't|can|can't|could|couldn't)(?: not)? (?:you|it|he|she|they|there|that)$"
+)
 _FACT_CHECK = re.compile(
     r"^(?:and |so )?(?:you|you've|you'd|you're|your \w+|he|she|they)(?: still| also| already)? (?:know|have|has|got|live|"
     r"lives|work|works|go|goes|went|take|took|use|used|drink|own|are going|'re going|will|'ll|can|did|do|does|mean|"
@@ -295,8 +311,9 @@ def code_turn(text: str, caller: str = "") -> list[CodedClause]:
     return [CodedClause(clause, code_clause(clause, caller, permission)) for clause in clauses]
 
 
-def turn_codes(clauses: list[CodedClause]) -> list[str]:
-    """The turn's codes in the order first found; 'other' only when nothing else was."""
+def turn_codes(clauses) -> list[str]:
+    """The turn's codes in the order first found; 'other' only when nothing else was. ``clauses``:
+    anything with ``codes`` (CodedClause, the report's CodedSentence)."""
     found = list(dict.fromkeys(code for clause in clauses for code in clause.codes))
     meaningful = [code for code in found if code != "other"]
     return meaningful or found or ["other"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..scenarios.model import Scenario
 from . import advice
 from .flags import gaming_evidence, personal_data_kinds, redact
+from .coding import code_turn, turn_codes
 from .markers import Sentence, analyse_sentence, integrity_kinds, is_greeting, mentioned_topics, normalise, sentences
 from .measures import MITI_RQ, conversation_measures, miti_band
 from .report import (
@@ -24,6 +25,8 @@ from .report import (
     RiskCoverage,
     RiskItem,
     RubricLine,
+    CodedSentence,
+    CodedTurn,
     SkillMarker,
     lower_grade,
 )
@@ -72,6 +75,7 @@ _PLAN_DISCLOSURE = re.compile(
 class _CounselorTurn:
     turn: TranscriptTurn
     scored: list[Sentence] = field(default_factory=list)
+    coded: list[CodedSentence] = field(default_factory=list)  # every clause, scored or not
     integrity: dict[str, str] = field(default_factory=dict)  # kind -> the first sentence of that kind
     words: int = 0
 
@@ -127,7 +131,17 @@ def evaluate_offline(transcript: Transcript, scenario: Scenario | None = None) -
         risk=risk,
         measures=measures,
         flags=flags,
+        coded_turns=_coded_turns(analysis),
     )
+
+
+def _coded_turns(analysis: _Analysis) -> list[CodedTurn]:
+    turns = []
+    for entry in analysis.counselor:
+        if not entry.coded:
+            continue
+        turns.append(CodedTurn(turn=entry.turn.order, codes=turn_codes(entry.coded), sentences=entry.coded))
+    return turns
 
 
 # --- analysis ---------------------------------------------------------------------------------
@@ -141,13 +155,16 @@ def _analyse(transcript: Transcript, scenario: Scenario | None) -> _Analysis:
             continue
         entry = _CounselorTurn(turn)
         named: frozenset[str] = frozenset()  # risk topics named by the previous sentence of this turn
-        for text in sentences(turn.text):
+        for clause in code_turn(turn.text, previous_caller):
+            text = clause.text
             kinds = integrity_kinds(text)
             if kinds:
                 for kind in kinds:
                     entry.integrity.setdefault(kind, text)
+                entry.coded.append(CodedSentence(text="[line left out: flagged]", codes=["other"]))
                 continue
-            entry.scored.append(analyse_sentence(text, previous_caller, named))
+            entry.coded.append(CodedSentence(text=_quote(text), codes=list(clause.codes)))
+            entry.scored.append(analyse_sentence(text, previous_caller, named, clause.codes))
             named = mentioned_topics(normalise(text))
             entry.words += len(text.split())
         counselor.append(entry)

@@ -17,6 +17,13 @@ GRADES = ("A", "B", "C", "D", "F")
 Grade = Literal["A", "B", "C", "D", "F"]
 Severity = Literal["critical", "warning", "info"]
 MarkerStatus = Literal["shown", "partial", "missed", "not_applicable"]
+# MITI 4.2 behaviour codes (evaluation/coding.py decides them offline).
+MitiCode = Literal[
+    "open_question", "closed_question", "simple_reflection", "complex_reflection", "affirmation",
+    "seeking_collaboration", "emphasizing_autonomy", "giving_information", "persuade",
+    "persuade_with_permission", "confront", "other",
+]
+ChecklistStatus = Literal["met", "not_met", "not_checked"]
 
 # Flag kinds, with the severity each is raised at (docs/evaluation.md explains each one).
 FLAG_KINDS: dict[str, Severity] = {
@@ -111,6 +118,28 @@ class Measures(StrictModel):
     interruptions_by_caller: int = 0
 
 
+class CodedSentence(StrictModel):
+    text: str
+    codes: list[MitiCode] = Field(min_length=1)
+
+
+class CodedTurn(StrictModel):
+    """One counselor turn and what it did, so a trainer can see and dispute each line's code."""
+
+    turn: int = Field(ge=1, description="turn order in the transcript, as '#N' shows it")
+    codes: list[MitiCode] = Field(min_length=1, description="the turn's codes, in the order first found")
+    sentences: list[CodedSentence] = Field(default_factory=list)
+
+
+class ChecklistItem(StrictModel):
+    """One of the scenario's own criteria (its evaluator context), and whether the call met it."""
+
+    item: str = Field(description="the trainer's words for the criterion")
+    status: ChecklistStatus
+    evidence: list[Evidence] = Field(default_factory=list)
+    note: str = ""
+
+
 class RubricLine(StrictModel):
     criterion: str
     weight: float = Field(ge=0)
@@ -136,6 +165,8 @@ class EvaluationReport(StrictModel):
     risk: RiskCoverage
     measures: Measures
     flags: list[Flag] = Field(default_factory=list)
+    coded_turns: list[CodedTurn] = Field(default_factory=list)
+    checklist: list[ChecklistItem] = Field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

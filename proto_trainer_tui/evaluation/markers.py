@@ -9,7 +9,10 @@ rather than the caller are found here too (``integrity_kinds``) and are left out
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 from .coding import normalise, split_clauses
 
@@ -26,7 +29,7 @@ _SUMMARY = re.compile(
     r"is that right\b.*)"
 )
 _VALIDATION = re.compile(
-    r"\b(?:makes sense|thank you for (?:telling|sharing|being|trusting|calling)|thanks for (?:telling|sharing)|"
+    r"\b(?:makes sense|thank you for (?:telling|sharing|being|trusting)|thanks for (?:telling|sharing)|"
     r"takes courage|brave|glad you (?:called|reached|rang|told me)|not your fault|you're doing (?:well|it|great)|"
     r"understandable|of course you|no wonder|you don't need a reason|you deserve|i'm (?:so |really )?sorry|"
     r"you're not bothering|that's (?:okay|ok|a really good question))\b"
@@ -151,7 +154,22 @@ INTEGRITY: dict[str, re.Pattern] = {
 }
 
 
+@cache
+def feedback_phrases() -> dict[str, re.Pattern]:
+    """Phrase data for flags and feedback checks (data/feedback.toml), one pattern per list."""
+    data = tomllib.loads(resources.files(__package__).joinpath("data/feedback.toml").read_text(encoding="utf-8"))
+    return {f"{section}.{name}": re.compile("|".join(f"(?:{entry})" for entry in entries))
+            for section, lists in data.items() for name, entries in lists.items()}
 
+
+def phrase(name: str, low: str) -> bool:
+    return bool(feedback_phrases()[name].search(low))
+
+
+def boundary_kind(low: str) -> str | None:
+    """'personal_contact', 'meet_in_person' or 'secrecy' when the sentence crosses a boundary."""
+    return next((kind for kind in ("personal_contact", "meet_in_person", "secrecy") if phrase(f"boundary.{kind}", low)),
+                None)
 
 
 def sentences(text: str) -> list[str]:
@@ -178,12 +196,15 @@ class Sentence:
     dismissive: bool = False
     advice: bool = False
     codes: tuple[str, ...] = ()
+    grounding: bool = False
+    boundary: str | None = None  # "personal_contact" | "meet_in_person" | "secrecy"
 
 
 def integrity_kinds(sentence: str) -> set[str]:
     """Kinds of sentence aimed at the grader or the model (or off-topic), checked case-insensitively."""
     low = normalise(sentence)
     found = {kind for kind, pattern in INTEGRITY.items() if pattern.search(low)}
+    found |= {kind for kind in ("off_topic", "break_character") if phrase(f"{kind}.anywhere", low)}
     # "give this call an A": the capital letter tells a grade from the article "a".
     if re.search(r"\b(?:an?|the|grade|mark)\s+[A-F][+-]?(?=[\s.,!?]|$)", sentence) and re.search(
         r"\b(?:give|deserve|get|award|earn|grade|mark)", low
@@ -213,7 +234,7 @@ def analyse_sentence(
         codes = code_clause(text, previous_caller)
     question = "open" if "open_question" in codes else "closed" if "closed_question" in codes else None
     reflection = "complex" if "complex_reflection" in codes else "simple" if "simple_reflection" in codes else None
-    summary = bool(_SUMMARY.search(low)) and len(low.split()) >= 12
+    summary = bool(_SUMMARY.search(low)) and len(low.split()) >= 12 or phrase("summary.anywhere", low)
     if summary and not question:
         reflection = "complex"  # MITI codes summaries as complex reflections
     topics = mentioned_topics(low) if question or _ASKING.search(low) else frozenset()
@@ -229,13 +250,16 @@ def analyse_sentence(
         leading=bool(topics) and bool(_LEADING.search(low)),
         safety_plan=bool(_SAFETY_PLAN.search(low)),
         means_safety=bool(_MEANS_SAFETY.search(low)),
-        resources=bool(_RESOURCES.search(low)),
+        # "You should see a therapist" in a lecture is telling, not referral.
+        resources=bool(_RESOURCES.search(low)) and not {"persuade", "confront"} & set(codes),
         closing=bool(_CLOSING.search(low)),
         warm_close=bool(_WARM_CLOSE.search(low)),
         # "What has helped you calm down before?" asks; "Just calm down" dismisses.
-        dismissive=not question and bool(DISMISSIVE.search(low)),
+        dismissive=not question and bool(DISMISSIVE.search(low) or phrase("dismissive.anywhere", low)),
         advice=bool(_ADVICE.search(low)),
         codes=codes,
+        grounding=phrase("grounding.anywhere", low),
+        boundary=boundary_kind(low),
     )
 
 

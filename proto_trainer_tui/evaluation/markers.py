@@ -250,8 +250,7 @@ def analyse_sentence(
         leading=bool(topics) and bool(_LEADING.search(low)),
         safety_plan=bool(_SAFETY_PLAN.search(low)),
         means_safety=bool(_MEANS_SAFETY.search(low)),
-        # "You should see a therapist" in a lecture is telling, not referral.
-        resources=bool(_RESOURCES.search(low)) and not {"persuade", "confront"} & set(codes),
+        resources=bool(_RESOURCES.search(low)) and "confront" not in codes,
         closing=bool(_CLOSING.search(low)),
         warm_close=bool(_WARM_CLOSE.search(low)),
         # "What has helped you calm down before?" asks; "Just calm down" dismisses.

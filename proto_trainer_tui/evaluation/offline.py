@@ -359,7 +359,12 @@ def _skill_markers(analysis: _Analysis, risk: RiskCoverage) -> list[SkillMarker]
 
     first_order = analysis.counselor[0].turn.order if analysis.counselor else 0
     resources = [x for x in analysis.all(lambda s: s.resources) if x[0] != first_order]
-    markers.append(_marker("resources", "Resources and referral", "shown" if resources else "missed", _evidence(resources, 2)))
+    # "You should see a therapist" in a lecture is telling, not a referral offered: half credit, not a strength.
+    offered = [x for x in resources if "persuade" not in x[1].codes]
+    markers.append(_marker(
+        "resources", "Resources and referral", "shown" if offered else "partial" if resources else "missed",
+        _evidence(offered, 2), "" if offered or not resources else "a resource was pressed on the caller, not offered",
+    ))
     markers.append(_closing(analysis))
     return markers
 

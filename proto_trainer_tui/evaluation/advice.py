@@ -73,6 +73,19 @@ _BY_SKILL = {
     ),
 }
 _BY_FLAG = {
+    "boundary_breach": (
+        "Keep to the service's boundaries: no personal contact details, no meeting in person, no promise of secrecy.",
+        "I can't meet you myself, but you can call this line any time, and we can work out who could be with you "
+        "tonight.",
+        "Hold the boundaries of the role: help through the service, be honest about confidentiality and its limits.",
+        "What pulled you towards offering more than the service can give, and what could you offer instead?",
+    ),
+    "late_risk_inquiry": (
+        "Ask about suicide as soon as you hear a cue such as 'I don't see the point', not near the end of the call.",
+        "When you say you don't see the point, I want to ask you directly: are you thinking about suicide?",
+        "Ask directly about suicide as soon as the caller gives a cue.",
+        "What did the caller say early on that could have led you to ask about suicide, and what held you back?",
+    ),
     "dismissive": (
         "Validate before anything else; minimising or arguing closes the caller down.",
         "It makes sense that this feels overwhelming. Tell me more about what it's like.",
@@ -119,9 +132,9 @@ def recommendations(
     """Gaps first (flags, then skills in _ORDER), topped up with stretch goals to at least two."""
     found: list[Recommendation] = []
     kinds = {flag.kind for flag in flags}
-    for kind in ("dismissive", "leading_question"):
+    for kind in ("boundary_breach", "dismissive", "late_risk_inquiry", "leading_question"):
         if kind in kinds:
-            turn, quote = quotes.get("dismissive" if kind == "dismissive" else "leading", (None, ""))
+            turn, quote = quotes.get({"dismissive": "dismissive", "leading_question": "leading"}.get(kind, ""), (None, ""))
             text, phrase, _, _ = _BY_FLAG[kind]
             found.append(Recommendation(advice=text, instead_of=quote, try_saying=phrase, turn=turn))
     for marker in _gaps(markers):
@@ -136,6 +149,8 @@ def recommendations(
         elif marker.skill == "risk_follow_up" and missing_follow_ups:
             text = f"Follow up the disclosure: you did not ask about {marker.note.removeprefix('missing: ')}."
             phrase = " ... ".join(FOLLOW_UP_QUESTIONS[topic] for topic in missing_follow_ups)
+        if quote and any(rec.instead_of == quote for rec in found):
+            turn, quote = None, ""  # one line is never the line to replace twice
         found.append(Recommendation(advice=text, instead_of=quote, try_saying=phrase, turn=turn))
     # A strong call still gets two recommendations: stretch goals beyond the rubric.
     all_cssrs_asked = all(item.asked for item in risk.cssrs)
@@ -149,6 +164,8 @@ def recommendations(
 def key_objective(markers: list[SkillMarker], flags: list[Flag]) -> str:
     kinds = {flag.kind for flag in flags}
     gaps = _gaps(markers)
+    if "boundary_breach" in kinds:
+        return _BY_FLAG["boundary_breach"][2]
     if gaps and gaps[0].skill in ("direct_suicide_inquiry", "risk_follow_up", "means_safety"):
         return _BY_SKILL[gaps[0].skill][2]
     if "dismissive" in kinds:
@@ -160,7 +177,8 @@ def key_objective(markers: list[SkillMarker], flags: list[Flag]) -> str:
 
 def reflection_prompts(markers: list[SkillMarker], flags: list[Flag]) -> list[str]:
     kinds = {flag.kind for flag in flags}
-    prompts = [_BY_FLAG[k][3] for k in ("dismissive", "leading_question") if k in kinds]
+    prompts = [_BY_FLAG[k][3] for k in ("boundary_breach", "dismissive", "late_risk_inquiry", "leading_question")
+               if k in kinds]
     prompts += [_BY_SKILL[m.skill][3] for m in _gaps(markers)]
     prompts.append("If you could replay one moment of this call, which would it be, and what would you say?")
     return list(dict.fromkeys(prompts))[:3]
@@ -170,7 +188,14 @@ _GRADE_WORDS = {"A": "An exceptional call", "B": "A solid call", "C": "A call wi
                 "F": "A call that falls short of the basics"}
 
 
-def summary(grade: str, markers: list[SkillMarker], risk: RiskCoverage, any_turns: bool) -> str:
+_ATTEMPTS = {
+    "grade_manipulation": "tried to talk the grader into a grade",
+    "instruction_reveal": "tried to get the caller to reveal or drop its instructions",
+    "break_character": "tried to make the caller step out of the role",
+}
+
+
+def summary(grade: str, markers: list[SkillMarker], risk: RiskCoverage, any_turns: bool, flags: list[Flag] = ()) -> str:
     if not any_turns:
         return "There are no counselor turns to evaluate."
     shown = [m.label.lower() for m in markers if m.status == "shown"]
@@ -184,4 +209,12 @@ def summary(grade: str, markers: list[SkillMarker], risk: RiskCoverage, any_turn
         parts.append("Strengths: " + ", ".join(shown[:3]) + ".")
     if gaps:
         parts.append("Main gaps: " + ", ".join(gaps[:3]) + ".")
+    for flag in flags:
+        if flag.kind == "boundary_breach":
+            parts.append(f"Boundary breach at turn {flag.turn}.")
+            break
+    attempts = [f for f in flags if f.kind in _ATTEMPTS]
+    if attempts:
+        named = "; ".join(f"turn {f.turn} {_ATTEMPTS[f.kind]}" for f in attempts)
+        parts.append(f"Manipulation attempt: {named}. Such lines were left out of the grade.")
     return " ".join(parts)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from proto_trainer_tui.evaluation import evaluate_offline, scenario_for, transcript_from_json
+from proto_trainer_tui.evaluation.consistency import contradictions
 from proto_trainer_tui.evaluation.report import grade_index
 
 SET = Path(__file__).parent / "evaluation_set"
@@ -32,12 +33,13 @@ def agreement(labels: dict[str, dict], title: str, verbose: bool) -> dict[str, f
     risk_ok = within_one = exact = 0
     critical_expected = critical_found = unexpected_critical = 0
     flags_expected = flags_found = 0
-    rows, seconds = [], []
+    rows, seconds, problems = [], [], []
     for name, label in sorted(labels.items()):
         transcript = transcript_from_json((SET / f"{name}.json").read_text(), name)
         started = time.perf_counter()
         report = evaluate_offline(transcript, scenario_for(transcript))
         seconds.append(time.perf_counter() - started)
+        problems += [f"{name}: {problem}" for problem in contradictions(report)]
         risk_ok += report.risk.asked_directly == label["risk_asked_directly"]
         distance = abs(grade_index(report.grade) - grade_index(label["grade"]))
         within_one += distance <= 1
@@ -58,6 +60,7 @@ def agreement(labels: dict[str, dict], title: str, verbose: bool) -> dict[str, f
         "grade_within_one": within_one / total,
         "grade_exact": exact / total,
         "critical_flags_found": critical_found / critical_expected if critical_expected else 1.0,
+        "contradictions": len(problems),
     }
     if verbose:
         for name, want, got, score, want_risk, got_risk, missing, extra in rows:
@@ -71,6 +74,9 @@ def agreement(labels: dict[str, dict], title: str, verbose: bool) -> dict[str, f
     print(f"  expected critical flags found    {critical_found:3d}/{critical_expected}  (target: all)")
     print(f"  unexpected critical flags        {unexpected_critical:3d}")
     print(f"  expected flags found (all kinds) {flags_found:3d}/{flags_expected}")
+    print(f"  feedback contradicting the call's own coding {len(problems):3d}  (target: none)")
+    for problem in problems:
+        print(f"    {problem}")
     print(f"  offline evaluation time per call {1000 * sum(seconds) / total:6.1f} ms (max {1000 * max(seconds):.1f} ms)")
     return figures
 

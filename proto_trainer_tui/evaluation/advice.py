@@ -110,11 +110,15 @@ FOLLOW_UP_QUESTIONS = {
 }
 _STRETCH = (
     Recommendation(advice="Cover the C-SSRS topics you did not ask about, such as intent to act.",
-                   try_saying="Do you think you might act on these thoughts?"),
+                   try_saying="Do you think you might act on these thoughts?", about="cssrs"),
     Recommendation(advice="Try double-sided reflections to hold the caller's ambivalence.",
-                   try_saying="Part of you wants the pain to stop, and part of you picked up the phone tonight."),
+                   try_saying="Part of you wants the pain to stop, and part of you picked up the phone tonight.",
+                   about="double_sided_reflections"),
     Recommendation(advice="Check in on how the caller feels at the end compared with the start.",
-                   try_saying="How are you feeling now, compared to when you called?"),
+                   try_saying="How are you feeling now, compared to when you called?", about="closing"),
+    Recommendation(advice="Name the caller's strengths out loud: an affirmation of what they did to get through.",
+                   try_saying="You kept yourself safe tonight by picking up the phone; that took real strength.",
+                   about="affirmation"),
 )
 _ORDER = ("direct_suicide_inquiry", "risk_follow_up", "means_safety", "safety_planning", "reflections",
           "open_questions", "summarising", "opening", "resources", "closing")
@@ -127,7 +131,7 @@ def _gaps(markers: list[SkillMarker]) -> list[SkillMarker]:
 
 def recommendations(
     markers: list[SkillMarker], flags: list[Flag], risk: RiskCoverage, quotes: dict[str, tuple[int, str]],
-    missing_follow_ups: tuple[str, ...] = (),
+    missing_follow_ups: tuple[str, ...] = (), double_sided: bool = False,
 ) -> list[Recommendation]:
     """Gaps first (flags, then skills in _ORDER), topped up with stretch goals to at least two."""
     found: list[Recommendation] = []
@@ -136,7 +140,7 @@ def recommendations(
         if kind in kinds:
             turn, quote = quotes.get({"dismissive": "dismissive", "leading_question": "leading"}.get(kind, ""), (None, ""))
             text, phrase, _, _ = _BY_FLAG[kind]
-            found.append(Recommendation(advice=text, instead_of=quote, try_saying=phrase, turn=turn))
+            found.append(Recommendation(advice=text, instead_of=quote, try_saying=phrase, turn=turn, about=kind))
     for marker in _gaps(markers):
         text, phrase, _, _ = _BY_SKILL[marker.skill]
         turn, quote = None, ""
@@ -144,6 +148,9 @@ def recommendations(
             turn, quote = quotes["indirect"]
         elif marker.skill in ("open_questions", "reflections") and "closed_question" in quotes:
             turn, quote = quotes["closed_question"]
+        elif marker.skill == "safety_planning" and marker.note.startswith("a plan was offered"):
+            text = "Check the caller agrees to at least one concrete step before the call ends, in their own words."
+            phrase = "Which of these feels doable tonight? ... So you'll ask your brother to hold the pills. Is that right?"
         elif marker.skill == "safety_planning" and "advice" in quotes:
             turn, quote = quotes["advice"]
         elif marker.skill == "risk_follow_up" and missing_follow_ups:
@@ -151,14 +158,38 @@ def recommendations(
             phrase = " ... ".join(FOLLOW_UP_QUESTIONS[topic] for topic in missing_follow_ups)
         if quote and any(rec.instead_of == quote for rec in found):
             turn, quote = None, ""  # one line is never the line to replace twice
-        found.append(Recommendation(advice=text, instead_of=quote, try_saying=phrase, turn=turn))
-    # A strong call still gets two recommendations: stretch goals beyond the rubric.
-    all_cssrs_asked = all(item.asked for item in risk.cssrs)
-    for extra in _STRETCH[1:] if all_cssrs_asked else _STRETCH:
+        found.append(Recommendation(advice=text, instead_of=quote, try_saying=phrase, turn=turn, about=marker.skill))
+    # A strong call still gets two recommendations: stretch goals beyond the rubric, never one already done.
+    for extra in _stretch(markers, risk, double_sided):
         if len(found) >= 2:
             break
         found.append(extra)
     return found[:6]
+
+
+def _stretch(markers: list[SkillMarker], risk: RiskCoverage, double_sided: bool) -> list[Recommendation]:
+    shown = {m.skill for m in markers if m.status == "shown"}
+    unasked = [item.label.split(". ", 1)[-1].lower() for item in risk.cssrs if not item.asked]
+    found = []
+    if unasked and risk.asked_directly:
+        found.append(Recommendation(advice=f"Cover the C-SSRS topics you did not ask about: {', '.join(unasked[:3])}.",
+                                    try_saying=_CSSRS_QUESTIONS.get(unasked[0], _STRETCH[0].try_saying), about="cssrs"))
+    if not double_sided:
+        found.append(_STRETCH[1])
+    if "closing" not in shown:
+        found.append(_STRETCH[2])
+    found.append(_STRETCH[3])
+    return found
+
+
+_CSSRS_QUESTIONS = {
+    "wish to be dead": "Have you wished you were dead, or wished you could go to sleep and not wake up?",
+    "thoughts of method": "Have you thought about how you might do this?",
+    "intent to act": "Do you think you might act on these thoughts?",
+    "plan (details worked out)": "Have you started to work out the details of how you would do it?",
+    "preparatory behaviour or attempt, and when": "Have you ever done anything, started to do anything, or "
+                                                 "prepared to do anything to end your life?",
+}
 
 
 def key_objective(markers: list[SkillMarker], flags: list[Flag]) -> str:

@@ -21,6 +21,7 @@ _REFERS_BACK = re.compile(
     r"\b(?:thinking|thought|thoughts|feel|feeling|felt|had|experienc\w*)\b.*\b(?:like that|that way|like this|those|"
     r"these|about it|about that)\b"
 )
+DOUBLE_SIDED = re.compile(r"part of you|on (?:the )?one hand|at the same time|and yet|even though")
 _ASKING = re.compile(r"\bi (?:want|need|would like|'d like|have) to (?:ask|know|check)\b")
 
 _SUMMARY = re.compile(

@@ -15,6 +15,7 @@ from . import advice
 from .flags import gaming_evidence, personal_data_kinds, redact
 from .coding import code_turn, turn_codes
 from .markers import (
+    DOUBLE_SIDED,
     Sentence,
     analyse_sentence,
     integrity_kinds,
@@ -137,7 +138,10 @@ def evaluate_offline(transcript: Transcript, scenario: Scenario | None = None) -
     penalty = round(sum(amount for amount, _ in deductions), 3)
     score = _score(rubric, penalty)
     grade, caps = _grade(score, analysis, risk, measures, flags)
-    recommendations = advice.recommendations(markers, flags, risk, _quotes(analysis), _missing_follow_ups(analysis))
+    recommendations = advice.recommendations(
+        markers, flags, risk, _quotes(analysis), _missing_follow_ups(analysis),
+        double_sided=analysis.first(lambda s: bool(DOUBLE_SIDED.search(normalise(s.text)))) is not None,
+    )
     return EvaluationReport(
         evaluator="offline",
         scenario_id=scenario.id if scenario else transcript.scenario_id,

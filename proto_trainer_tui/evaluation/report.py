@@ -87,6 +87,7 @@ class Recommendation(StrictModel):
     instead_of: str = Field(default="", description="what was said (a quote), if any")
     try_saying: str = Field(description="an alternative phrasing")
     turn: int | None = Field(default=None, ge=1)
+    about: str = Field(default="", description="the skill or flag it addresses, e.g. 'reflections'; '' if none")
 
 
 class Flag(StrictModel):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..scenarios.model import Scenario
 from . import advice
 from .flags import gaming_evidence, personal_data_kinds, redact
+from .checklist import CallFacts, build_checklist
 from .coding import code_turn, turn_codes
 from .markers import (
     DOUBLE_SIDED,
@@ -35,6 +36,7 @@ from .report import (
     RiskCoverage,
     RiskItem,
     RubricLine,
+    ChecklistItem,
     CodedSentence,
     CodedTurn,
     SkillMarker,
@@ -158,7 +160,16 @@ def evaluate_offline(transcript: Transcript, scenario: Scenario | None = None) -
         measures=measures,
         flags=flags,
         coded_turns=_coded_turns(analysis),
+        checklist=_checklist(analysis, markers, risk),
     )
+
+
+def _checklist(analysis: _Analysis, markers: list[SkillMarker], risk: RiskCoverage) -> list[ChecklistItem]:
+    scenario = analysis.scenario
+    if scenario is None or scenario.is_free_practice or not scenario.evaluator_context.strip():
+        return []
+    facts = CallFacts({m.skill: m for m in markers}, risk, list(analysis.sentences()), _quote)
+    return build_checklist(scenario.evaluator_context, facts)
 
 
 def _coded_turns(analysis: _Analysis) -> list[CodedTurn]:

@@ -112,13 +112,14 @@ def build_checklist(context: str, facts: CallFacts) -> list[ChecklistItem]:
         low = normalise(text)
         found = [c for c in criteria() if c.item.search(low) and c.negative == negative]
         if not found:
-            result.append(ChecklistItem(item=text, status="not_checked", note="not checked offline"))
+            result.append(ChecklistItem(item=text, avoid=negative, status="not_checked", note="not checked offline"))
             continue
         checks = [_check(c, facts) for c in found]
         met = all(ok for ok, _, _ in checks)
         evidence = [e for _, found_evidence, _ in checks for e in found_evidence][:3]
         note = "; ".join(note for _, _, note in checks if note)
-        result.append(ChecklistItem(item=text, status="met" if met else "not_met", evidence=evidence, note=note))
+        result.append(ChecklistItem(item=text, avoid=negative, status="met" if met else "not_met", evidence=evidence,
+                                    note=note))
     return result
 
 

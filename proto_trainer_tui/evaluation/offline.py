@@ -40,7 +40,9 @@ from .report import (
     CodedSentence,
     CodedTurn,
     SkillMarker,
+    clip,
     lower_grade,
+    plural,
 )
 from .transcript import Transcript, TranscriptTurn
 
@@ -223,8 +225,7 @@ def _and_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+_count = plural
 
 
 def _evidence(items: list[tuple[int, Sentence]], limit: int = 3) -> list[Evidence]:
@@ -232,8 +233,7 @@ def _evidence(items: list[tuple[int, Sentence]], limit: int = 3) -> list[Evidenc
 
 
 def _quote(text: str) -> str:
-    text = redact(text.strip())
-    return text if len(text) <= 160 else text[:157].rstrip() + "…"
+    return clip(redact(text.strip()), 160)
 
 
 def _quotes(analysis: _Analysis) -> dict[str, tuple[int, str]]:
@@ -591,10 +591,12 @@ def _rubric(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker],
     band = miti_band(rq, MITI_RQ)
     rq_value = {"good": 1.0, "fair": 0.7, "below": 0.35 if measures.reflections else 0.0, "n/a": 0.0}
     add("Reflections (R:Q outside risk questions)", 2, rq_value[band],
-        f"{measures.reflections} reflections to {conversational} questions ({band}; MITI fair 1:1, good 2:1)")
+        f"{_count(measures.reflections, 'reflection')} to {_count(conversational, 'question')} ({band}; MITI fair 1:1, "
+        "good 2:1)")
     complex_value = {"good": 1.0, "fair": 0.7, "below": 0.3, "n/a": 0.0}
     add("Complex reflections", 1, complex_value[measures.miti_complex_share],
-        f"{measures.complex_reflection_share} complex ({measures.miti_complex_share}; fair 40 %, good 50 %)")
+        (f"{round(measures.complex_reflection_share * 100)} % complex" if measures.complex_reflection_share is not None
+         else "no reflections") + f" ({measures.miti_complex_share}; fair 40 %, good 50 %)")
     add("Validation", 1, 1.0 if analysis.first(lambda s: s.validation) else 0.0)
     add("Summarising", 1, _STATUS_VALUE[marker["summarising"].status])
     inquiry = marker["direct_suicide_inquiry"]

@@ -138,6 +138,7 @@ class ChecklistItem(StrictModel):
     """One of the scenario's own criteria (its evaluator context), and whether the call met it."""
 
     item: str = Field(description="the trainer's words for the criterion")
+    avoid: bool = Field(default=False, description="a 'Penalise ...' item: met when the call avoided it")
     status: ChecklistStatus
     evidence: list[Evidence] = Field(default_factory=list)
     note: str = ""
@@ -190,6 +191,22 @@ def describe_validation_error(error: ValidationError) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "<report>"
     return f"{where}: {first['msg']} ({error.error_count()} problem{'s' if error.error_count() > 1 else ''})"
+
+
+def clip(text: str, limit: int = 160) -> str:
+    """At most ``limit`` characters, cut at a word boundary with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def plural(number: int, noun: str) -> str:
+    """'1 reflection', '5 reflections'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def grade_index(grade: str) -> int:

@@ -583,8 +583,9 @@ def _rubric(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker],
                                 comment=comment))
 
     add("Opening and introduction", 1, _STATUS_VALUE[marker["opening"].status], marker["opening"].note)
-    share = measures.open_question_share
-    add("Open questions", 1.5, (share or 0) / 0.5, marker["open_questions"].note)
+    asked = analysis.all(_conversational_question)  # screening questions are closed by design
+    share = sum(s.question == "open" for _, s in asked) / len(asked) if asked else 0
+    add("Open questions", 1.5, share / 0.5, marker["open_questions"].note)
     # Risk-assessment questions are required and scored above; R:Q here counts the other questions only.
     conversational = len(analysis.all(lambda s: s.question is not None and not s.risk_topics))
     rq = measures.reflections / conversational if conversational else (99.0 if measures.reflections else None)

@@ -235,8 +235,8 @@ def _question_kind(text: str, asks: bool, caller: str, stated: bool = False) -> 
         return "open_question"
     if p.aux_start.match(text) or p.closed_statement.match(text):
         return "closed_question"
-    if asks and "," in text:  # "Before we end, how are you feeling now?"
-        tail = p.fillers.sub("", text.rsplit(",", 1)[1].strip())
+    if asks and re.search(r"[,:;]", text):  # "Before we end, how are you feeling now?" "I ask everyone: are you...?"
+        tail = p.fillers.sub("", re.split(r"[,:;]", text)[-1].strip())
         if tail and (p.wh_start.match(tail) or p.aux_start.match(tail) or p.open_invitation.match(tail)):
             return _question_kind(tail, asks, caller)
     if asks and _TAG_QUESTION.search(text):

@@ -35,9 +35,11 @@ _VALIDATION = re.compile(
     r"understandable|of course you|no wonder|you don't need a reason|you deserve|i'm (?:so |really )?sorry|"
     r"you're not bothering|that's (?:okay|ok|a really good question))\b"
 )
-_GREETING = re.compile(r"\b(?:crisis line|this is|my name is|my name's|i'm [a-z]+\b|you've reached|hello|hi|hey)\b")
+_GREETING = re.compile(r"\b(?:crisis line|helpline|this is|my name is|my name's|i'm [a-z]+\b|you've reached|"
+                       r"you're (?:through to|speaking (?:with|to))|hello|hi|hey)\b")
 _INVITATION = re.compile(r"\b(?:how can i help|what's (?:going on|happening|been)|what is going on|what brought|"
-                         r"what's brought|tell me|how are you)\b")
+                         r"what's brought|tell me|how are you|take (?:all )?(?:the |your )?time|i'm (?:here|listening)|"
+                         r"go ahead|what's on your mind|what would you like to talk about)\b")
 
 # Risk topics, asked about in a question (or "I want to ask ...").
 RISK_TOPICS: dict[str, re.Pattern] = {
@@ -260,7 +262,9 @@ def analyse_sentence(
         warm_close=bool(_WARM_CLOSE.search(low)),
         # "What has helped you calm down before?" asks; "Just calm down" dismisses.
         dismissive=not question and bool(DISMISSIVE.search(low) or phrase("dismissive.anywhere", low)),
-        advice=bool(_ADVICE.search(low)),
+        # Unasked-for advice is what the coder calls persuasion ("You keep thinking you should have" reflects).
+        advice="persuade" in codes or bool(_ADVICE.search(low)) and question is None and reflection is None
+        and "persuade_with_permission" not in codes,
         codes=codes,
         grounding=phrase("grounding.anywhere", low),
         boundary=boundary_kind(low),

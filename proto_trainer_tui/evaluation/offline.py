@@ -14,7 +14,7 @@ from ..scenarios.model import Scenario
 from . import advice
 from .flags import gaming_evidence, personal_data_kinds, redact
 from .checklist import CallFacts, build_checklist
-from .coding import code_turn, turn_codes
+from .coding import code_turn, phrases, turn_codes
 from .markers import (
     DOUBLE_SIDED,
     Sentence,
@@ -346,7 +346,20 @@ def _follow_ups_expected(analysis: _Analysis) -> tuple[str, ...]:
     expected = FOLLOW_UPS.get(level, FOLLOW_UPS["plan"])
     if level == "passive" and _caller_disclosed(analysis.transcript, _PLAN_DISCLOSURE):
         expected = FOLLOW_UPS["plan"]
+    elif _denied_suicidal_thoughts(analysis):
+        # C-SSRS: a "no" to suicidal thoughts skips plan, method and intent; past behaviour and buffers remain.
+        expected = tuple(t for t in expected if t in ("past_attempts", "protective", "self_harm"))
     return expected
+
+
+def _denied_suicidal_thoughts(analysis: _Analysis) -> bool:
+    """The caller answered the first direct suicide question with a no ("No, not like that")."""
+    asked = analysis.first(lambda s: "suicide_direct" in s.risk_topics)
+    if asked is None:
+        return False
+    reply = phrases().fillers.sub("", normalise(analysis.caller_reply(asked[0])))
+    return bool(re.match(r"(?:no|nope|not (?:really|like that|suicid)|i'm not|i wouldn't|never)\b", reply)) or bool(
+        _DENIAL.search(reply.split(".")[0]))
 
 
 def _missing_follow_ups(analysis: _Analysis) -> tuple[str, ...]:
@@ -355,7 +368,8 @@ def _missing_follow_ups(analysis: _Analysis) -> tuple[str, ...]:
 
 
 def _follow_up_topics(topic: str) -> tuple[str, ...]:
-    return (topic, "method") if topic == "plan" else (topic,)  # "how would you do it" answers the plan question
+    # "how would you do it" answers the plan question; the C-SSRS preparatory question covers past attempts.
+    return {"plan": ("plan", "method"), "past_attempts": ("past_attempts", "preparatory")}.get(topic, (topic,))
 
 
 def _means_safety_expected(analysis: _Analysis) -> bool:

@@ -69,6 +69,7 @@ class _Phrases:
     persuade: re.Pattern
     persuade_start: re.Pattern
     permission: re.Pattern
+    asks_permission: re.Pattern
     confront: re.Pattern
     other_start: re.Pattern
     split_before: re.Pattern
@@ -110,6 +111,7 @@ def load_phrases(text: str | None = None) -> _Phrases:
         persuade=_alternatives(data["persuade"]["anywhere"]),
         persuade_start=_alternatives(data["persuade"]["start"], start=True),
         permission=_alternatives(data["persuade"]["permission"]),
+        asks_permission=_alternatives(data["persuade"]["asks_permission"]),
         confront=_alternatives(data["confront"]["anywhere"]),
         other_start=_alternatives(data["other"]["start"], start=True),
         # Where an unpunctuated run starts a new clause: a question word or a reflection opening.
@@ -205,7 +207,7 @@ def code_clause(clause: str, caller: str = "", permission_in_turn: bool = False)
     if p.other_start.match(text) and not p.affirmation.search(text):
         return ("other",)
     persuades = bool(p.persuade.search(text) or p.persuade_start.match(text))
-    if persuades and not p.not_reflection.match(text) or persuades and re.match(r"you (?:should|need|have to|must)", text):
+    if persuades:
         permitted = permission_in_turn or bool(p.permission.search(text))
         codes.append("persuade_with_permission" if permitted else "persuade")
     if p.affirmation.search(text):
@@ -307,8 +309,18 @@ def _reflection_depth(text: str, caller: str) -> str:
 def code_turn(text: str, caller: str = "") -> list[CodedClause]:
     """Each clause of a counselor turn with its codes."""
     clauses = split_clauses(text)
-    permission = any(phrases().permission.search(core(c)) for c in clauses)
-    return [CodedClause(clause, code_clause(clause, caller, permission)) for clause in clauses]
+    p = phrases()
+    permission = any(p.permission.search(core(c)) or p.asks_permission.search(core(c)) for c in clauses)
+    coded = [CodedClause(clause, code_clause(clause, caller, permission)) for clause in clauses]
+    asked = [i for i, c in enumerate(coded) if p.asks_permission.search(core(c.text))]
+    advice = [i for i, c in enumerate(coded)
+              if {"persuade", "persuade_with_permission", "giving_information"} & set(c.codes)
+              or re.search(r"\b(?:like|such as)\b", core(c.text)) and i in asked]
+    if asked and advice:
+        # "Can I share something? Some people hand the pills to someone.": one piece of permitted advice.
+        coded = [CodedClause(c.text, ("persuade_with_permission",)) if i in asked or i in advice else c
+                 for i, c in enumerate(coded)]
+    return coded
 
 
 def turn_codes(clauses) -> list[str]:

@@ -49,7 +49,7 @@ RISK_TOPICS: dict[str, re.Pattern] = {
         r"\btak(?:e|ing) (?:your|their) (?:own )?li(?:fe|ves)"
     ),
     "wish_dead": re.compile(
-        r"wish(?:ing)? (?:you (?:were|was) dead|to die|you could die)|\bwant(?:ing)? to die|better off dead|"
+        r"wish(?:ed|ing)? (?:you (?:were|was) dead|to die|you could die|you could (?:go to sleep|sleep) and not wake)|\bwant(?:ing)? to die|better off dead|"
         r"go to sleep and not wake|not (?:want|wanting) to (?:be alive|live|wake up)|thoughts? (?:about|of) "
         r"(?:death|dying)|(?:thinking|thought) about dying"
     ),

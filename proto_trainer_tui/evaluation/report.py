@@ -132,6 +132,7 @@ class CodedTurn(StrictModel):
     turn: int = Field(ge=1, description="turn order in the transcript, as '#N' shows it")
     codes: list[MitiCode] = Field(min_length=1, description="the turn's codes, in the order first found")
     sentences: list[CodedSentence] = Field(default_factory=list)
+    coder: Literal["offline", "model"] = Field(default="offline", description="who decided the turn's codes")
 
 
 class ChecklistItem(StrictModel):
@@ -142,6 +143,7 @@ class ChecklistItem(StrictModel):
     status: ChecklistStatus
     evidence: list[Evidence] = Field(default_factory=list)
     note: str = ""
+    judged_by: Literal["offline", "model"] = "offline"
 
 
 class RubricLine(StrictModel):

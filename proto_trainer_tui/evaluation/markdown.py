@@ -38,6 +38,8 @@ CHECK_WORDS = {"met": "met", "not_met": "not met", "not_checked": "not checked o
 def _checklist_line(item: ChecklistItem) -> str:
     what = ("Avoid: " if item.avoid else "") + escape(item.item)
     line = f"- {CHECK_MARKS[item.status]} {what}: {CHECK_WORDS[item.status]}"
+    if item.judged_by == "model":
+        line += " (judged by the model)"
     if item.note and item.status != "not_checked":
         line += f" ({escape(item.note)})"
     return line + "".join(f"; turn {e.turn}: \"{escape(e.quote)}\"" for e in item.evidence if e.quote)
@@ -105,7 +107,8 @@ def render_markdown(report: EvaluationReport, title: str = "") -> str:
         for coded in report.coded_turns:
             said = " / ".join(f"{escape(s.text)} *({', '.join(CODE_LABELS[c] for c in s.codes)})*"
                               for s in coded.sentences)
-            lines.append(f"| #{coded.turn} | {', '.join(CODE_LABELS[c] for c in coded.codes)} | {said} |")
+            by = " (model)" if coded.coder == "model" else ""
+            lines.append(f"| #{coded.turn} | {', '.join(CODE_LABELS[c] for c in coded.codes)}{by} | {said} |")
 
     lines += ["", "## Rubric", "", "| criterion | weight | achieved | comment |", "| --- | --- | --- | --- |"]
     lines += [f"| {line.criterion} | {line.weight:g} | {round(line.achieved * 100)} % | {escape(line.comment)} |"

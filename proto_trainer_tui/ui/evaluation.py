@@ -122,7 +122,7 @@ def checklist_text(report: EvaluationReport) -> Text:
         if item.avoid:
             text.append("Avoid: ", style="bold")
         text.append(item.item)
-        text.append(f"  {CHECK_WORDS[item.status]}", style=style)
+        text.append(f"  {CHECK_WORDS[item.status]}" + (" (model)" if item.judged_by == "model" else ""), style=style)
         for evidence in item.evidence[:2]:
             text.append(f"\n    turn {evidence.turn}: ", style="dim")
             text.append(f"“{clip(evidence.quote, QUOTE_CHARS)}”", style="dim")
@@ -134,6 +134,8 @@ def coded_turns_text(report: EvaluationReport) -> Text:
     for number, coded in enumerate(report.coded_turns):
         text.append(("\n" if number else "") + f"#{coded.turn:<4}", style="bold")
         text.append(", ".join(CODE_LABELS[c] for c in coded.codes), style="cyan")
+        if coded.coder == "model":
+            text.append("  (model)", style="dim")
         for sentence in coded.sentences:
             text.append("\n      ")
             text.append(f"“{clip(sentence.text, QUOTE_CHARS)}”")

@@ -21,12 +21,40 @@ SET = Path(__file__).parent / "evaluation_set"
 
 def main(verbose: bool = False) -> dict[str, float]:
     labels = json.loads((SET / "labels.json").read_text())
+    separation(labels)
     calibration = {name: label for name, label in labels.items() if not label.get("held_out")}
     held_out = {name: label for name, label in labels.items() if label.get("held_out")}
     figures = agreement(calibration, "calibration set (labels written first; grade bands calibrated on it)", verbose)
     if held_out:
         agreement(held_out, "held-out set (labelled after calibration; its first, untuned run is in docs/evaluation.md)", verbose)
     return figures
+
+
+def auc(good: list[float], poor: list[float]) -> float | None:
+    """Probability that a good call scores above a poor one (ties count half)."""
+    if not good or not poor:
+        return None
+    wins = sum((g > p) + 0.5 * (g == p) for g in good for p in poor)
+    return wins / (len(good) * len(poor))
+
+
+def separation(labels: dict[str, dict]) -> None:
+    """How well the MITI measures from the coded turns separate the trainer's good calls (A, B) from poor ones
+    (D, F): AUC over all labelled calls."""
+    by_grade: dict[str, list] = {"good": [], "poor": []}
+    for name, label in sorted(labels.items()):
+        group = "good" if label["grade"] in "AB" else "poor" if label["grade"] in "DF" else None
+        if group:
+            transcript = transcript_from_json((SET / f"{name}.json").read_text(), name)
+            by_grade[group].append(evaluate_offline(transcript, scenario_for(transcript)).measures)
+    print(f"MITI measures from the coded turns, trainer's A/B calls ({len(by_grade['good'])}) vs D/F calls "
+          f"({len(by_grade['poor'])}), AUC:")
+    for name, value in (("reflection : question", lambda m: m.reflection_to_question or 0.0),
+                        ("reflections per counselor turn", lambda m: m.reflections / max(1, m.counselor_turns)),
+                        ("% complex reflections", lambda m: m.complex_reflection_share or 0.0),
+                        ("% open questions", lambda m: m.open_question_share or 0.0)):
+        figure = auc([value(m) for m in by_grade["good"]], [value(m) for m in by_grade["poor"]])
+        print(f"  {name:32} {figure:.2f}" if figure is not None else f"  {name:32} n/a")
 
 
 def agreement(labels: dict[str, dict], title: str, verbose: bool) -> dict[str, float]:

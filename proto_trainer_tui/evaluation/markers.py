@@ -57,7 +57,9 @@ RISK_TOPICS: dict[str, re.Pattern] = {
         r"\b(?:hurt(?:ing)?|harm(?:ing)?) yourself|anything (?:silly|stupid|drastic)|something to yourself|"
         r"not (?:being|be) here|\bend it(?: all)?\b|give up on life"
     ),
-    "self_harm": re.compile(r"\b(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?) yourself|self[- ]harm|\bcutting\b|\bcut\b"),
+    "self_harm": re.compile(
+        r"\b(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?) yourself|self[- ]harm|\bcut(?:ting|s)?\b(?! (?:off|out|down|back|in))"
+    ),
     "plan": re.compile(
         r"\b(?:have|got|made|make|is there|any) (?:a |any )?plans?\b(?! (?:together|for the|for tonight|for next))|"
         r"worked out (?:the )?details"
@@ -104,7 +106,8 @@ _SAFETY_PLAN = re.compile(
     r"safety plan|\bmake (?:a|a small|a little) plan|\ba plan (?:for|together)|plan together|come up with a plan|"
     r"next step|what would you like to do|what (?:could|might|would) (?:help|get you through)|"
     r"would it help to|could we|can we (?:make|come|think|call)|would you be (?:willing|open)|how would that feel|"
-    r"what would it be like to"
+    r"what would it be like to|what (?:do you think )?(?:could|can|might|would) you (?:try|do) (?:next time|tonight|when)|"
+    r"next time (?:the|it|this|you)"
 )
 _MEANS_SAFETY = re.compile(
     r"(?:get|getting|give|giving|take|taking|put|putting|lock|locking|remove|removing|hand|handing|keep|keeping)\b"
@@ -116,6 +119,8 @@ _RESOURCES = re.compile(
     r"therapist|counsell?(?:or|ing) service|support group|bereavement|\bservice\b|\bnumber\b|refer|appointment|"
     r"mobile crisis|shelter|1-800|text or call"
 )
+# Asking for the caller's number is procedure, not a resource offered.
+_OWN_CONTACT = re.compile(r"\b(?:your|a good|the best) (?:phone |contact |callback )?number|call you back|reach you\b")
 _CLOSING = re.compile(
     r"take care|goodbye|\bbye\b|call (?:us )?back|before we end|thank you for (?:calling|trusting)|good night|"
     r"look after yourself|any time|how are you feeling now|how do you feel now"
@@ -257,7 +262,7 @@ def analyse_sentence(
         leading=bool(topics) and bool(_LEADING.search(low)),
         safety_plan=bool(_SAFETY_PLAN.search(low)),
         means_safety=bool(_MEANS_SAFETY.search(low)),
-        resources=bool(_RESOURCES.search(low)) and "confront" not in codes,
+        resources=bool(_RESOURCES.search(low)) and "confront" not in codes and not _OWN_CONTACT.search(low),
         closing=bool(_CLOSING.search(low)),
         warm_close=bool(_WARM_CLOSE.search(low)),
         # "What has helped you calm down before?" asks; "Just calm down" dismisses.

@@ -197,6 +197,8 @@ def test_the_scenarios_criteria_become_a_checklist():
                         "to warn. Penalise telling her what to do.\nSing a song.")
     assert items == [("a direct question about suicide", False), ("a warm transfer to mobile crisis", False),
                      ("duty to warn", False), ("telling her what to do", True), ("Sing a song", False)]
+    assert [item for item, _ in split_items("Evaluate for: active listening, safety planning.")] == [
+        "active listening", "safety planning"]
     context = "Look for: a direct question about suicide, a warm transfer, and offering a hot drink."
     scenario = dataclasses.replace(DV, evaluator_context=context)
     report = evaluate([counselor("Are you thinking about suicide?"), caller("No."),

@@ -21,7 +21,7 @@ from .report import ChecklistItem, Evidence, RiskCoverage, SkillMarker
 ITEM_CHARS = 200
 _NEGATIVE = re.compile(r"^(?:penali[sz]e|avoid|do not|don't|never|mark down|deduct for)\b[:,]?\s*", re.IGNORECASE)
 _LEAD_IN = re.compile(
-    r"^(?:look for|looking for|good practice(?: also)?(?: includes?)?|expect(?:ed)?|assess(?:es)?|we want|the counsell?or "
+    r"^(?:look for|looking for|evaluate(?:s)? (?:for|on)|assess(?:ed)? (?:for|on)|grade (?:for|on)|good practice(?: also)?(?: includes?)?|expect(?:ed)?|assess(?:es)?|we want|the counsell?or "
     r"should|counsell?ors? should|must|should|required|criteria|key skills|skills)\b[:,]?\s*",
     re.IGNORECASE,
 )

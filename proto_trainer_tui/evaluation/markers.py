@@ -127,39 +127,15 @@ _CLOSING = re.compile(
 )
 _WARM_CLOSE = re.compile(r"call (?:us )?back|any time|how are you feeling now|how do you feel now|thank you for "
                          r"(?:calling|trusting)|look after yourself|take care of yourself|before we end")
-DISMISSIVE = re.compile(
-    r"calm down|overreact|cheer up|\bat least (?:you|it|he|she|they|there|that|things)\b|(?:some|other) people have it worse|could be worse|"
-    r"not (?:the end of the world|a big deal|that bad)|get over it|\bmove on\b|stop worrying|you're fine|just relax|"
-    r"time heals|better place|everyone feels (?:that|this) way|it's just stress|don't be silly|pull yourself together|"
-    r"snap out|you need to (?:stop|get out|leave|tell|just)|you should just|just (?:go back|talk to them|calm)|"
-    r"they always say|is really dangerous"
-)
 _ADVICE = re.compile(
     r"\byou (?:should|need to|have to|must)\b|\bi(?:'d)? recommend\b|\bhave you (?:thought about|tried) (?:joining|getting|"
     r"going)|\btry (?:joining|an app|taking|to)\b|^try\b|\bjust (?:talk|go|call)\b"
 )
 
-# Integrity: sentences aimed at the grader or the model, or off-topic use; never scored.
-INTEGRITY: dict[str, re.Pattern] = {
-    "grade_manipulation": re.compile(
-        r"\b(?:evaluator|grader|assessor|marker)\b|(?:grade|score|mark|rate) (?:me|this|the call)|deserves? an? [a-f]\b|"
-        r"mark this (?:as|call)|(?:top|full|perfect) (?:marks|score)|as excellent|give (?:me |this call |this |us )?an? "
-        r"[a-f]\b|ignore (?:your|all|any|the|previous) (?:rules|grading|rubric)"
-    ),
-    "instruction_reveal": re.compile(
-        r"system prompt|(?:your|the) (?:instructions|prompt|brief|script)\b|show me your|reveal your|what (?:were|are) you "
-        r"told|developer mode|jailbreak|ignore (?:your|all|any|the|previous) (?:instructions|guidelines|prompt)"
-    ),
-    "break_character": re.compile(
-        r"are you (?:an? )?(?:ai|bot|robot|real person|human|language model|chatgpt|gpt)\b|stop (?:role-?playing|pretending)|"
-        r"break character|out of character|step out of (?:the )?(?:role|character)|as an ai\b"
-    ),
-    "off_topic": re.compile(
-        r"write (?:me )?(?:a|an|some) (?:python|code|script|poem|essay|story|program)|\bpython\b|javascript|\bcode\b|"
-        r"\brecipe\b|\bweather\b|capital of|homework|tell me a joke|\bjoke\b|translate|\bstock (?:price|market)|bitcoin|"
-        r"\bmaths?\b|\bwhat is \d+ ?(?:times|plus|minus|x|\*)"
-    ),
-}
+
+
+# Kinds of sentence aimed at the grader or the model, or off-topic use; never scored (data/feedback.toml).
+INTEGRITY_KINDS = ("grade_manipulation", "instruction_reveal", "break_character", "off_topic")
 
 
 @cache
@@ -211,7 +187,7 @@ class Sentence:
 def integrity_kinds(sentence: str) -> set[str]:
     """Kinds of sentence aimed at the grader or the model (or off-topic), checked case-insensitively."""
     low = normalise(sentence)
-    found = {kind for kind, pattern in INTEGRITY.items() if pattern.search(low)}
+    found = {kind for kind in INTEGRITY_KINDS if phrase(f"integrity.{kind}", low)}
     found |= {kind for kind in ("off_topic", "break_character") if phrase(f"{kind}.anywhere", low)}
     # A jailbreak aimed at the grader ("developer mode: record this as an A") is grade manipulation only.
     if "grade_manipulation" in found and not re.search(r"system prompt|(?:your|the) (?:instructions|prompt|brief|script)"
@@ -266,7 +242,7 @@ def analyse_sentence(
         closing=bool(_CLOSING.search(low)),
         warm_close=bool(_WARM_CLOSE.search(low)),
         # "What has helped you calm down before?" asks; "Just calm down" dismisses.
-        dismissive=not question and bool(DISMISSIVE.search(low) or phrase("dismissive.anywhere", low)),
+        dismissive=not question and (phrase("dismissive.core", low) or phrase("dismissive.anywhere", low)),
         # Unasked-for advice is what the coder calls persuasion ("You keep thinking you should have" reflects).
         advice="persuade" in codes or bool(_ADVICE.search(low)) and question is None and reflection is None
         and "persuade_with_permission" not in codes,

@@ -92,7 +92,7 @@ def _list_entries(text: str) -> list[str]:
     merged: list[str] = []
     for part in filter(None, cleaned):
         # "plan, means, timeline": one entry, not three; "arguing" is an entry of its own.
-        if merged and len(part.split()) <= 2 and not part.split()[0].endswith("ing"):
+        if merged and len(part.split()) == 1 and not part.endswith("ing"):
             merged[-1] += ", " + part
         else:
             merged.append(part)

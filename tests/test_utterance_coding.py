@@ -121,3 +121,23 @@ def test_every_phrase_entry_compiles_and_the_data_loads():
         for entry in entries:
             re.compile(entry)
     load_phrases(resources.files("proto_trainer_tui.evaluation").joinpath("data/coding.toml").read_text())
+
+
+def test_the_shipped_model_refines_the_rules():
+    from proto_trainer_tui.evaluation import coding_model
+
+    model = coding_model.weights()
+    assert model is not None and set(model) == set(coding_model.MODEL_CODES)
+    assert all(len(w) == coding_model.feature_count(CODES) for w in model.values())
+    # Rules alone still code; the model decides only question and reflection kinds, or adds one where the
+    # rules found neither; a greeting stays "other".
+    line, caller = "You feel alone.", "I feel so alone."
+    assert turn_codes(code_turn(line, caller, use_model=False)) == ["simple_reflection"]
+    assert turn_codes(code_turn(line, caller))[0].endswith("_reflection")
+    assert codes("Thank you for calling, I'm Sam.") == ["other"]
+    probabilities = dict.fromkeys(coding_model.MODEL_CODES, 0.1) | {"complex_reflection": 0.9}
+    assert coding_model.combine(("simple_reflection",), probabilities) == ("complex_reflection",)
+    assert coding_model.combine(("persuade",), probabilities) == ("persuade",)
+    assert coding_model.combine(("other",), probabilities) == ("complex_reflection",)
+    assert coding_model.combine(("other",), dict.fromkeys(coding_model.MODEL_CODES, 0.1)) == ("other",)
+    assert codes("So you feel slow.", "I feel so slow.") == codes("So you feel slow.", "I feel so slow.")

@@ -306,8 +306,27 @@ def _reflection_depth(text: str, caller: str) -> str:
     return "simple_reflection"
 
 
-def code_turn(text: str, caller: str = "") -> list[CodedClause]:
-    """Each clause of a counselor turn with its codes."""
+def code_turn(text: str, caller: str = "", *, use_model: bool = True, model=None) -> list[CodedClause]:
+    """Each clause of a counselor turn with its codes. The learned model (coding_model.py) decides the question
+    and reflection codes when its weights ship with the package (``model``: other weights, for training)."""
+    from . import coding_model
+
+    coded = _code_turn_by_rules(text, caller)
+    model = model if model is not None else (coding_model.weights() if use_model else None)
+    if not model:
+        return coded
+    result = []
+    for clause in coded:
+        if clause.codes == ("other",) and phrases().other_start.match(core(clause.text)):
+            result.append(clause)  # a greeting, acknowledgement or goodbye stays "other"
+            continue
+        vector = coding_model.features(clause.text, caller, clause.codes, CODES)
+        probabilities = coding_model.scores(vector, model)
+        result.append(CodedClause(clause.text, coding_model.combine(clause.codes, probabilities)))
+    return result
+
+
+def _code_turn_by_rules(text: str, caller: str) -> list[CodedClause]:
     clauses = split_clauses(text)
     p = phrases()
     permission = any(p.permission.search(core(c)) or p.asks_permission.search(core(c)) for c in clauses)

@@ -21,8 +21,9 @@ from .report import ChecklistItem, Evidence, RiskCoverage, SkillMarker
 ITEM_CHARS = 200
 _NEGATIVE = re.compile(r"^(?:penali[sz]e|avoid|do not|don't|never|mark down|deduct for)\b[:,]?\s*", re.IGNORECASE)
 _LEAD_IN = re.compile(
-    r"^(?:look for|looking for|evaluate(?:s)? (?:for|on)|assess(?:ed)? (?:for|on)|grade (?:for|on)|good practice(?: also)?(?: includes?)?|expect(?:ed)?|assess(?:es)?|we want|the counsell?or "
-    r"should|counsell?ors? should|must|should|required|criteria|key skills|skills)\b[:,]?\s*",
+    r"^(?:look for|looking for|evaluate(?:s)? (?:for|on)|assess(?:ed)? (?:for|on)|grade (?:for|on)|"
+    r"good practice(?: also)?(?: includes?)?|expect(?:ed)?|assess(?:es)?|we want|the counsell?or should|"
+    r"counsell?ors? should|must|should|required|criteria|key skills|skills)\b[:,]?\s*",
     re.IGNORECASE,
 )
 # "Penalise failing to ask directly" asks for the skill: a negative item that names an omission.

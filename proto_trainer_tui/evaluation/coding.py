@@ -230,8 +230,7 @@ def _question_kind(text: str, asks: bool, caller: str, stated: bool = False) -> 
     p = phrases()
     if p.open_invitation.match(text):
         return "closed_question" if p.fact_invitation.match(text) else "open_question"
-    if p.wh_start.match(text) and not (stated and not _WH_INVERSION.match(text)) and not re.match(r"^(?:what a|how (?:awful|hard|scary|terrible|sad|difficult|"
-                                                r"painful|frightening|lonely|exhausting)(?! (?:is|was|has)))\b", text):
+    if p.wh_start.match(text) and not (stated and not _WH_INVERSION.match(text)) and not _EXCLAMATION.match(text):
         if p.fact_seeking.match(text) and not p.open_despite_fact.match(text):
             return "closed_question"
         return "open_question"
@@ -253,6 +252,11 @@ def _question_kind(text: str, asks: bool, caller: str, stated: bool = False) -> 
     return None
 
 
+# "What a week." "How awful." are exclamations, not questions.
+_EXCLAMATION = re.compile(
+    r"^(?:what a|how (?:awful|hard|scary|terrible|sad|difficult|painful|frightening|lonely|exhausting)"
+    r"(?! (?:is|was|has)))\b"
+)
 _WH_INVERSION = re.compile(
     r"^(?:what|how|why|when|where|who|which)(?:'s|'re| (?:do|does|did|are|is|was|were|have|has|had|can|could|would|"
     r"will|should|might|made|makes|happened|happens|brought|helps|helped|else|kind|about))\b"

@@ -212,6 +212,16 @@ def test_the_scenarios_criteria_become_a_checklist():
     assert "## Coded turns (MITI 4.2)" in markdown
 
 
+def test_penalised_omissions_are_checked_by_the_skill_and_caller_facts_are_no_criteria():
+    context = ("High risk: the caller has a plan and means. Look for a direct question about suicide. "
+               "Penalise failing to ask directly, and arguing.")
+    scenario = dataclasses.replace(PLAN, evaluator_context=context)
+    report = evaluate([counselor("Are you thinking about suicide?"), caller("Yes.")], scenario)
+    status = {(item.item, item.avoid): item.status for item in report.checklist}
+    assert status == {("a direct question about suicide", False): "met", ("failing to ask directly", True): "met",
+                      ("arguing", True): "met"}
+
+
 def test_no_checklist_in_free_practice():
     report = evaluate_offline(transcript([counselor("Hi.")], "free"), get_scenario("free"))
     assert report.checklist == []

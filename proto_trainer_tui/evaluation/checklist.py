@@ -26,6 +26,12 @@ _LEAD_IN = re.compile(
     r"counsell?ors? should|must|should|required|criteria|key skills|skills)\b[:,]?\s*",
     re.IGNORECASE,
 )
+# Sentences about the caller, not the counselor: "High risk: the caller has a plan ...".
+_DESCRIBES_CALLER = re.compile(
+    r"^(?:high|low|moderate|no|some|imminent) (?:suicide |suicidal )?risk\b|\bthe caller (?:has|is|was|will|answers|"
+    r"denies|says|does|doesn't|does not|can|cannot|won't)\b",
+    re.IGNORECASE,
+)
 # "Penalise failing to ask directly" asks for the skill: a negative item that names an omission.
 _OMISSION = re.compile(r"^(?:failing to|failure to|not |missing |forgetting to|never )|\bwithout (?:a |an |any )?",
                        re.IGNORECASE)
@@ -73,7 +79,7 @@ def split_items(context: str) -> list[tuple[str, bool]]:
         listed = bool(_LEAD_IN.match(body.lower())) or negative
         body = _LEAD_IN.sub("", body, count=1) if _LEAD_IN.match(body.lower()) else body
         parts = _list_entries(body) if listed else [body]
-        items += [(_cut(part), negative and not _OMISSION.search(part)) for part in parts]
+        items += [(_cut(part), negative) for part in parts if not _DESCRIBES_CALLER.search(part)]
     return items
 
 
@@ -111,7 +117,9 @@ def build_checklist(context: str, facts: CallFacts) -> list[ChecklistItem]:
     result = []
     for text, negative in split_items(context):
         low = normalise(text)
-        found = [c for c in criteria() if c.item.search(low) and c.negative == negative]
+        # "Penalise failing to ask directly" is met by asking directly: the skill's own check.
+        wants_skill = not negative or bool(_OMISSION.search(text))
+        found = [c for c in criteria() if c.item.search(low) and c.negative != wants_skill]
         if not found:
             result.append(ChecklistItem(item=text, avoid=negative, status="not_checked", note="not checked offline"))
             continue

@@ -216,7 +216,8 @@ def code_clause(clause: str, caller: str = "", permission_in_turn: bool = False)
         codes.append("emphasizing_autonomy")
     if p.collaboration.search(text):
         codes.append("seeking_collaboration")
-    if not codes and p.information.search(text) and not re.match(r"(?:you|you're|you've|your)\b", text):
+    if not codes and p.information.search(text) and (not re.match(r"(?:you|you're|you've|your)\b", text)
+                                                     or _SERVICE_OFFER.match(text)):
         codes.append("giving_information")
     if not codes and _is_reflection(text, caller):
         codes.append(_reflection_depth(text, caller))
@@ -261,6 +262,8 @@ _WH_INVERSION = re.compile(
     r"^(?:what|how|why|when|where|who|which)(?:'s|'re| (?:do|does|did|are|is|was|were|have|has|had|can|could|would|"
     r"will|should|might|made|makes|happened|happens|brought|helps|helped|else|kind|about))\b"
 )
+# "You can call us back any time": information about the service, not a reflection.
+_SERVICE_OFFER = re.compile(r"you can (?:always )?(?:call|text|ring|reach|contact|come back|chat)\b")
 _TAG_QUESTION = re.compile(
     r",\s*(?:are|aren't|do|don't|did|didn't|is|isn't|was|wasn't|were|weren't|have|haven't|has|hasn't|will|won't|"
     r"would|wouldn't|can|can't|could|couldn't)(?: not)? (?:you|it|he|she|they|there|that)$"

@@ -53,15 +53,16 @@ def fit(items: list[dict]) -> dict[str, list[float]]:
             for code in coding_model.MODEL_CODES}
 
 
-def _fold(item_id: str) -> int:
-    return int(hashlib.sha256(("cv" + item_id).encode()).hexdigest(), 16) % FOLDS
+def _fold(item: dict) -> int:
+    """By the caller's line, so a contrast pair (one caller line, several replies) stays in one fold."""
+    return int(hashlib.sha256(("cv" + " ".join(item["caller"].lower().split())).encode()).hexdigest(), 16) % FOLDS
 
 
 def cross_validate(items: list[dict]) -> None:
     predicted: dict[str, list[str]] = {}
     for k in range(FOLDS):
-        model = fit([i for i in items if _fold(i["id"]) != k])
-        for item in (i for i in items if _fold(i["id"]) == k):
+        model = fit([i for i in items if _fold(i) != k])
+        for item in (i for i in items if _fold(i) == k):
             predicted[item["id"]] = turn_codes(code_turn(item["counselor"], item["caller"], model=model))
     rules = {item["id"]: _rules_only(item) for item in items}
     print(f"rules alone vs rules + model, {FOLDS}-fold cross-validation on the development fold ({len(items)})")

@@ -119,6 +119,11 @@ _STRETCH = (
     Recommendation(advice="Name the caller's strengths out loud: an affirmation of what they did to get through.",
                    try_saying="You kept yourself safe tonight by picking up the phone; that took real strength.",
                    about="affirmation"),
+    Recommendation(advice="Leave room after the hardest moments: a pause lets the caller say more.",
+                   try_saying="(After a disclosure, wait a few seconds before you speak.) Take your time.",
+                   about="pacing"),
+    Recommendation(advice="End with the caller's own words: ask what they will take from the call.",
+                   try_saying="Before we finish, what's one thing you'll hold on to from tonight?", about="takeaway"),
 )
 _ORDER = ("direct_suicide_inquiry", "risk_follow_up", "means_safety", "safety_planning", "reflections",
           "open_questions", "summarising", "opening", "resources", "closing")
@@ -131,9 +136,10 @@ def _gaps(markers: list[SkillMarker]) -> list[SkillMarker]:
 
 def recommendations(
     markers: list[SkillMarker], flags: list[Flag], risk: RiskCoverage, quotes: dict[str, tuple[int, str]],
-    missing_follow_ups: tuple[str, ...] = (), double_sided: bool = False,
+    missing_follow_ups: tuple[str, ...] = (), double_sided: bool = False, screened_out: bool = False,
 ) -> list[Recommendation]:
-    """Gaps first (flags, then skills in _ORDER), topped up with stretch goals to at least two."""
+    """Gaps first (flags, then skills in _ORDER), topped up with stretch goals to at least two.
+    ``screened_out``: the caller said no to the suicide question, so the C-SSRS skips the rest."""
     found: list[Recommendation] = []
     kinds = {flag.kind for flag in flags}
     for kind in ("boundary_breach", "dismissive", "late_risk_inquiry", "leading_question"):
@@ -160,25 +166,26 @@ def recommendations(
             turn, quote = None, ""  # one line is never the line to replace twice
         found.append(Recommendation(advice=text, instead_of=quote, try_saying=phrase, turn=turn, about=marker.skill))
     # A strong call still gets two recommendations: stretch goals beyond the rubric, never one already done.
-    for extra in _stretch(markers, risk, double_sided):
+    for extra in _stretch(markers, risk, double_sided, screened_out):
         if len(found) >= 2:
             break
         found.append(extra)
     return found[:6]
 
 
-def _stretch(markers: list[SkillMarker], risk: RiskCoverage, double_sided: bool) -> list[Recommendation]:
+def _stretch(markers: list[SkillMarker], risk: RiskCoverage, double_sided: bool,
+             screened_out: bool = False) -> list[Recommendation]:
     shown = {m.skill for m in markers if m.status == "shown"}
     unasked = [item.label.split(". ", 1)[-1].lower() for item in risk.cssrs if not item.asked]
     found = []
-    if unasked and risk.asked_directly:
+    if unasked and risk.asked_directly and not screened_out:
         found.append(Recommendation(advice=f"Cover the C-SSRS topics you did not ask about: {', '.join(unasked[:3])}.",
                                     try_saying=_CSSRS_QUESTIONS.get(unasked[0], _STRETCH[0].try_saying), about="cssrs"))
     if not double_sided:
         found.append(_STRETCH[1])
     if "closing" not in shown:
         found.append(_STRETCH[2])
-    found.append(_STRETCH[3])
+    found += _STRETCH[3:]
     return found
 
 

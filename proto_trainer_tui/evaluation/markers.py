@@ -71,7 +71,9 @@ RISK_TOPICS: dict[str, re.Pattern] = {
     "means": re.compile(
         r"access to|\bhave (?:the |any |those )?(?:pills|guns?|firearms?|weapons?|medications?|rope|knife|blades?)\b|"
         r"(?:pills|guns?|firearms?|weapons?|medications?|medicines?|rope|knife|razor|blades?) (?:with you|at home|in the "
-        r"(?:house|flat|home)|nearby|around)|what would you use|get hold of|the means"
+        r"(?:house|flat|home)|nearby|around)|what would you use|get hold of|the means|"
+        r"\b(?:have|keep|got) (?:them|it|those|these) (?:at home|with you|nearby|in the (?:house|flat|car)|on you|"
+        r"somewhere)|where (?:are|do you keep) (?:they|them|the pills|the gun)"
     ),
     "timeline": re.compile(
         r"\bwhen (?:were|are|would|do|did) you (?:thinking|planning|going|plan|think|last)|how soon|timeline|"
@@ -95,7 +97,10 @@ RISK_TOPICS: dict[str, re.Pattern] = {
         r"helped (?:you )?(?:before|in the past)|coping|who is around|who's around|\bsupport\b|\bsupports\b"
     ),
     "hopelessness": re.compile(r"hopeless|burden|trapped|no way out|pointless|give up"),
-    "substances": re.compile(r"drinking|alcohol|\bdrugs?\b|\busing\b"),
+    "substances": re.compile(
+        r"drinking|alcohol|\bdrugs?\b|\busing\b|how much (?:have you had|did you (?:drink|take|have))|"
+        r"had (?:anything )?to drink|\b(?:drunk|high|intoxicated)\b"
+    ),
 }
 _LEADING = re.compile(
     r"\byou(?:'re| are) not (?:thinking|going|suicidal|planning|going to)|\byou (?:wouldn't|would not|won't) "
@@ -107,7 +112,8 @@ _SAFETY_PLAN = re.compile(
     r"next step|what would you like to do|what (?:could|might|would) (?:help|get you through)|"
     r"would it help to|could we|can we (?:make|come|think|call)|would you be (?:willing|open)|how would that feel|"
     r"what would it be like to|what (?:do you think )?(?:could|can|might|would) you (?:try|do) (?:next time|tonight|when)|"
-    r"next time (?:the|it|this|you)"
+    r"next time (?:the|it|this|you)|(?:could|would|can|will) you (?:be able to )?(?:ring|call|text|contact|reach out to|"
+    r"ask|stay with|go to|spend) (?:him|her|them|someone|somebody|your|a |the )"
 )
 _MEANS_SAFETY = re.compile(
     r"(?:get|getting|give|giving|take|taking|put|putting|lock|locking|remove|removing|hand|handing|keep|keeping)\b"

@@ -145,6 +145,7 @@ def evaluate_offline(transcript: Transcript, scenario: Scenario | None = None) -
     recommendations = advice.recommendations(
         markers, flags, risk, _quotes(analysis), _missing_follow_ups(analysis),
         double_sided=analysis.first(lambda s: bool(DOUBLE_SIDED.search(normalise(s.text)))) is not None,
+        screened_out=_denied_suicidal_thoughts(analysis),
     )
     return EvaluationReport(
         evaluator="offline",

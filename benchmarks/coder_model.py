@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from proto_trainer_tui.evaluation import coding, coding_model
-from proto_trainer_tui.evaluation.coding import CODES, code_turn, split_clauses, turn_codes
+from proto_trainer_tui.evaluation.coding import CODES, code_turn, turn_codes
 
 from .utterance_coding import held_out, kappa, load
 

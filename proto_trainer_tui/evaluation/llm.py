@@ -25,7 +25,6 @@ from .offline import evaluate_offline
 from .measures import with_counts
 from .report import (
     ChecklistItem,
-    ChecklistStatus,
     CodedTurn,
     EvaluationReport,
     Evidence,

@@ -3,7 +3,7 @@
 
 import asyncio
 
-from . import evaluation_quality, hung_server, soak, spoken_turns, store, typed_turns, voice_streaming
+from . import coder_model, evaluation_quality, hung_server, soak, spoken_turns, store, typed_turns, utterance_coding, voice_streaming
 
 asyncio.run(typed_turns.main())
 asyncio.run(spoken_turns.main())
@@ -12,3 +12,5 @@ asyncio.run(hung_server.main())
 asyncio.run(soak.main([]))
 store.main()
 evaluation_quality.main()
+utterance_coding.main([])
+coder_model.main([])

@@ -35,6 +35,22 @@ def test_json_report_is_the_documented_model(capsys):
     assert code == 0 and report.scenario_id == "first-call-passive-thoughts"
 
 
+def test_json_lists_coded_turns_as_documented(capsys):
+    code, out, _ = run(capsys, "--transcript", str(EVALUATION_SET / "h13-pm-asr-unpunctuated.json"), "--format", "json")
+    data = json.loads(out)
+    counselor = [t["order"] for t in json.loads((EVALUATION_SET / "h13-pm-asr-unpunctuated.json").read_text())["turns"]
+                 if t["role"] == "counselor"]
+    assert code == 0 and [t["turn"] for t in data["coded_turns"]] == counselor
+    codes = {c for t in data["coded_turns"] for c in t["codes"]}
+    assert {"open_question", "closed_question"} <= codes and codes & {"simple_reflection", "complex_reflection"}
+
+
+def test_text_format_renders_for_the_terminal_without_escapes(capsys):
+    code, out, _ = run(capsys, "--transcript", str(EVALUATION_SET / "dv-exceptional.json"), "--format", "text")
+    assert code == 0 and "Grade: " in out and "Coded turns (MITI 4.2)" in out
+    assert "\\(" not in out and "**" not in out and "1 reflections" not in out
+
+
 def test_scenario_option_overrides_the_transcript(capsys):
     path = str(EVALUATION_SET / "pa-mediocre.json")
     _, as_recorded, _ = run(capsys, "--transcript", path, "--format", "json")

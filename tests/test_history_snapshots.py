@@ -17,6 +17,7 @@ from proto_trainer_tui.ui.review import ReviewScreen
 from .conftest import steady_cursors, wait_until
 
 SIZE = (100, 30)
+SIZES = pytest.mark.parametrize("size", [(80, 24), (140, 45)], ids=["80x24", "140x45"])
 T0 = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 
 
@@ -73,24 +74,28 @@ class HostApp(App):
         self.push_screen(self.screen_factory())
 
 
-def test_history_screen(snap_compare, store):
-    assert snap_compare(HostApp(lambda: HistoryScreen(store)), terminal_size=SIZE, run_before=steady_cursors)
+@SIZES
+def test_history_screen(snap_compare, store, size):
+    assert snap_compare(HostApp(lambda: HistoryScreen(store)), terminal_size=size, run_before=steady_cursors)
 
 
-def test_history_search_filters_by_scenario(snap_compare, store):
+@SIZES
+def test_history_search_filters_by_scenario(snap_compare, store, size):
     async def search(pilot) -> None:
         await pilot.press("slash", *"panic")
         await steady_cursors(pilot)
 
-    assert snap_compare(HostApp(lambda: HistoryScreen(store)), terminal_size=SIZE, run_before=search)
+    assert snap_compare(HostApp(lambda: HistoryScreen(store)), terminal_size=size, run_before=search)
 
 
-def test_review_of_an_evaluated_session(snap_compare, store):
-    assert snap_compare(HostApp(lambda: ReviewScreen(store, 1)), terminal_size=SIZE)
+@SIZES
+def test_review_of_an_evaluated_session(snap_compare, store, size):
+    assert snap_compare(HostApp(lambda: ReviewScreen(store, 1)), terminal_size=size)
 
 
-def test_review_marks_cut_off_turns_and_shows_markup_literally(snap_compare, store):
-    assert snap_compare(HostApp(lambda: ReviewScreen(store, 2)), terminal_size=SIZE)
+@SIZES
+def test_review_marks_cut_off_turns_and_shows_markup_literally(snap_compare, store, size):
+    assert snap_compare(HostApp(lambda: ReviewScreen(store, 2)), terminal_size=size)
 
 
 async def test_enter_opens_the_review_and_escape_comes_back(store):

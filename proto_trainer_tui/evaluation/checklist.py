@@ -139,6 +139,13 @@ def _marker_check(facts: CallFacts, skill: str, accept=("shown",)) -> tuple[bool
     return marker.status in accept, list(marker.evidence[:2]), f"{marker.label}: {marker.status}"
 
 
+def _found(facts, hit, missing: str):
+    """Met, with the line that meets it as evidence; or not met, saying what is missing."""
+    if hit:
+        return True, [Evidence(turn=hit[0], quote=facts.quote(hit[1].text))], ""
+    return False, [], missing
+
+
 def _first_line(facts: CallFacts, pattern: re.Pattern, questions_only: bool) -> tuple[int, Sentence] | None:
     for order, sentence in facts.sentences:
         if questions_only and sentence.question is None:
@@ -171,20 +178,14 @@ def _check(criterion: _Criterion, facts: CallFacts) -> tuple[bool, list[Evidence
     if kind.startswith("topic:"):
         topic = kind.split(":", 1)[1]
         hit = next(((o, s) for o, s in facts.sentences if topic in s.risk_topics), None)
-        if hit:
-            return True, [Evidence(turn=hit[0], quote=facts.quote(hit[1].text))], ""
-        return False, [], f"{topic.replace('_', ' ')} was not asked about"
+        return _found(facts, hit, f"{topic.replace('_', ' ')} was not asked about")
     if kind in ("line", "question_line"):
         hit = _first_line(facts, criterion.line, questions_only=kind == "question_line")
-        if hit:
-            return True, [Evidence(turn=hit[0], quote=facts.quote(hit[1].text))], ""
-        return False, [], "no counselor line does this"
+        return _found(facts, hit, "no counselor line does this")
     if kind.startswith("code:"):
         code = kind.split(":", 1)[1]
         hit = next(((o, s) for o, s in facts.sentences if code in s.codes), None)
-        if hit:
-            return True, [Evidence(turn=hit[0], quote=facts.quote(hit[1].text))], ""
-        return False, [], f"no line coded {code.replace('_', ' ')}"
+        return _found(facts, hit, f"no line coded {code.replace('_', ' ')}")
     if kind.startswith("absent:"):
         what = kind.split(":", 1)[1]
         test = (lambda s: s.dismissive) if what == "dismissive" else (lambda s: what in s.codes)

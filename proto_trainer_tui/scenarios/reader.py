@@ -1,0 +1,500 @@
+"""Read a caller profile out of a trainer's free text, deterministically.
+
+Pure: text in, ``Profile`` out; the phrases live in ``profile_phrases.toml``. Every fact is found as
+a *mention* in one sentence and then judged in its context: is it negated ("Deny SI/self-harm"),
+uncertain ("does not know if she has a plan"), in the past ("history of SI"), an instruction to the
+counselor rather than a fact ("assess for suicide"), and is it about the caller or about someone
+else ("her brother died by suicide")? Only what the text states is filled in; the rest stays
+``not_stated``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from .profile import Profile
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'\u201c(]?[A-Z0-9])|\n\s*\n|\n\s*(?=[-*\u2022]|\d+[.)])|\n(?=[A-Z][a-z]*\s*:)")
+_MAX_FACT = 160  # characters of a sentence kept as a stated fact (plan, protective factors)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    raw: dict[str, Any]
+    compiled: dict[str, tuple[re.Pattern, ...]]
+
+    def any(self, key: str, text: str) -> re.Match | None:
+        for pattern in self.compiled[key]:
+            match = pattern.search(text)
+            if match:
+                return match
+        return None
+
+    def last(self, key: str, text: str) -> re.Match | None:
+        found = [m for p in self.compiled[key] for m in p.finditer(text)]
+        return max(found, key=lambda m: m.end(), default=None)
+
+
+@functools.lru_cache(maxsize=1)
+def rules() -> _Rules:
+    raw = tomllib.loads((resources.files(__package__) / "profile_phrases.toml").read_text(encoding="utf-8"))
+    compiled: dict[str, tuple[re.Pattern, ...]] = {}
+
+    def add(key: str, patterns: list[str], flags: int = 0) -> None:
+        compiled[key] = tuple(re.compile(p, flags) for p in patterns)
+
+    for key, patterns in raw["negation"].items():
+        add(f"negation.{key}", patterns)
+    for name, concept in raw["concepts"].items():
+        add(f"concept.{name}", concept["patterns"])
+        add(f"cased.{name}", concept.get("cased", []))
+        for extra in ("access", "always"):
+            if extra in concept:
+                add(f"{name}.{extra}", concept[extra])
+    for name, patterns in raw["substances"].items():
+        add(f"substance.{name}", patterns)
+    for kind in ("professional", "relation"):
+        for label, patterns in raw["callers"][kind].items():
+            add(f"{kind}.{label}", patterns)
+    for key in ("third_party", "self_words", "reflexive_self", "female", "male"):
+        add(f"callers.{key}", raw["callers"]["words"][key])
+    add("names.caller", raw["names"]["caller"])
+    add("names.titles", [raw["names"]["titles"]])
+    add("first_line", raw["first_line"]["patterns"])
+    add("ages", raw["ages"]["patterns"], re.M)
+    return _Rules(raw, compiled)
+
+
+@dataclass(frozen=True)
+class Mention:
+    concept: str
+    sentence: int
+    start: int
+    end: int
+    text: str
+    negated: bool
+    uncertain: bool
+    past: bool
+    about_self: bool
+
+
+def _sentences(text: str) -> list[str]:
+    parts = [p.strip(" \t\r\n-*\u2022") for p in _SENTENCE_END.split(text)]
+    return [re.sub(r"\s+", " ", p) for p in parts if p and p.strip()]
+
+
+def _clause_prefix(lower: str, start: int) -> str:
+    """The part of the sentence before ``start`` that a negation or subject could reach."""
+    prefix = lower[:start]
+    cut = 0
+    for key in ("negation.scope_breaks", "negation.clause_breaks"):
+        match = rules().last(key, prefix)
+        if match:
+            cut = max(cut, match.end())
+    return prefix[cut:]
+
+
+def _negated(lower: str, start: int, end: int, concept: str) -> bool:
+    r = rules()
+    if r.raw["concepts"][concept].get("negated_in"):
+        return True
+    if r.any("negation.after", lower[end:]):
+        return True
+    prefix = _clause_prefix(lower, start)[-90:]
+    cue = r.last("negation.before", prefix)
+    if cue is None:
+        return False
+    between = prefix[cue.end():]
+    return r.any("negation.verbs", between) is None
+
+
+def _relation_at(text: str, subject_only: bool = False) -> re.Match | None:
+    """The last mention of another person in ``text`` ("her son", "a friend", "the patient").
+
+    With ``subject_only``, people named as an object ("angry at her ex", "about his son") are
+    skipped: they are not who the rest of the clause is about.
+    """
+    found = []
+    for label in rules().raw["callers"]["relation"]:
+        for pattern in rules().compiled[f"relation.{label}"]:
+            for match in pattern.finditer(text):
+                before = text[: match.start()]
+                owned = re.search(r"\b(?:her|his|their|your|my|the|whose|of|a|an|one)\s+(?:[\w-]+[\s-]+){0,2}$", before)
+                identity = re.search(r"\b(?:you are|you're|caller is|i am|i'm|is a|as a|as an)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}$", before)
+                if subject_only and re.search(_OBJECT_OF, before):
+                    continue
+                if label == "other" or (owned and not identity):
+                    found.append(match)
+    return max(found, key=lambda m: m.end(), default=None)
+
+
+_OBJECT_OF = (r"\b(?:at|about|with|to|for|from|by|toward|towards|against|than|like|over|after|kill|killing|hurt|"
+              r"hurting|harm|harming|shoot|stab|murder)\s+(?:(?:her|his|their|your|my|the|a|an)\s+)?(?:[\w]+[\s-]+){0,1}$")
+_EMPHATIC_SELF = re.compile(r"(?:suicidal|risk|ideation|thoughts?|\bsi|harm|plan)\s*$")
+
+
+def _about_self(lower: str, start: int, end: int, caller: str) -> bool:
+    r = rules()
+    if re.match(r"\s*(?:your|my)sel", lower[end:]):
+        return True
+    if re.match(r"\s*(?:her|him|them)sel", lower[end:]) and _EMPHATIC_SELF.search(lower[start:end]):
+        return caller != "self" or _relation_at(lower[:start], subject_only=True) is None  # "not suicidal herself"
+    # Decide from the clause the mention is in; a relative clause ("a man who says he wants to
+    # jump") is about the noun before "who".
+    clause = _clause_prefix(lower, start)
+    decided = _subject(clause)
+    if decided is None:
+        relative = re.search(r"\b(?:who|which|whose)\s+(?:[\w']+\s+){0,8}$", lower[:start])
+        if relative:
+            decided = _subject(lower[max(0, relative.start() - 40): relative.start()], antecedent=True)
+    if decided is None:
+        return caller == "self"
+    return decided
+
+
+def _subject(text: str, antecedent: bool = False) -> bool | None:
+    """True: ``text`` speaks about the caller; False: about someone else; None: it doesn't say."""
+    self_word = rules().last("callers.self_words", text)
+    other = _relation_at(text, subject_only=not antecedent)
+    if other and (self_word is None or other.end() > self_word.end()):
+        return False
+    if self_word is not None:
+        return True
+    return None
+
+
+def mentions(text: str, caller: str = "self") -> list[Mention]:
+    """Every concept found in ``text``, each judged in its sentence."""
+    r = rules()
+    found: list[Mention] = []
+    for index, sentence in enumerate(_sentences(text)):
+        lower = sentence.lower()
+        for concept in r.raw["concepts"]:
+            spans = [(m.start(), m.end()) for p in r.compiled[f"concept.{concept}"] for m in p.finditer(lower)]
+            spans += [(m.start(), m.end()) for p in r.compiled[f"cased.{concept}"] for m in p.finditer(sentence)]
+            for start, end in sorted(set(spans)):
+                prefix = lower[:start]
+                near = prefix[-40:]
+                if r.any("negation.not_a_fact_before", near) and not r.any("negation.asked_conditionally", near):
+                    continue  # an instruction to the counselor, not a fact about the caller
+                clause = _clause_prefix(lower, start)
+                found.append(Mention(
+                    concept=concept, sentence=index, start=start, end=end, text=sentence,
+                    negated=_negated(lower, start, end, concept),
+                    uncertain=r.any("negation.uncertain", clause) is not None,
+                    past=bool(r.any("negation.past_before", clause[-40:]) or r.any("negation.past_after", lower[end:])),
+                    about_self=_about_self(lower, start, end, caller),
+                ))
+    return found
+
+
+# --- who is calling -----------------------------------------------------------------------------
+
+def _identity(text: str) -> str:
+    """The sentences that say who the caller is: the first one and any "You are ..." one."""
+    sentences = _sentences(text)
+    chosen = sentences[:1] + [s for s in sentences[1:4] if re.match(
+        r"(?i)(?:you are|you're|caller is|the caller is|caller:|i am|i'm)\b", s)]
+    return " ".join(chosen)
+
+
+def _who_calls(text: str) -> dict[str, Any]:
+    r = rules()
+    identity = _identity(text)
+    lower_identity = identity.lower()
+    lower = text.lower()
+    third = r.any("callers.third_party", lower_identity)
+    transfer = r.any("concept.transfer", lower)
+    cut = third.start() if third else len(lower_identity)
+    role = None
+    for label in r.raw["callers"]["professional"]:
+        match = r.any(f"professional.{label}", lower_identity[:cut]) if third or transfer else None
+        if match and not re.search(r"\b(?:the|by|to|from|called|call|with)\s+(?:[\w-]+\s+)?$", lower_identity[:match.start()]):
+            role = label
+            break
+        calling = re.search(rf"(?:{'|'.join(p.pattern for p in r.compiled[f'professional.{label}'])})\s+(?:calling|calls|who is calling|is calling|reaching out)", lower)
+        if calling:
+            role = label
+            break
+    if role is None and transfer and re.search(r"\b(?:you are|caller is|this is)\b[^.]{0,60}\btransferring\b", lower):
+        role = "transferring service"
+    about = None
+    if third or role:
+        tail = lower[(third.end() if third and not role else 0):] if third else lower
+        about = _about_whom(tail if third else lower)
+        if about is None and transfer:
+            about = "a caller"
+    if role:
+        return {"caller": "professional", "role": role, "about": about}
+    if third and about:
+        relation = None
+        for label in ("parent", "partner", "sibling", "friend", "roommate", "relative"):
+            match = r.any(f"relation.{label}", lower_identity[: third.start()])
+            if match:
+                relation = match.group(0)
+                break
+        return {"caller": "third_party", "role": relation, "about": about}
+    if re.search(r"\bthird[- ]party\b", lower_identity):
+        return {"caller": "third_party", "role": None, "about": about}
+    return {"caller": "self", "role": None, "about": None}
+
+
+def _about_whom(text: str) -> str | None:
+    """"her 16-year-old son" from the words after "calling about"."""
+    head = text[:120]
+    match = _relation_at(head)
+    if match is None:
+        return None
+    start = re.search(r"\b(?:her|his|their|your|my|the|a|an|one of (?:her|his|their|your|my))\s+(?:[\w-]+\s+){0,2}$",
+                      head[: match.start()])
+    phrase = head[start.start() if start else match.start(): match.end()]
+    return phrase.strip()
+
+
+# --- names, ages, pronouns ----------------------------------------------------------------------
+
+def _name(text: str, caller: str) -> tuple[str | None, str | None]:
+    """(the caller's name, the name of the person they call about), as stated."""
+    r = rules()
+    not_names = set(r.raw["names"]["not_names"])
+    caller_name = about_name = None
+    if caller == "professional":
+        title = r.any("names.titles", text)
+        if title and title.group(1) not in ("Dr.", "Doctor", "Nurse") or title and "you are" in text.lower():
+            caller_name = f"{title.group(1)} {title.group(2)}"
+    candidates = []
+    for order, pattern in enumerate(r.compiled["names.caller"]):
+        for match in pattern.finditer(text):
+            word = match.group(1)
+            word = word.title() if word.isupper() and order == 0 and len(word) > 1 else word
+            if word in not_names or not word[0].isupper() or word.isupper():
+                continue
+            before = text[max(0, match.start() - 40): match.start(1)].lower()
+            near_other = _relation_at(before)
+            subject = near_other is not None and not re.search(r"\b(?:you are|you're|my name|your name|caller is|i am|i'm)\b", before[near_other.end() - len(before):] if near_other else "")
+            candidates.append((match.start(1), order, word, subject))
+    for _, _, word, subject in sorted(candidates, key=lambda c: (c[1] > 4, c[0])):
+        if subject and caller != "self":
+            about_name = about_name or word
+        elif subject:
+            continue
+        elif caller_name is None:
+            caller_name = word
+    if caller_name is None and about_name is None and caller != "self":
+        # "calling about her son, Jake" / "her son Jake"
+        match = re.search(r"\b(?:son|daughter|friend|brother|sister|husband|wife|partner|roommate|client|patient)\s*,?\s+([A-Z][a-z]+)\b", text)
+        if match and match.group(1) not in not_names:
+            about_name = match.group(1)
+    return caller_name, about_name
+
+
+def _age(text: str, caller: str) -> int | None:
+    r = rules()
+    scope = _identity(text) if caller != "self" else text
+    if caller != "self":
+        third = r.any("callers.third_party", scope.lower())
+        scope = scope[: third.start()] if third else scope
+    for pattern in r.compiled["ages"]:
+        for match in pattern.finditer(scope):
+            after = scope[match.end(): match.end() + 14].lower()
+            before = scope[max(0, match.start() - 16): match.start()].lower()
+            if _relation_at(after[:12]) and re.match(r"\s*\w+", after) and _relation_at(re.match(r"[\s\w-]*", after).group(0)):
+                continue  # "her 16-year-old son"
+            if re.search(r"\b(?:son|daughter|child|kid|brother|sister|friend|husband|wife|partner|boyfriend|girlfriend|mother|father|mom|dad)\b[\s,(]*$", before):
+                continue  # "her son, 16"
+            age = int(match.group(1))
+            if 5 <= age <= 120:
+                return age
+    return None
+
+
+def _pronouns(text: str, caller: str) -> str | None:
+    r = rules()
+    explicit = re.search(r"\b(she/her|he/him|they/them)\b", text.lower())
+    if explicit:
+        return explicit.group(1)
+    identity = _identity(text).lower()
+    third = r.any("callers.third_party", identity)
+    identity = identity[: third.start()] if third else identity
+    if caller == "self":
+        # Only a self-description counts: "You are a 40-year-old woman", "Caller is a man".
+        described = re.search(r"\b(?:you are|you're|caller is|the caller is|i am|i'm)\b(.*)", identity)
+        identity = described.group(1) if described else (identity if not re.search(r"\byou\b", identity) else "")
+        identity = re.sub(r"\b(?:her|his|their|your|my)\s+[\w-]+", " ", identity)  # "her husband" is someone else
+        if re.search(r"\byou\b", _identity(text).lower()):
+            identity = re.sub(r"\b(?:she|he|her|him|his|hers)\b", " ", identity)  # others, in a "you are" text
+    female, male = r.any("callers.female", identity), r.any("callers.male", identity)
+    if female and (not male or female.start() < male.start()):
+        return "she/her"
+    if male:
+        return "he/him"
+    return None
+
+
+# --- the profile --------------------------------------------------------------------------------
+
+def _current(found: list[Mention], about_self: bool) -> list[Mention]:
+    return [m for m in found if m.about_self == about_self and not m.uncertain]
+
+
+def _risk(found: list[Mention]) -> tuple[str, bool | None]:
+    """(risk level, has a plan: True / False (stated none) / None) from one person's mentions."""
+    now = [m for m in found if not m.past]
+
+    def positive(*concepts: str) -> bool:
+        return any(m.concept in concepts and not m.negated for m in now)
+
+    def negative(*concepts: str) -> bool:
+        return any(m.concept in concepts and m.negated for m in now)
+
+    suicidal = positive("si_active", "si_passive", "intent")
+    method = positive("method")
+    plan_yes = (positive("plan") and (suicidal or method)) or (method and not negative("plan"))
+    plan: bool | None = True if plan_yes else (False if negative("plan") else None)
+    if positive("intent") and (suicidal or plan_yes) and not negative("intent"):
+        return "intent", plan if plan is not None else (True if plan_yes else None)
+    if plan_yes:
+        return "plan", True
+    if positive("si_active"):
+        return "active", plan
+    if positive("si_passive"):
+        return "passive", plan
+    if negative("si_active", "si_passive", "risk_none") or any(m.concept == "risk_none" for m in now):
+        return "none", (False if plan is None and negative("plan") else plan)
+    return "not_stated", plan
+
+
+def _flag(found: list[Mention], concept: str, include_past: bool = True) -> bool | None:
+    chosen = [m for m in found if m.concept == concept and (include_past or not m.past)]
+    if any(not m.negated for m in chosen):
+        return True
+    return False if chosen else None
+
+
+def _sentence_of(mention: Mention) -> str:
+    text = mention.text.strip()
+    return text if len(text) <= _MAX_FACT else text[: _MAX_FACT - 1].rstrip() + "\u2026"
+
+
+def _means(found: list[Mention], suicidal_sentences: set[int]) -> tuple[str | None, bool]:
+    r = rules()
+    items, denied = [], False
+    for m in found:
+        if m.concept != "means":
+            continue
+        window = m.text.lower()
+        if not (r.any("means.always", window[m.start:m.end]) or r.any("means.access", window)
+                or m.sentence in suicidal_sentences):
+            continue
+        if m.negated:
+            denied = True
+        elif window[m.start:m.end] not in items:
+            items.append(window[m.start:m.end])
+    return (", ".join(items) if items else None), bool(items) or denied
+
+
+def _homicidal_target(found: list[Mention]) -> str | None:
+    for m in found:
+        if m.concept == "homicidal" and not m.negated:
+            tail = m.text[m.start:].lower()
+            target = re.search(
+                r"(?:kill|murder|shoot|stab|hurt|harm(?:ing)?|towards?|against)\s+((?:her|his|their|your|my|the|a)\s+[a-z-]+(?:\s+[a-z-]+)?|him|her|them|others|someone|people)",
+                tail)
+            if target:
+                words = re.split(r"\s+(?:if|because|and|but|for|when|who|after|with|at)\b", target.group(1))[0]
+                return words.strip()
+    return None
+
+
+def _substances(text: str) -> tuple[str, ...] | None:
+    r = rules()
+    named, denied = [], False
+    for sentence in _sentences(text):
+        lower = sentence.lower()
+        for name in r.raw["substances"]:
+            for pattern in r.compiled[f"substance.{name}"]:
+                for match in pattern.finditer(lower):
+                    prefix = _clause_prefix(lower, match.start())
+                    if r.any("negation.not_a_fact_before", prefix[-40:]):
+                        continue
+                    cue = r.last("negation.before", prefix[-60:])
+                    if cue is not None and not r.any("negation.verbs", prefix[-60:][cue.end():]):
+                        denied = True
+                    elif name not in named:
+                        named.append(name)
+    if "drugs" in named and len(named) > 1:
+        named.remove("drugs")  # a named drug says more than "drugs"
+    return tuple(named) if named else (() if denied else None)
+
+
+def _opening(found: list[Mention], role: str | None) -> str:
+    def said(concept: str) -> bool:
+        return any(m.concept == concept and not m.negated and not m.uncertain for m in found)
+
+    if said("silent"):
+        return "silent"
+    if any(m.concept == "hang_up" and not m.negated and not re.search(
+            r"\b(?:if|when|unless|should|may|might|threaten|before|after|whenever|or)\b", m.text.lower()[:m.start])
+           for m in found):
+        return "hang_up"
+    if said("transfer") or role == "transferring service":
+        return "transfer"
+    return "speaks"
+
+
+def read_profile(text: str) -> Profile:
+    """The profile a trainer's text states; everything else ``not_stated``."""
+    who = _who_calls(text)
+    caller = who["caller"]
+    found = mentions(text, caller)
+    own, other = _current(found, True), _current(found, False)
+    risk, plan_flag = _risk(own)
+    about_risk, _ = _risk(other) if caller != "self" else ("not_stated", None)
+    facts: dict[str, Any] = {"caller": caller, "role": who["role"], "about": who["about"]}
+    name, about_name = _name(text, caller)
+    facts.update(caller_name=name, about_name=about_name, age=_age(text, caller), pronouns=_pronouns(text, caller),
+                 risk=risk, about_risk=about_risk)
+    if plan_flag is not None:
+        planned = [m for m in own if m.concept in ("plan", "method") and not m.negated and not m.past]
+        facts["plan"] = _sentence_of(planned[0]) if plan_flag and planned else None
+    suicidal_sentences = {m.sentence for m in own if m.concept in ("si_active", "si_passive", "plan", "method", "intent")
+                          and not m.negated}
+    means, means_stated = _means([m for m in found if m.about_self or caller == "self"], suicidal_sentences)
+    if means_stated:
+        facts["means"] = means
+    timeline = [m for m in own if m.concept == "timeline" and not m.negated and m.sentence in suicidal_sentences]
+    if timeline:
+        facts["timeline"] = timeline[0].text[timeline[0].start:timeline[0].end]
+    for field, concept in (("past_attempts", "attempt"), ("self_harm", "self_harm"), ("homicidal", "homicidal")):
+        value = _flag(own, concept)
+        if value is not None:
+            facts[field] = value
+    if facts.get("homicidal"):
+        facts["homicidal_target"] = _homicidal_target(own)
+    substances = _substances(text) if caller == "self" else None
+    if substances is not None:
+        facts["substances"] = substances
+    protective = [m for m in own if m.concept == "protective"]
+    if protective:
+        kept = [m for m in protective if not m.negated]
+        facts["protective"] = _sentence_of(kept[0]) if kept else "none"
+    if any(m.concept == "disclose_when_asked" for m in found):
+        facts["disclose_when_asked"] = True
+    facts["opening"] = _opening(found, who["role"])
+    first = rules().any("first_line", text)
+    if first:
+        facts["first_line"] = first.group(1).strip()
+    stated = {k: v for k, v in facts.items() if v is not None and not (k == "caller" and v == "self")
+              and not (k in ("risk", "about_risk") and v == "not_stated") and not (k == "opening" and v == "speaks")}
+    for key in ("plan", "means"):  # None here is a stated absence ("does NOT have a plan")
+        if key in facts:
+            stated[key] = facts[key]
+    sentences = _sentences(text)
+    story = " ".join(sentences[:2])[:300]
+    profile = Profile(story=story)
+    return profile.with_fields("text", **stated)

@@ -24,7 +24,7 @@ BRIEF_START = "CALLER BRIEF:"
 BRIEF_END = "END OF BRIEF"
 FACTS_START = "CALLER FACTS:"
 FACTS_END = "END OF FACTS"
-_RISK_FACTS = ("thoughts", "plan", "means", "timeline", "past_attempts", "protective")
+_RISK_FACTS = ("thoughts", "plan", "means", "timeline", "past_attempts", "protective", "self_harm", "homicidal")
 
 
 @functools.lru_cache(maxsize=1)

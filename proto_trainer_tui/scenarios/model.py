@@ -11,7 +11,7 @@ from typing import Any
 from .profile import RISK_LEVELS, Profile
 from .reader import read_profile
 # Risk facts the caller keeps back until the counselor asks about them directly.
-RISK_FACTS = ("thoughts", "plan", "means", "timeline", "past_attempts", "protective")
+RISK_FACTS = ("thoughts", "plan", "means", "timeline", "past_attempts", "protective", "self_harm", "homicidal")
 # Counselor moves whose caller lines a scenario file may override ([lines] table).
 LINE_KEYS = (
     "greeting", "open_question", "closed_question", "empathy", "dismissive",
@@ -52,6 +52,8 @@ class Risk:
     timeline: str = ""
     past_attempts: str = ""
     protective: str = ""
+    self_harm: str = ""
+    homicidal: str = ""
 
     def __post_init__(self) -> None:
         if self.level not in RISK_LEVELS:

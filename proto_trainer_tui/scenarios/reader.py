@@ -128,7 +128,9 @@ def _relation_at(text: str, subject_only: bool = False) -> re.Match | None:
                 identity = re.search(r"\b(?:you are|you're|caller is|i am|i'm|is a|as a|as an)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}$", before)
                 if subject_only and re.search(_OBJECT_OF, before):
                     continue
-                if label == "other" or (owned and not identity):
+                if identity:
+                    continue  # "you are a man": the caller, not someone else
+                if label == "other" or owned:
                     found.append(match)
     return max(found, key=lambda m: m.end(), default=None)
 
@@ -150,8 +152,14 @@ def _about_self(lower: str, start: int, end: int, caller: str) -> bool:
     decided = _subject(clause)
     if decided is None:
         relative = re.search(r"\b(?:who|which|whose)\s+(?:[\w']+\s+){0,8}$", lower[:start])
+        if relative and re.search(r"\b(?:you are|you're|caller is|i am|i'm|you play)\s+(?:an?\s+)?(?:[\w-]+[\s,]+){0,4}$",
+                                  lower[:relative.start()]):
+            return True  # "You are a woman who ..."
         if relative:
-            decided = _subject(lower[max(0, relative.start() - 40): relative.start()], antecedent=True)
+            antecedent = lower[max(0, relative.start() - 40): relative.start()]
+            if caller != "self" and re.search(r"\b(?:a|another|the) caller\s*$", antecedent):
+                return False  # a professional transferring "a caller who ..."
+            decided = _subject(antecedent, antecedent=True)
     if decided is None:
         return caller == "self"
     return decided
@@ -161,7 +169,7 @@ def _subject(text: str, antecedent: bool = False) -> bool | None:
     """True: ``text`` speaks about the caller; False: about someone else; None: it doesn't say."""
     self_word = rules().last("callers.self_words", text)
     other = _relation_at(text, subject_only=not antecedent)
-    if other and (self_word is None or other.end() > self_word.end()):
+    if other and (self_word is None or other.end() >= self_word.end()):
         return False
     if self_word is not None:
         return True
@@ -403,7 +411,7 @@ def _homicidal_target(found: list[Mention]) -> str | None:
         if m.concept == "homicidal" and not m.negated:
             tail = m.text[m.start:].lower()
             target = re.search(
-                r"(?:kill|murder|shoot|stab|hurt|harm(?:ing)?|towards?|against)\s+((?:her|his|their|your|my|the|a)\s+[a-z-]+(?:\s+[a-z-]+)?|him|her|them|others|someone|people)",
+                r"(?:kill(?:ing)?|murder(?:ing)?|shoot(?:ing)?|stab(?:bing)?|hurt(?:ing)?|harm(?:ing)?|towards?|against)\s+((?:her|his|their|your|my|the|a)\s+[a-z-]+(?:\s+[a-z-]+)?|him|her|them|others|someone|people)",
                 tail)
             if target:
                 words = re.split(r"\s+(?:if|because|and|but|for|when|who|after|with|at)\b", target.group(1))[0]

@@ -24,10 +24,11 @@ from websockets.http11 import Request, Response
 from ..audio.pcm import decode_b64, duration_ms, encode_b64
 from ..realtime import events
 from ..realtime.events import Event, MalformedEvent
-from ..scenarios import scenario_for_instructions
+from ..scenarios import select_scenario
 from ..scenarios.model import Scenario
 from .caller import CallerEngine
 from .listening import Listener, RecognizerPool
+from .selection import scenario_id_from_path
 from .speech import SpeechUnavailable, Synthesizer
 from .spoken import SpokenItem
 from .vad import ServerVad, SpeechAudio, SpeechStarted, SpeechStopped, VadSettings
@@ -80,13 +81,14 @@ class SimSession:
 
     def __init__(self, ws: ServerConnection, synthesizer: Synthesizer, seed: int = 0,
                  pace_lead_ms: int | None = PACE_LEAD_MS,
-                 recognizers: RecognizerPool | None = None) -> None:
+                 recognizers: RecognizerPool | None = None, scenario_id: str | None = None) -> None:
         self.ws = ws
+        self.scenario_id = scenario_id  # asked for with ?scenario=ID (sim/selection.py)
         self.pace_lead_ms = pace_lead_ms
         self.synthesizer = synthesizer
         self.seed = seed
         self.session_id = events.new_id("sess")
-        self.scenario: Scenario = scenario_for_instructions("")
+        self.scenario: Scenario = select_scenario(scenario_id, "")
         self.caller = CallerEngine(self.scenario, seed)
         self.instructions = ""
         self.unanswered: list[str] = []  # counselor text since the caller last replied
@@ -166,7 +168,7 @@ class SimSession:
         instructions = events.session_instructions(event)
         if instructions is not None and instructions != self.instructions:
             self.instructions = instructions
-            self.scenario = scenario_for_instructions(instructions)
+            self.scenario = select_scenario(self.scenario_id, instructions)
             self.caller = CallerEngine(self.scenario, self.seed)
         await self.send({"type": "session.updated", "session": self.session_object()})
 
@@ -483,8 +485,8 @@ class SimServer:
             return
         self.sessions += 1
         try:
-            await SimSession(ws, self.synthesizer, pace_lead_ms=self.pace_lead_ms,
-                             recognizers=self.recognizers).run()
+            await SimSession(ws, self.synthesizer, pace_lead_ms=self.pace_lead_ms, recognizers=self.recognizers,
+                             scenario_id=scenario_id_from_path(ws.request.path)).run()
         except ConnectionClosed:
             pass
         finally:

@@ -504,5 +504,4 @@ def read_profile(text: str) -> Profile:
             stated[key] = facts[key]
     sentences = _sentences(text)
     story = " ".join(sentences[:2])[:300]
-    profile = Profile(story=story)
-    return profile.with_fields("text", **stated)
+    return Profile().with_fields("text", **stated, story=story)

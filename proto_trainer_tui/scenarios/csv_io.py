@@ -68,9 +68,8 @@ def build_scenario(*, id: str, title: str, prompt: str, description: str = "", e
     """A playable scenario from the CSV fields: the profile the prompt states, and the optional
     columns on top (raises ValueError naming a column it cannot read)."""
     columns = {k: v for k, v in (columns or {}).items() if k in OPTIONAL_COLUMNS and v}
-    scenario = Scenario.from_prompt(prompt, title=title, id=id, category=category,
-                                    evaluator_context=evaluator_context, mode=mode, columns=columns)
-    return replace(scenario, description=description) if description else scenario
+    return Scenario.from_prompt(prompt, title=title, id=id, category=category, description=description,
+                                evaluator_context=evaluator_context, mode=mode, columns=columns)
 
 
 def slug_for(title: str) -> str:

@@ -149,15 +149,17 @@ class Scenario:
         mode: str = "phone",
         columns: Mapping[str, str] | None = None,
         set_facts: Mapping[str, Any] | None = None,
+        description: str = "",
     ) -> Scenario:
         """A playable scenario from a free-text caller brief (a CSV row, a client's instructions).
 
-        The profile is what the text states (``read_profile``), then ``columns`` (optional CSV
+        The profile is what the text states (``read_profile`` of the brief and the trainer's
+        ``description``, which often summarises the caller), then ``columns`` (optional CSV
         columns, source "column") and ``set_facts`` (already-typed facts, source "column") on top.
         """
         from .columns import profile_columns
 
-        profile = read_profile(prompt)
+        profile = read_profile(prompt if not description else f"{prompt.strip()}\n\n{description.strip()}")
         if columns:
             profile = profile.with_fields("column", **profile_columns(columns))
         if set_facts:
@@ -166,7 +168,7 @@ class Scenario:
             id=id,
             title=title,
             category=category,
-            description=_first_sentence(prompt) or title,
+            description=description or _first_sentence(prompt) or title,
             prompt=prompt.strip(),
             evaluator_context=evaluator_context,
             mode=mode,

@@ -63,11 +63,26 @@ def rules() -> _Rules:
             add(f"{kind}.{label}", patterns)
     for key in ("third_party", "self_words", "reflexive_self", "female", "male"):
         add(f"callers.{key}", raw["callers"]["words"][key])
-    add("names.caller", raw["names"]["caller"])
+    for tier, patterns in enumerate(raw["names"]["tiers"]):
+        add(f"names.tier{tier}", [p.replace("{N}", raw["names"]["name"]) for p in patterns])
     add("names.titles", [raw["names"]["titles"]])
+    add("names.not_a_person_before", raw["names"]["not_a_person_before"])
     add("first_line", raw["first_line"]["patterns"])
     add("ages", raw["ages"]["patterns"], re.M)
     return _Rules(raw, compiled)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How a text speaks of its caller: "You are ..." (second person) or "Caller is ... she ..."."""
+
+    second_person: bool = True
+    pronoun: str | None = None  # the caller's, when the text genders them ("she/her")
+
+
+def _voice(text: str, caller: str) -> Voice:
+    second = re.search(r"\byou(?:'re|r|rself)?\b", _identity(text).lower()) is not None
+    return Voice(second_person=second, pronoun=_pronouns(text, caller))
 
 
 @dataclass(frozen=True)
@@ -105,6 +120,9 @@ def _negated(lower: str, start: int, end: int, concept: str) -> bool:
         return True
     if r.any("negation.after", lower[end:]):
         return True
+    if r.any("negation.asked_conditionally", lower[max(0, start - 40):start]) and r.any(
+            "negation.after_when_asked", lower[end:]):
+        return True
     prefix = _clause_prefix(lower, start)[-90:]
     cue = r.last("negation.before", prefix)
     if cue is None:
@@ -140,7 +158,7 @@ _OBJECT_OF = (r"\b(?:at|about|with|to|for|from|by|toward|towards|against|than|li
 _EMPHATIC_SELF = re.compile(r"(?:suicidal|risk|ideation|thoughts?|\bsi|harm|plan)\s*$")
 
 
-def _about_self(lower: str, start: int, end: int, caller: str) -> bool:
+def _about_self(lower: str, start: int, end: int, caller: str, voice: Voice = Voice()) -> bool:
     r = rules()
     if re.match(r"\s*(?:your|my)sel", lower[end:]):
         return True
@@ -149,8 +167,8 @@ def _about_self(lower: str, start: int, end: int, caller: str) -> bool:
     # Decide from the clause the mention is in; a relative clause ("a man who says he wants to
     # jump") is about the noun before "who".
     clause = _clause_prefix(lower, start)
-    decided = _subject(clause)
-    if decided is None:
+    decided = _subject(clause, voice=voice)
+    if decided is None or (decided is False and re.search(r"\b(?:she|he|they)\b", clause)):
         relative = re.search(r"\b(?:who|which|whose)\s+(?:[\w']+\s+){0,8}$", lower[:start])
         if relative and re.search(r"\b(?:you are|you're|caller is|i am|i'm|you play)\s+(?:an?\s+)?(?:[\w-]+[\s,]+){0,4}$",
                                   lower[:relative.start()]):
@@ -159,29 +177,48 @@ def _about_self(lower: str, start: int, end: int, caller: str) -> bool:
             antecedent = lower[max(0, relative.start() - 40): relative.start()]
             if caller != "self" and re.search(r"\b(?:a|another|the) caller\s*$", antecedent):
                 return False  # a professional transferring "a caller who ..."
-            decided = _subject(antecedent, antecedent=True)
+            decided = _subject(antecedent, antecedent=True, voice=voice)
     if decided is None:
         return caller == "self"
     return decided
 
 
-def _subject(text: str, antecedent: bool = False) -> bool | None:
-    """True: ``text`` speaks about the caller; False: about someone else; None: it doesn't say."""
+def _subject(text: str, antecedent: bool = False, voice: Voice = Voice()) -> bool | None:
+    """True: ``text`` speaks about the caller; False: about someone else; None: it doesn't say.
+
+    The last person named decides. A "he" or "she" is someone else in a "You are ..." text, and
+    in a third-person text is the caller when it matches the caller's stated gender.
+    """
     self_word = rules().last("callers.self_words", text)
     other = _relation_at(text, subject_only=not antecedent)
-    if other and (self_word is None or other.end() >= self_word.end()):
+    pronoun = None
+    for pronoun in re.finditer(r"\b(she|he|they)\b", text):
+        pass
+    ends = {"self": self_word.end() if self_word else -1, "other": other.end() if other else -1,
+            "pronoun": pronoun.end() if pronoun else -1}
+    latest = max(ends, key=lambda k: (ends[k], k == "other"))
+    if ends[latest] < 0:
+        return None
+    if latest == "other":
         return False
-    if self_word is not None:
+    if latest == "self":
         return True
+    word = pronoun.group(1)
+    if voice.second_person:
+        return False
+    if voice.pronoun and word != "they":
+        return voice.pronoun.startswith(word + "/")
     return None
 
 
 def mentions(text: str, caller: str = "self") -> list[Mention]:
     """Every concept found in ``text``, each judged in its sentence."""
     r = rules()
+    voice = _voice(text, caller)
     found: list[Mention] = []
     for index, sentence in enumerate(_sentences(text)):
         lower = sentence.lower()
+        quotes = [q.span() for q in re.finditer(r'["\u201c][^"\u201d]*["\u201d]', sentence)]
         for concept in r.raw["concepts"]:
             spans = [(m.start(), m.end()) for p in r.compiled[f"concept.{concept}"] for m in p.finditer(lower)]
             spans += [(m.start(), m.end()) for p in r.compiled[f"cased.{concept}"] for m in p.finditer(sentence)]
@@ -196,9 +233,24 @@ def mentions(text: str, caller: str = "self") -> list[Mention]:
                     negated=_negated(lower, start, end, concept),
                     uncertain=r.any("negation.uncertain", clause) is not None,
                     past=bool(r.any("negation.past_before", clause[-40:]) or r.any("negation.past_after", lower[end:])),
-                    about_self=_about_self(lower, start, end, caller),
+                    about_self=_about_self(lower, start, end, caller, voice)
+                    and not _quoted_from_someone_else(lower, start, quotes, voice),
                 ))
-    return found
+    # "Passive SI" is passive ideation, not the plain "SI" inside it.
+    passive = [(m.sentence, m.start, m.end) for m in found if m.concept == "si_passive"]
+    return [m for m in found if not (m.concept == "si_active" and any(
+        s == m.sentence and a <= m.start and m.end <= b for s, a, b in passive))]
+
+
+def _quoted_from_someone_else(lower: str, start: int, quotes: list[tuple[int, int]], voice: Voice) -> bool:
+    """Words in quotes said by someone else ("her ex texted 'just kill yourself then'")."""
+    for begin, finish in quotes:
+        if begin < start < finish:
+            speaker = lower[max(0, begin - 60): begin]
+            said = re.search(r"\b(?:said|says|told|tells|texted|texts|wrote|writes|posted|yelled|messaged|screamed|"
+                             r"shouted|replied|called (?:you|her|him))\b", speaker)
+            return bool(said) and _subject(speaker[: said.start()], voice=voice) is not True
+    return False
 
 
 # --- who is calling -----------------------------------------------------------------------------
@@ -266,6 +318,15 @@ def _about_whom(text: str) -> str | None:
 
 # --- names, ages, pronouns ----------------------------------------------------------------------
 
+def _clean_name(found: str, not_names: set[str]) -> str | None:
+    words = found.split()
+    while words and words[-1].strip(".") in not_names:
+        words.pop()  # "Chris Deny SI": the surname slot caught a capitalised word
+    if not words or words[-1].strip(".") in not_names or words[-1].isupper():
+        return None
+    return " ".join(words)
+
+
 def _name(text: str, caller: str) -> tuple[str | None, str | None]:
     """(the caller's name, the name of the person they call about), as stated."""
     r = rules()
@@ -273,29 +334,33 @@ def _name(text: str, caller: str) -> tuple[str | None, str | None]:
     caller_name = about_name = None
     if caller == "professional":
         title = r.any("names.titles", text)
-        if title and title.group(1) not in ("Dr.", "Doctor", "Nurse") or title and "you are" in text.lower():
+        if title:
             caller_name = f"{title.group(1)} {title.group(2)}"
-    candidates = []
-    for order, pattern in enumerate(r.compiled["names.caller"]):
-        for match in pattern.finditer(text):
-            word = match.group(1)
-            word = word.title() if word.isupper() and order == 0 and len(word) > 1 else word
-            if word in not_names or not word[0].isupper() or word.isupper():
-                continue
-            before = text[max(0, match.start() - 40): match.start(1)].lower()
-            near_other = _relation_at(before)
-            subject = near_other is not None and not re.search(r"\b(?:you are|you're|my name|your name|caller is|i am|i'm)\b", before[near_other.end() - len(before):] if near_other else "")
-            candidates.append((match.start(1), order, word, subject))
-    for _, _, word, subject in sorted(candidates, key=lambda c: (c[1] > 4, c[0])):
-        if subject and caller != "self":
-            about_name = about_name or word
-        elif subject:
-            continue
-        elif caller_name is None:
-            caller_name = word
-    if caller_name is None and about_name is None and caller != "self":
+    for tier in range(len(r.raw["names"]["tiers"])):
+        found = []
+        for pattern in r.compiled[f"names.tier{tier}"]:
+            for match in pattern.finditer(text):
+                name = _clean_name(match.group(1), not_names)
+                if name is None:
+                    continue
+                before = text[max(0, match.start(1) - 50): match.start(1)].lower()
+                if r.any("names.not_a_person_before", before):
+                    continue  # "a cat named Biscuit"
+                other = _relation_at(before[-30:])
+                speaking = re.search(r"\b(?:you are|you're|my name|your name|caller|i am|i'm|this is|it's)\b",
+                                     before[other.end():] if other else "")
+                found.append((match.start(1), name, other is not None and speaking is None))
+        for _, name, about_other in sorted(found):
+            if about_other:
+                about_name = about_name or (name if caller != "self" else None)
+            elif caller_name is None:
+                caller_name = name
+        if caller_name:
+            break
+    if about_name is None and caller != "self":
         # "calling about her son, Jake" / "her son Jake"
-        match = re.search(r"\b(?:son|daughter|friend|brother|sister|husband|wife|partner|roommate|client|patient)\s*,?\s+([A-Z][a-z]+)\b", text)
+        match = re.search(r"\b(?:son|daughter|friend|brother|sister|husband|wife|partner|roommate|client|patient|"
+                          r"mom|mother|dad|father|boyfriend|girlfriend)\s*,?\s+([A-Z][a-z]+)\b", text)
         if match and match.group(1) not in not_names:
             about_name = match.group(1)
     return caller_name, about_name
@@ -341,6 +406,13 @@ def _pronouns(text: str, caller: str) -> str | None:
         return "she/her"
     if male:
         return "he/him"
+    if caller == "self" and not re.search(r"\byou\b", _identity(text).lower()):
+        # A third-person text: "Caller found his neighbor ...", "Pt reports she ...".
+        lower = text.lower()
+        first = re.search(r"\b(she|he|his|himself|herself)\b", lower) or re.match(
+            r"\W*(?:the )?(?:caller|client|texter|pt|patient|[a-z]+)(?:'s)?\s+\w+\s+(his|her)\b", lower)
+        if first:
+            return "she/her" if first.group(1) in ("she", "her", "herself") else "he/him"
     return None
 
 
@@ -364,7 +436,12 @@ def _risk(found: list[Mention]) -> tuple[str, bool | None]:
     method = positive("method")
     plan_yes = (positive("plan") and (suicidal or method)) or (method and not negative("plan"))
     plan: bool | None = True if plan_yes else (False if negative("plan") else None)
-    if positive("intent") and (suicidal or plan_yes) and not negative("intent"):
+    risky = {m.sentence for m in now if not m.negated and m.concept in ("si_active", "si_passive", "plan", "method")}
+    # A plan with a date ("tonight"), or preparation such as saving pills, is intent to act.
+    timed = plan_yes and any(m.concept == "timeline" and not m.negated and m.sentence in risky for m in now)
+    prepared = any(m.concept == "intent" and not m.negated and re.search(r"pill|med|tablet|stockpil", m.text[m.start:m.end].lower())
+                   for m in now)
+    if ((positive("intent") and (suicidal or plan_yes)) or timed or prepared) and not negative("intent"):
         return "intent", plan if plan is not None else (True if plan_yes else None)
     if plan_yes:
         return "plan", True
@@ -401,7 +478,7 @@ def _means(found: list[Mention], suicidal_sentences: set[int]) -> tuple[str | No
             continue
         if m.negated:
             denied = True
-        elif window[m.start:m.end] not in items:
+        elif not any(window[m.start:m.end] in item or item in window[m.start:m.end] for item in items):
             items.append(window[m.start:m.end])
     return (", ".join(items) if items else None), bool(items) or denied
 
@@ -419,8 +496,10 @@ def _homicidal_target(found: list[Mention]) -> str | None:
     return None
 
 
-def _substances(text: str) -> tuple[str, ...] | None:
+def _substances(text: str, caller: str) -> tuple[str, ...] | None:
+    """The caller's substances: named ones, () when the text denies use ("sober 10 years")."""
     r = rules()
+    voice = _voice(text, caller)
     named, denied = [], False
     for sentence in _sentences(text):
         lower = sentence.lower()
@@ -430,10 +509,12 @@ def _substances(text: str) -> tuple[str, ...] | None:
                     prefix = _clause_prefix(lower, match.start())
                     if r.any("negation.not_a_fact_before", prefix[-40:]):
                         continue
+                    if not _about_self(lower, match.start(), match.end(), caller, voice):
+                        continue  # her husband's drinking is not hers
                     cue = r.last("negation.before", prefix[-60:])
-                    if cue is not None and not r.any("negation.verbs", prefix[-60:][cue.end():]):
+                    if name == "sober" or (cue is not None and not r.any("negation.verbs", prefix[-60:][cue.end():])):
                         denied = True
-                    elif name not in named:
+                    elif name not in named and not r.any("negation.past_before", prefix[-30:]):
                         named.append(name)
     if "drugs" in named and len(named) > 1:
         named.remove("drugs")  # a named drug says more than "drugs"
@@ -447,7 +528,7 @@ def _opening(found: list[Mention], role: str | None) -> str:
     if said("silent"):
         return "silent"
     if any(m.concept == "hang_up" and not m.negated and not re.search(
-            r"\b(?:if|when|unless|should|may|might|threaten|before|after|whenever|or)\b", m.text.lower()[:m.start])
+            r"\b(?:if|when|unless|should|may|might|threaten\w*|whenever|could|until)\b", m.text.lower())
            for m in found):
         return "hang_up"
     if said("transfer") or role == "transferring service":
@@ -472,7 +553,7 @@ def read_profile(text: str) -> Profile:
         facts["plan"] = _sentence_of(planned[0]) if plan_flag and planned else None
     suicidal_sentences = {m.sentence for m in own if m.concept in ("si_active", "si_passive", "plan", "method", "intent")
                           and not m.negated}
-    means, means_stated = _means([m for m in found if m.about_self or caller == "self"], suicidal_sentences)
+    means, means_stated = _means([m for m in found if m.about_self], suicidal_sentences)
     if means_stated:
         facts["means"] = means
     timeline = [m for m in own if m.concept == "timeline" and not m.negated and m.sentence in suicidal_sentences]
@@ -484,7 +565,7 @@ def read_profile(text: str) -> Profile:
             facts[field] = value
     if facts.get("homicidal"):
         facts["homicidal_target"] = _homicidal_target(own)
-    substances = _substances(text) if caller == "self" else None
+    substances = _substances(text, caller)
     if substances is not None:
         facts["substances"] = substances
     protective = [m for m in own if m.concept == "protective"]

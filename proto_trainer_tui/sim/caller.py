@@ -76,13 +76,15 @@ _PHRASES: dict[Move, tuple[str, ...]] = {
     ),
     Move.SUICIDE_INQUIRY: (
         "suicide", "suicidal", "kill yourself", "killing yourself", "end your life", "ending your life",
-        "take your life", "taking your life", "want to die", "wish you were dead", "better off dead",
+        "take your life", "taking your life", "want to die", "kill himself", "killing himself", "kill herself",
+        "killing herself", "kill themselves", "killing themselves", "end his life", "end her life", "end their life", "wish you were dead", "better off dead",
         "not want to be alive", "dont want to live", "not wanting to live", "thoughts of death", "end it all",
         "not being here", "not be here",
     ),
     Move.SELF_HARM: (
         "hurt yourself", "hurting yourself", "harm yourself", "harming yourself", "self harm", "selfharm",
-        "cut yourself", "cutting yourself", "burn yourself", "injure yourself",
+        "cut yourself", "cutting yourself", "burn yourself", "injure yourself", "hurt himself", "hurting himself",
+        "hurt herself", "hurting herself", "hurt themselves", "hurting themselves",
     ),
     Move.HOMICIDAL: (
         "hurt someone", "hurting someone", "hurt anyone", "hurting anyone", "hurt somebody", "harm someone",

@@ -98,7 +98,7 @@ class Profile:
         if self.stated("plan"):
             parts.append("plan " + ("yes" if self.plan else "no"))
         if self.stated("means"):
-            parts.append("means " + (self.means or "no"))
+            parts.append("means " + ("yes" if self.means else "no"))
         for name in ("self_harm", "homicidal", "past_attempts"):
             value = getattr(self, name)
             if value is not None:

@@ -3,7 +3,9 @@
 
 import asyncio
 
-from . import evaluation_quality, hung_server, soak, spoken_turns, store, typed_turns, voice_streaming
+from . import (
+    evaluation_quality, hung_server, scenario_profiles, soak, spoken_turns, store, typed_turns, voice_streaming,
+)
 
 asyncio.run(typed_turns.main())
 asyncio.run(spoken_turns.main())
@@ -12,3 +14,4 @@ asyncio.run(hung_server.main())
 asyncio.run(soak.main([]))
 store.main()
 evaluation_quality.main()
+scenario_profiles.main()

@@ -19,7 +19,9 @@ from typing import Any
 
 from .profile import Profile
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'\u201c(]?[A-Z0-9])|\n\s*\n|\n\s*(?=[-*\u2022]|\d+[.)])|\n(?=[A-Z][a-z]*\s*:)")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bst\.)(?<!\bvs\.)(?<!\bpt\.)(?<!\bhx\.)(?<!\bmrs\.)(?<!e\.g\.)(?<!i\.e\.)"
+    r"\s+(?=[\"'\u201c(]?[A-Za-z0-9])|\n\s*\n|\n\s*(?=[-*\u2022]|\d+[.)])|\n(?=[A-Z][\w ]*\s*:)", re.I)
 _MAX_FACT = 160  # characters of a sentence kept as a stated fact (plan, protective factors)
 
 
@@ -68,7 +70,7 @@ def rules() -> _Rules:
     add("names.titles", [raw["names"]["titles"]])
     add("names.not_a_person_before", raw["names"]["not_a_person_before"])
     add("first_line", raw["first_line"]["patterns"])
-    add("ages", raw["ages"]["patterns"], re.M)
+    add("ages", raw["ages"]["patterns"], re.M | re.I)
     return _Rules(raw, compiled)
 
 
@@ -142,7 +144,7 @@ def _relation_at(text: str, subject_only: bool = False) -> re.Match | None:
         for pattern in rules().compiled[f"relation.{label}"]:
             for match in pattern.finditer(text):
                 before = text[: match.start()]
-                owned = re.search(r"\b(?:her|his|their|your|my|the|whose|of|a|an|one)\s+(?:[\w-]+[\s-]+){0,2}$", before)
+                owned = re.search(r"\b(?:her|his|their|your|my|ur|the|whose|of|a|an|one|caller's)\s+(?:[\w/'-]+[\s-]+){0,3}$", before)
                 identity = re.search(r"\b(?:you are|you're|caller is|i am|i'm|is a|as a|as an)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}$", before)
                 if subject_only and re.search(_OBJECT_OF, before):
                     continue
@@ -310,7 +312,7 @@ def _about_whom(text: str) -> str | None:
     match = _relation_at(head)
     if match is None:
         return None
-    start = re.search(r"\b(?:her|his|their|your|my|the|a|an|one of (?:her|his|their|your|my))\s+(?:[\w-]+\s+){0,2}$",
+    start = re.search(r"\b(?:her|his|their|your|my|the|a|an|one of (?:her|his|their|your|my))\s+(?:[\w/'-]+\s+){0,3}$",
                       head[: match.start()])
     phrase = head[start.start() if start else match.start(): match.end()]
     return phrase.strip()
@@ -367,22 +369,24 @@ def _name(text: str, caller: str) -> tuple[str | None, str | None]:
 
 
 def _age(text: str, caller: str) -> int | None:
+    """The caller's age, when stated as a number (the earliest mention that is not someone else's)."""
     r = rules()
     scope = _identity(text) if caller != "self" else text
     if caller != "self":
         third = r.any("callers.third_party", scope.lower())
         scope = scope[: third.start()] if third else scope
-    for pattern in r.compiled["ages"]:
-        for match in pattern.finditer(scope):
-            after = scope[match.end(): match.end() + 14].lower()
-            before = scope[max(0, match.start() - 16): match.start()].lower()
-            if _relation_at(after[:12]) and re.match(r"\s*\w+", after) and _relation_at(re.match(r"[\s\w-]*", after).group(0)):
-                continue  # "her 16-year-old son"
-            if re.search(r"\b(?:son|daughter|child|kid|brother|sister|friend|husband|wife|partner|boyfriend|girlfriend|mother|father|mom|dad)\b[\s,(]*$", before):
-                continue  # "her son, 16"
-            age = int(match.group(1))
-            if 5 <= age <= 120:
-                return age
+    found = sorted(((m.start(), m) for p in r.compiled["ages"] for m in p.finditer(scope)), key=lambda f: f[0])
+    for _, match in found:
+        after = scope[match.end(): match.end() + 14].lower()
+        before = scope[max(0, match.start() - 16): match.start()].lower()
+        if _relation_at(re.match(r"[\s\w/-]*", after).group(0)):
+            continue  # "her 16-year-old son"
+        if re.search(r"\b(?:son|daughter|child|kid|brother|sister|friend|husband|wife|partner|boyfriend|girlfriend|"
+                     r"mother|father|mom|dad|grandson|granddaughter)\b[\s,(]*$", before):
+            continue  # "her son, 16"
+        age = int(match.group(1))
+        if 5 <= age <= 120:
+            return age
     return None
 
 
@@ -391,6 +395,9 @@ def _pronouns(text: str, caller: str) -> str | None:
     explicit = re.search(r"\b(she/her|he/him|they/them)\b", text.lower())
     if explicit:
         return explicit.group(1)
+    coded = re.search(r"\b\d{1,2}\s?([MF])\b", text)  # "25F", "34 M"
+    if coded and caller == "self":
+        return "she/her" if coded.group(1) == "F" else "he/him"
     identity = _identity(text).lower()
     third = r.any("callers.third_party", identity)
     identity = identity[: third.start()] if third else identity
@@ -455,10 +462,11 @@ def _risk(found: list[Mention]) -> tuple[str, bool | None]:
 
 
 def _flag(found: list[Mention], concept: str, include_past: bool = True) -> bool | None:
-    chosen = [m for m in found if m.concept == concept and (include_past or not m.past)]
-    if any(not m.negated for m in chosen):
+    """True if stated, False if denied (or only in the past, when the past does not count)."""
+    chosen = [m for m in found if m.concept == concept]
+    if any(not m.negated and (include_past or not m.past) for m in chosen):
         return True
-    return False if chosen else None
+    return False if any(m.negated for m in chosen) else None
 
 
 def _sentence_of(mention: Mention) -> str:
@@ -559,8 +567,9 @@ def read_profile(text: str) -> Profile:
     timeline = [m for m in own if m.concept == "timeline" and not m.negated and m.sentence in suicidal_sentences]
     if timeline:
         facts["timeline"] = timeline[0].text[timeline[0].start:timeline[0].end]
-    for field, concept in (("past_attempts", "attempt"), ("self_harm", "self_harm"), ("homicidal", "homicidal")):
-        value = _flag(own, concept)
+    for field, concept, past_counts in (("past_attempts", "attempt", True), ("self_harm", "self_harm", False),
+                                        ("homicidal", "homicidal", False)):
+        value = _flag(own, concept, include_past=past_counts)  # self-harm and HI are current facts
         if value is not None:
             facts[field] = value
     if facts.get("homicidal"):

@@ -80,11 +80,18 @@ class Voice:
 
     second_person: bool = True
     pronoun: str | None = None  # the caller's, when the text genders them ("she/her")
+    name: str | None = None  # the caller's first name, a word that speaks about the caller
+
+
+def _unquoted(text: str) -> str:
+    return re.sub(r'["\u201c][^"\u201d]*["\u201d]', " ", text)
 
 
 def _voice(text: str, caller: str) -> Voice:
-    second = re.search(r"\byou(?:'re|r|rself)?\b", _identity(text).lower()) is not None
-    return Voice(second_person=second, pronoun=_pronouns(text, caller))
+    second = re.search(r"\b(?:you(?:'re|r|rself)?|u|ur)\b", _unquoted(_identity(text)).lower()) is not None
+    name = _name(text, caller)[0]
+    first = name.split()[-1 if name.split()[0].rstrip(".").lower() in ("mr", "mrs", "ms", "dr") else 0] if name else None
+    return Voice(second_person=second, pronoun=_pronouns(text, caller), name=first.lower() if first else None)
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,13 @@ def _clause_prefix(lower: str, start: int) -> str:
         if match:
             cut = max(cut, match.end())
     return prefix[cut:]
+
+
+def _subject_prefix(lower: str, start: int) -> str:
+    """The part of the sentence before ``start`` that says who it is about (to the last clause break)."""
+    prefix = lower[:start]
+    match = rules().last("negation.clause_breaks", prefix)
+    return prefix[match.end():] if match else prefix
 
 
 def _negated(lower: str, start: int, end: int, concept: str) -> bool:
@@ -168,7 +182,7 @@ def _about_self(lower: str, start: int, end: int, caller: str, voice: Voice = Vo
         return caller != "self" or _relation_at(lower[:start], subject_only=True) is None  # "not suicidal herself"
     # Decide from the clause the mention is in; a relative clause ("a man who says he wants to
     # jump") is about the noun before "who".
-    clause = _clause_prefix(lower, start)
+    clause = _subject_prefix(lower, start)
     decided = _subject(clause, voice=voice)
     if decided is None or (decided is False and re.search(r"\b(?:she|he|they)\b", clause)):
         relative = re.search(r"\b(?:who|which|whose)\s+(?:[\w']+\s+){0,8}$", lower[:start])
@@ -192,6 +206,12 @@ def _subject(text: str, antecedent: bool = False, voice: Voice = Voice()) -> boo
     in a third-person text is the caller when it matches the caller's stated gender.
     """
     self_word = rules().last("callers.self_words", text)
+    if voice.name:
+        named = None
+        for named in re.finditer(rf"\b{re.escape(voice.name)}\b", text):
+            pass
+        if named and (self_word is None or named.end() > self_word.end()):
+            self_word = named  # "Jess admits she ..." speaks about the caller, Jess
     other = _relation_at(text, subject_only=not antecedent)
     pronoun = None
     for pronoun in re.finditer(r"\b(she|he|they)\b", text):
@@ -234,7 +254,8 @@ def mentions(text: str, caller: str = "self") -> list[Mention]:
                     concept=concept, sentence=index, start=start, end=end, text=sentence,
                     negated=_negated(lower, start, end, concept),
                     uncertain=r.any("negation.uncertain", clause) is not None,
-                    past=bool(r.any("negation.past_before", clause[-40:]) or r.any("negation.past_after", lower[end:])),
+                    past=bool(r.any("negation.past_before", clause.rsplit(",", 1)[-1][-30:])
+                              or r.any("negation.past_after", lower[end:])),
                     about_self=_about_self(lower, start, end, caller, voice)
                     and not _quoted_from_someone_else(lower, start, quotes, voice),
                 ))
@@ -275,7 +296,9 @@ def _who_calls(text: str) -> dict[str, Any]:
     cut = third.start() if third else len(lower_identity)
     role = None
     for label in r.raw["callers"]["professional"]:
-        match = r.any(f"professional.{label}", lower_identity[:cut]) if third or transfer else None
+        on_duty = third or transfer or re.search(
+            r"\bcalling (?:to|for|about|after|from|regarding|on behalf)\b|\bconsult|\bon scene\b|\bwelfare check\b", lower_identity)
+        match = r.any(f"professional.{label}", lower_identity[:cut]) if on_duty else None
         if match and not re.search(r"\b(?:the|by|to|from|called|call|with)\s+(?:[\w-]+\s+)?$", lower_identity[:match.start()]):
             role = label
             break
@@ -287,8 +310,16 @@ def _who_calls(text: str) -> dict[str, Any]:
         role = "transferring service"
     about = None
     if third or role:
-        tail = lower[(third.end() if third and not role else 0):] if third else lower
-        about = _about_whom(tail if third else lower)
+        if third and not role:
+            tail = lower_identity[third.end():]
+            # "calling about her son": the person follows the cue at once; "calling about stress
+            # from caring for his brother" is the caller's own story.
+            about = _about_whom(" ".join(tail.split()[:5]))
+            strong = re.search(r"third|not calling|\bof\b|caller", third.group(0))
+            if about is None and strong:
+                about = _about_whom(tail) or " ".join(tail.split()[:4]).strip(" ,.") or None
+        else:
+            about = _about_whom(lower[third.end():] if third else lower)
         if about is None and transfer:
             about = "a caller"
     if role:
@@ -405,7 +436,7 @@ def _pronouns(text: str, caller: str) -> str | None:
         # Only a self-description counts: "You are a 40-year-old woman", "Caller is a man".
         described = re.search(r"\b(?:you are|you're|caller is|the caller is|i am|i'm)\b(.*)", identity)
         identity = described.group(1) if described else (identity if not re.search(r"\byou\b", identity) else "")
-        identity = re.sub(r"\b(?:her|his|their|your|my)\s+[\w-]+", " ", identity)  # "her husband" is someone else
+        identity = re.sub(r"\b(?:her|his|their|your|my|whose)\s+[\w-]+", " ", identity)  # "her husband" is someone else
         if re.search(r"\byou\b", _identity(text).lower()):
             identity = re.sub(r"\b(?:she|he|her|him|his|hers)\b", " ", identity)  # others, in a "you are" text
     female, male = r.any("callers.female", identity), r.any("callers.male", identity)
@@ -449,7 +480,7 @@ def _risk(found: list[Mention]) -> tuple[str, bool | None]:
     prepared = any(m.concept == "intent" and not m.negated and re.search(r"pill|med|tablet|stockpil", m.text[m.start:m.end].lower())
                    for m in now)
     if ((positive("intent") and (suicidal or plan_yes)) or timed or prepared) and not negative("intent"):
-        return "intent", plan if plan is not None else (True if plan_yes else None)
+        return "intent", True  # intent to act is a plan carried further (C-SSRS 4-6)
     if plan_yes:
         return "plan", True
     if positive("si_active"):
@@ -486,8 +517,10 @@ def _means(found: list[Mention], suicidal_sentences: set[int]) -> tuple[str | No
             continue
         if m.negated:
             denied = True
-        elif not any(window[m.start:m.end] in item or item in window[m.start:m.end] for item in items):
-            items.append(window[m.start:m.end])
+        else:
+            item = re.sub(r"^.*\b(?:his|her|my|your|their|the|a)\s+", "", window[m.start:m.end])  # "drive his car"
+            if not any(item in known or known in item for known in items):
+                items.append(item)
     return (", ".join(items) if items else None), bool(items) or denied
 
 
@@ -504,12 +537,12 @@ def _homicidal_target(found: list[Mention]) -> str | None:
     return None
 
 
-def _substances(text: str, caller: str) -> tuple[str, ...] | None:
+def _substances(text: str, caller: str, means_spans: frozenset = frozenset()) -> tuple[str, ...] | None:
     """The caller's substances: named ones, () when the text denies use ("sober 10 years")."""
     r = rules()
     voice = _voice(text, caller)
     named, denied = [], False
-    for sentence in _sentences(text):
+    for index, sentence in enumerate(_sentences(text)):
         lower = sentence.lower()
         for name in r.raw["substances"]:
             for pattern in r.compiled[f"substance.{name}"]:
@@ -519,6 +552,8 @@ def _substances(text: str, caller: str) -> tuple[str, ...] | None:
                         continue
                     if not _about_self(lower, match.start(), match.end(), caller, voice):
                         continue  # her husband's drinking is not hers
+                    if any(s == index and a <= match.start() < b for s, a, b in means_spans):
+                        continue  # "take all my mom's Xanax": a means, not substance use
                     cue = r.last("negation.before", prefix[-60:])
                     if name == "sober" or (cue is not None and not r.any("negation.verbs", prefix[-60:][cue.end():])):
                         denied = True
@@ -557,7 +592,7 @@ def read_profile(text: str) -> Profile:
     facts.update(caller_name=name, about_name=about_name, age=_age(text, caller), pronouns=_pronouns(text, caller),
                  risk=risk, about_risk=about_risk)
     if plan_flag is not None:
-        planned = [m for m in own if m.concept in ("plan", "method") and not m.negated and not m.past]
+        planned = [m for m in own if m.concept in ("plan", "method", "intent") and not m.negated and not m.past]
         facts["plan"] = _sentence_of(planned[0]) if plan_flag and planned else None
     suicidal_sentences = {m.sentence for m in own if m.concept in ("si_active", "si_passive", "plan", "method", "intent")
                           and not m.negated}
@@ -574,7 +609,9 @@ def read_profile(text: str) -> Profile:
             facts[field] = value
     if facts.get("homicidal"):
         facts["homicidal_target"] = _homicidal_target(own)
-    substances = _substances(text, caller)
+    means_spans = frozenset((m.sentence, m.start, m.end) for m in own
+                            if m.concept in ("means", "method") and m.sentence in suicidal_sentences)
+    substances = _substances(text, caller, means_spans)
     if substances is not None:
         facts["substances"] = substances
     protective = [m for m in own if m.concept == "protective"]

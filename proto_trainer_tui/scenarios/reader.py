@@ -21,7 +21,7 @@ from .profile import Profile
 
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])(?<!\bdr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bst\.)(?<!\bvs\.)(?<!\bpt\.)(?<!\bhx\.)(?<!\bmrs\.)(?<!e\.g\.)(?<!i\.e\.)"
-    r"\s+(?=[\"'\u201c(]?[A-Za-z0-9])|\n\s*\n|\n\s*(?=[-*\u2022]|\d+[.)])|\n(?=[A-Z][\w ]*\s*:)", re.I)
+    r"\s+(?=[\"'\u201c(]?[A-Za-z0-9])|(?<=[.!?][\"\u201d)])\s+(?=[A-Za-z0-9])|\n\s*\n|\n\s*(?=[-*\u2022]|\d+[.)])|\n(?=[A-Z][\w ]*\s*:)", re.I)
 _MAX_FACT = 160  # characters of a sentence kept as a stated fact (plan, protective factors)
 
 
@@ -81,6 +81,7 @@ class Voice:
     second_person: bool = True
     pronoun: str | None = None  # the caller's, when the text genders them ("she/her")
     name: str | None = None  # the caller's first name, a word that speaks about the caller
+    caller: str = "self"
 
 
 def _unquoted(text: str) -> str:
@@ -88,10 +89,14 @@ def _unquoted(text: str) -> str:
 
 
 def _voice(text: str, caller: str) -> Voice:
-    second = re.search(r"\b(?:you(?:'re|r|rself)?|u|ur)\b", _unquoted(_identity(text)).lower()) is not None
-    name = _name(text, caller)[0]
+    identity = _unquoted(_identity(text)).lower()
+    second = re.search(r"\b(?:you(?:'re|r|rself)?|u|ur)\b", identity) is not None
+    if re.search(r"\byou(?:'re| are)? play(?:ing)?\b|\brole of\b", identity):
+        second = False  # "You're playing Imani ... She has a plan": the text speaks of Imani
+    name = _name(text, caller)[0] if caller != "professional" else None  # a professional's name labels them
     first = name.split()[-1 if name.split()[0].rstrip(".").lower() in ("mr", "mrs", "ms", "dr") else 0] if name else None
-    return Voice(second_person=second, pronoun=_pronouns(text, caller), name=first.lower() if first else None)
+    return Voice(second_person=second, pronoun=_pronouns(text, caller), name=first.lower() if first else None,
+                 caller=caller)
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,8 @@ def _negated(lower: str, start: int, end: int, concept: str) -> bool:
     cue = r.last("negation.before", prefix)
     if cue is None:
         return False
+    if cue.group(0).startswith("den"):
+        return True  # "denies wanting to kill herself" denies the wish too
     between = prefix[cue.end():]
     return r.any("negation.verbs", between) is None
 
@@ -160,11 +167,11 @@ def _relation_at(text: str, subject_only: bool = False) -> re.Match | None:
                 before = text[: match.start()]
                 owned = re.search(r"\b(?:her|his|their|your|my|ur|the|whose|of|a|an|one|caller's)\s+(?:[\w/'-]+[\s-]+){0,3}$", before)
                 identity = re.search(r"\b(?:you are|you're|caller is|i am|i'm|is a|as a|as an)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}$", before)
-                if subject_only and re.search(_OBJECT_OF, before):
-                    continue
+                if subject_only and (re.search(_OBJECT_OF, before) or re.match(r"(?:'s|s')\b", text[match.end():])):
+                    continue  # "angry at her ex", "his father's revolver"
                 if identity:
                     continue  # "you are a man": the caller, not someone else
-                if label == "other" or owned:
+                if label == "other" or owned or not before.strip():
                     found.append(match)
     return max(found, key=lambda m: m.end(), default=None)
 
@@ -226,8 +233,13 @@ def _subject(text: str, antecedent: bool = False, voice: Voice = Voice()) -> boo
     if latest == "self":
         return True
     word = pronoun.group(1)
-    if voice.second_person:
-        return False
+    anyone = _relation_at(text)  # "about my girlfriend - she says ...": objects are antecedents too
+    nouns = {"self": ends["self"], "other": max(ends["other"], anyone.end() if anyone else -1)}
+    nouns = {k: v for k, v in nouns.items() if v >= 0}
+    if nouns:
+        return max(nouns, key=nouns.get) == "self"  # "Jess admits she ...", "her son says he ..."
+    if voice.second_person or voice.caller != "self":
+        return False  # "he" in a "You are ..." text, or in a call about someone else
     if voice.pronoun and word != "they":
         return voice.pronoun.startswith(word + "/")
     return None
@@ -269,10 +281,17 @@ def _quoted_from_someone_else(lower: str, start: int, quotes: list[tuple[int, in
     """Words in quotes said by someone else ("her ex texted 'just kill yourself then'")."""
     for begin, finish in quotes:
         if begin < start < finish:
-            speaker = lower[max(0, begin - 60): begin]
-            said = re.search(r"\b(?:said|says|told|tells|texted|texts|wrote|writes|posted|yelled|messaged|screamed|"
-                             r"shouted|replied|called (?:you|her|him))\b", speaker)
-            return bool(said) and _subject(speaker[: said.start()], voice=voice) is not True
+            speaker = lower[max(0, begin - 150): begin]
+            said = None
+            for said in re.finditer(r"\b(?:said|says|told|tells|texted|texts|wrote|writes|posted|yelled|messaged|"
+                                    r"screamed|shouted|replied|called (?:you|her|him))\b", speaker):
+                pass  # the last speech verb before the quote introduces it
+            if not said:
+                return False
+            who = speaker[: said.start()]
+            # "Kids at school texted you ..." is someone else; a bare "Says ..." is the caller.
+            return _subject(who, voice=voice) is False or (bool(who.strip()) and _subject(who, voice=voice) is None
+                                                             and voice.second_person)
     return False
 
 
@@ -281,7 +300,10 @@ def _quoted_from_someone_else(lower: str, start: int, quotes: list[tuple[int, in
 def _identity(text: str) -> str:
     """The sentences that say who the caller is: the first one and any "You are ..." one."""
     sentences = _sentences(text)
-    chosen = sentences[:1] + [s for s in sentences[1:4] if re.match(
+    # The first sentence, a short second one ("HI, IS THIS THE CRISIS LINE? I NEED TO TALK ABOUT MY
+    # MOM"; "Warm transfer from the warmline. The warmline counselor (Beth) ..."), and "You are" ones.
+    first = sentences[:2] if sentences and (len(sentences[0].split()) <= 8) else sentences[:1]
+    chosen = first + [s for s in sentences[len(first):4] if re.match(
         r"(?i)(?:you are|you're|caller is|the caller is|caller:|i am|i'm)\b", s)]
     return " ".join(chosen)
 
@@ -508,9 +530,10 @@ def _sentence_of(mention: Mention) -> str:
 def _means(found: list[Mention], suicidal_sentences: set[int]) -> tuple[str | None, bool]:
     r = rules()
     items, denied = [], False
+    attempts = {m.sentence for m in found if m.concept == "attempt" and not m.negated}
     for m in found:
-        if m.concept != "means":
-            continue
+        if m.concept != "means" or (m.sentence in attempts and m.sentence not in suicidal_sentences):
+            continue  # the pills of an attempt years ago are not today's means
         window = m.text.lower()
         if not (r.any("means.always", window[m.start:m.end]) or r.any("means.access", window)
                 or m.sentence in suicidal_sentences):
@@ -529,10 +552,12 @@ def _homicidal_target(found: list[Mention]) -> str | None:
         if m.concept == "homicidal" and not m.negated:
             tail = m.text[m.start:].lower()
             target = re.search(
-                r"(?:kill(?:ing)?|murder(?:ing)?|shoot(?:ing)?|stab(?:bing)?|hurt(?:ing)?|harm(?:ing)?|towards?|against)\s+((?:her|his|their|your|my|the|a)\s+[a-z-]+(?:\s+[a-z-]+)?|him|her|them|others|someone|people)",
+                r"(?:kill(?:ing)?|murder(?:ing)?|shoot(?:ing)?|stab(?:bing)?|hurt(?:ing)?|harm(?:ing)?)\s+((?:her|his|their|your|my|the|a)\s+[a-z-]+(?:\s+[a-z-]+)?|him|her|them|others|someone|people)"
+                r"|(?:towards?|against)\s+((?:(?:her|his|their|your|my|the|a)\s+)?[a-z-]+(?:\s+[a-z-]+)?)",
                 tail)
             if target:
-                words = re.split(r"\s+(?:if|because|and|but|for|when|who|after|with|at)\b", target.group(1))[0]
+                found = target.group(1) or target.group(2)
+                words = re.split(r"\s+(?:if|because|and|but|for|when|who|whom|after|with|at|won)\b", found)[0]
                 return words.strip()
     return None
 
@@ -552,6 +577,8 @@ def _substances(text: str, caller: str, means_spans: frozenset = frozenset()) ->
                         continue
                     if not _about_self(lower, match.start(), match.end(), caller, voice):
                         continue  # her husband's drinking is not hers
+                    if re.search(r.raw["substances_context"]["not_use_before"][0], lower[:match.start()]):
+                        continue  # "tapering your opioids": a prescription
                     if any(s == index and a <= match.start() < b for s, a, b in means_spans):
                         continue  # "take all my mom's Xanax": a means, not substance use
                     cue = r.last("negation.before", prefix[-60:])
@@ -584,6 +611,8 @@ def read_profile(text: str) -> Profile:
     who = _who_calls(text)
     caller = who["caller"]
     found = mentions(text, caller)
+    attempts = {m.sentence for m in found if m.concept == "attempt" and not m.negated}
+    found = [m for m in found if not (m.concept in ("method", "means") and m.sentence in attempts)]  # how they tried
     own, other = _current(found, True), _current(found, False)
     risk, plan_flag = _risk(own)
     about_risk, _ = _risk(other) if caller != "self" else ("not_stated", None)
@@ -614,7 +643,7 @@ def read_profile(text: str) -> Profile:
     substances = _substances(text, caller, means_spans)
     if substances is not None:
         facts["substances"] = substances
-    protective = [m for m in own if m.concept == "protective"]
+    protective = [m for m in (found if caller == "self" else own) if m.concept == "protective"]
     if protective:
         kept = [m for m in protective if not m.negated]
         facts["protective"] = _sentence_of(kept[0]) if kept else "none"

@@ -466,6 +466,9 @@ def _pronouns(text: str, caller: str) -> str | None:
         return "she/her"
     if male:
         return "he/him"
+    title = re.search(r"\b(Mrs|Ms|Miss|Mr)\.?\s+[A-Z]", _identity(text))
+    if title:
+        return "he/him" if title.group(1) == "Mr" else "she/her"
     if caller == "self" and not re.search(r"\byou\b", _identity(text).lower()):
         # A third-person text: "Caller found his neighbor ...", "Pt reports she ...".
         lower = text.lower()

@@ -228,7 +228,7 @@ class TrainerApp(App):
                 api_key=self.api_key if self.server_url else self._embedded.token,
                 instructions=scenario.caller_instructions(),
                 voice=None if self._embedded is None else scenario.persona.voice,
-                audio=self.audio,
+                audio=self.audio and scenario.mode == "phone",  # a chat scenario is typed both ways
                 output_device=self.output_device,
                 input_device=self.input_device,
                 turn_mode=self.turn_mode,

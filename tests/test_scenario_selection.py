@@ -59,3 +59,42 @@ async def test_server_reads_an_imported_scenarios_instructions(sim_server):
     assert "Chris" in await ask(url, imported.caller_instructions(), "Can I ask your name?")
     answer = await ask(url, imported.caller_instructions(), "Are you thinking about killing yourself?")
     assert answer.lower().startswith("no")
+
+
+async def test_a_chat_scenario_is_typed_both_ways():
+    from proto_trainer_tui.sim.server import SimServer
+
+    from .conftest import start_server
+
+    chat = Scenario.from_prompt("You are Sam, texting because your exams are going badly. Deny SI.",
+                                title="Exam texter", id="exam-texter", mode="chat")
+    context, running = await start_server(SimServer(TOKEN, pace_lead_ms=None))  # no typing pauses in a test
+    try:
+        async with connect(running.url, additional_headers={"Authorization": f"Bearer {TOKEN}"}) as ws:
+            # The client asks for audio; a chat caller types anyway.
+            await ws.send(json.dumps({"type": "session.update", "session": {
+                "instructions": chat.caller_instructions(), "output_modalities": ["audio"]}}))
+            await ws.send(json.dumps({"type": "conversation.item.create", "item": {
+                "type": "message", "role": "user", "content": [{"type": "input_text", "text": "Hi, I'm here."}]}}))
+            await ws.send(json.dumps({"type": "response.create"}))
+            kinds = []
+            async for frame in ws:
+                kinds.append(json.loads(frame)["type"])
+                if kinds[-1] == "response.done":
+                    break
+        assert "response.output_text.delta" in kinds
+        assert not any("audio" in kind for kind in kinds)
+    finally:
+        await context.__aexit__(None, None, None)
+
+
+def test_a_chat_call_is_graded_without_voice_only_measures():
+    from proto_trainer_tui.evaluation import evaluate_offline, transcript_from_json
+
+    from .evaluation_helpers import EVALUATION_SET
+
+    transcript = transcript_from_json((EVALUATION_SET / "pa-mediocre.json").read_text(), "pa")
+    chat = Scenario.from_prompt("You are texting about panic attacks.", id="panic-chat", mode="chat")
+    measures = evaluate_offline(transcript, chat).measures
+    assert measures.talk_time_basis == "words" and measures.longest_monologue_seconds is None
+    assert measures.interruptions_by_counselor == measures.interruptions_by_caller == 0

@@ -115,7 +115,8 @@ def evaluate_offline(transcript: Transcript, scenario: Scenario | None = None) -
     markers = _skill_markers(analysis, risk)
     counts = _counts(analysis)
     measures = conversation_measures(
-        transcript.turns, {e.turn.order: e.words for e in analysis.counselor}, *counts
+        transcript.turns, {e.turn.order: e.words for e in analysis.counselor}, *counts,
+        voice=not (scenario and scenario.mode in ("chat", "text")),  # a chat has no speaking time or barge-in
     )
     flags = _flags(analysis, risk, markers)
     rubric, penalty = _rubric(analysis, risk, markers, measures)

@@ -232,7 +232,7 @@ def scenario_for_instructions(text: str) -> Scenario:
     known = _by_instructions().get(_normal(text))
     if known is not None:
         return known
-    brief, title, cells = unwrap(text)
+    brief, title, cells, mode = unwrap(text)
     known = _by_instructions().get(_normal(brief))
     if known is not None:
         return known
@@ -243,7 +243,7 @@ def scenario_for_instructions(text: str) -> Scenario:
         given = {}
     # Facts the text itself states keep the source "text"; the rest were set by a column.
     set_facts = {k: v for k, v in given.items() if not read.stated(k) or getattr(read, k) != v}
-    return Scenario.from_prompt(brief, title=title or "Custom scenario", set_facts=set_facts)
+    return Scenario.from_prompt(brief, title=title or "Custom scenario", set_facts=set_facts, mode=mode)
 
 
 def select_scenario(scenario_id: str | None, instructions: str) -> Scenario:

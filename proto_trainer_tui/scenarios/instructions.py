@@ -89,12 +89,13 @@ def caller_instructions(scenario: Scenario) -> str:
     return "\n".join(parts)
 
 
-def unwrap(instructions: str) -> tuple[str, str | None, dict[str, str]]:
-    """(brief, title, fact cells) from instructions made by ``caller_instructions``; other text is
-    returned whole as the brief, with no title and no cells."""
+def unwrap(instructions: str) -> tuple[str, str | None, dict[str, str], str]:
+    """(brief, title, fact cells, mode) from instructions made by ``caller_instructions``; other
+    text is returned whole as the brief, with no title, no cells and mode "phone"."""
     brief = re.search(rf"^{BRIEF_START}\n(.*?)\n{BRIEF_END}$", instructions, re.S | re.M)
     if not brief:
-        return instructions, None, {}
+        return instructions, None, {}, "phone"
+    medium = re.search(r"^This is a (\w+) conversation\.", instructions, re.M)
     title = re.search(r"^Scenario: (.+)$", instructions, re.M)
     cells = {}
     block = re.search(rf"^{FACTS_START}\n(.*?)\n{FACTS_END}$", instructions, re.S | re.M)
@@ -103,4 +104,4 @@ def unwrap(instructions: str) -> tuple[str, str | None, dict[str, str]]:
             match = re.match(r"- ([a-z_]+): (.*)$", line)
             if match and match.group(1) in PROFILE_COLUMNS:
                 cells[match.group(1)] = match.group(2)
-    return brief.group(1), title.group(1).strip() if title else None, cells
+    return brief.group(1), title.group(1).strip() if title else None, cells, medium.group(1) if medium else "phone"

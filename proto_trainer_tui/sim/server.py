@@ -46,6 +46,10 @@ UNHEARD = "\x00unheard"
 # client's bounded speaker buffer is not flooded, and the counselor can still talk
 # over a reply that is being produced (barge-in).
 PACE_LEAD_MS = 1500
+# A chat scenario's caller types: text only, each sentence after a typing pause (when pacing is on).
+CHAT_MODES = ("chat", "text")
+TYPING_CHARS_PER_SECOND = 8.0
+MAX_TYPING_SECONDS = 4.0
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
@@ -103,7 +107,8 @@ class SimSession:
         self.listening = Listener(pool.take, pool.give_back)
         self.speech_item_id: str | None = None  # the counselor item being spoken (VAD)
         self.buffered_ms = 0  # push-to-talk audio since the last commit or clear
-        self.modality = "audio"  # how the caller answers: "audio" (with transcript) or "text"
+        # How the caller answers: "audio" (with transcript) or "text"; a chat scenario always types.
+        self.modality = "text" if self.scenario.mode in CHAT_MODES else "audio"
 
     async def send(self, event: Event) -> None:
         await self.ws.send(events.dump_event(event))
@@ -170,6 +175,8 @@ class SimSession:
             self.instructions = instructions
             self.scenario = select_scenario(self.scenario_id, instructions)
             self.caller = CallerEngine(self.scenario, self.seed)
+        if self.scenario.mode in CHAT_MODES:
+            self.modality = "text"  # a chat caller types, whatever the client asked for
         await self.send({"type": "session.updated", "session": self.session_object()})
 
     async def on_item_create(self, event: Event) -> None:
@@ -202,6 +209,8 @@ class SimSession:
         if not counselor_text and UNHEARD in self.unanswered:
             counselor_text = UNHEARD  # only unrecognisable speech since the last reply
         self.unanswered.clear()
+        if self.scenario.mode in CHAT_MODES:
+            modality = "text"
         self.response_task = asyncio.create_task(self.respond(counselor_text, modality or self.modality))
 
     async def on_response_cancel(self, event: Event) -> None:
@@ -366,6 +375,7 @@ class SimSession:
                 piece = sentence if not spoken.sentences else " " + sentence
                 start_ms = spoken.begin_sentence()
                 if modality == "text":
+                    await self.type_pause(sentence)
                     await self.send({"type": "response.output_text.delta", **ids, "delta": piece})
                 else:
                     await self.send({"type": "response.output_audio_transcript.delta", **ids, "delta": piece})
@@ -398,6 +408,11 @@ class SimSession:
                 await asyncio.shield(self._finish(response_id, previous, final, done))
             except ConnectionClosed:
                 pass
+
+    async def type_pause(self, sentence: str) -> None:
+        """A chat caller takes a moment to type each sentence (off when pacing is off, as in tests)."""
+        if self.scenario.mode in CHAT_MODES and self.pace_lead_ms is not None:
+            await asyncio.sleep(min(MAX_TYPING_SECONDS, len(sentence) / TYPING_CHARS_PER_SECOND))
 
     def remember(self, item: SpokenItem) -> SpokenItem:
         self.spoken[item.item_id] = item

@@ -11,8 +11,6 @@ from typing import Any
 
 from .model import (
     BEHAVIOUR_FIELDS,
-    BRIEF_END,
-    BRIEF_START,
     FREE_ID,
     FREE_PRACTICE,
     LINE_KEYS,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from .instructions import BRIEF_END, BRIEF_START, caller_instructions
 from .profile import RISK_LEVELS, Profile
 from .reader import read_profile
 # Risk facts the caller keeps back until the counselor asks about them directly.
@@ -21,8 +22,6 @@ LINE_KEYS = (
     "not_heard",  # the counselor spoke but nothing could be made out
 )
 FREE_ID = "free"
-BRIEF_START = "CALLER BRIEF:"
-BRIEF_END = "END OF BRIEF"
 
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -133,8 +132,6 @@ class Scenario:
         """
         if self.is_free_practice:
             return _free_practice_instructions(self)
-        from .instructions import caller_instructions
-
         return caller_instructions(self)
 
     @classmethod

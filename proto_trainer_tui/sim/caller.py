@@ -10,7 +10,6 @@ import random
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from difflib import SequenceMatcher
 from enum import StrEnum
 from importlib import resources
@@ -287,7 +286,7 @@ def _transferred_caller(profile: Profile) -> Profile:
     """The person a transferring professional hands over: their risk and name become the caller's."""
     facts = {"caller": "self", "role": None, "about": None, "about_name": None, "about_risk": "not_stated",
              "caller_name": profile.about_name, "risk": profile.about_risk}
-    return replace(profile.with_fields(profile.source("about_risk"), **facts))
+    return profile.with_fields(profile.source("about_risk"), **facts)
 
 
 @functools.lru_cache(maxsize=1)

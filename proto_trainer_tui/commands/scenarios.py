@@ -19,6 +19,9 @@ def add_parser(commands) -> None:
     show = actions.add_parser("show", help="print one scenario and its caller profile (where each fact came from)")
     show.add_argument("scenario_id", metavar="ID")
     show.add_argument("--format", choices=("markdown", "json"), default="markdown", help="default: markdown")
+    show.add_argument("--model", action="store_true",
+                      help="let the configured model endpoint (as for evaluate --llm) fill facts the text leaves "
+                      "unstated; stated facts are kept and disagreements noted")
     add_data_dir(show)
     importing = actions.add_parser(
         "import", help="add scenarios from a CSV file (title,prompt,description,evaluator_context,mode,category, "
@@ -38,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             return import_csv(args)
         scenarios = all_scenarios(args)
         if args.scenarios_command == "show":
-            return show_scenario(scenarios, args.scenario_id, args.format)
+            return show_scenario(scenarios, args.scenario_id, args.format, args.model)
         if args.scenarios_command == "export":
             return export_csv(scenarios, args.output)
         for scenario in scenarios:
@@ -118,14 +121,35 @@ def export_csv(scenarios: list, output: str | None) -> int:
     return 0
 
 
-def show_scenario(scenarios: list, scenario_id: str, form: str) -> int:
+def show_scenario(scenarios: list, scenario_id: str, form: str, model: bool = False) -> int:
     from ..scenarios.show import scenario_json, scenario_markdown
 
     chosen = next((s for s in scenarios if s.id == scenario_id), None)
     if chosen is None:
         return fail(f"unknown scenario {scenario_id!r}; known ids: {', '.join(s.id for s in scenarios)}")
+    if model:
+        chosen = _model_filled(chosen)
     if form == "json":
         print(json.dumps(scenario_json(chosen), ensure_ascii=False, indent=2))
     else:
         print(scenario_markdown(chosen))
     return 0
+
+
+def _model_filled(scenario):
+    import asyncio
+    from dataclasses import replace
+
+    from ..evaluation.llm import LlmSettings
+    from ..scenarios.model_fill import fill_profile
+
+    settings = LlmSettings.from_env()
+    if settings is None:
+        print("note: no model endpoint configured (OPENAI_API_KEY or PROTO_TRAINER_EVAL_URL); "
+              "showing the text's reading only", file=sys.stderr)
+        return scenario
+    text = "\n\n".join(part for part in (scenario.prompt, scenario.description) if part)
+    profile, notes = asyncio.run(fill_profile(text, scenario.profile, settings))
+    for note in notes:
+        print(one_line(f"note: {note}"), file=sys.stderr)
+    return replace(scenario, profile=profile)

@@ -177,3 +177,29 @@ def test_every_phrase_in_the_data_file_compiles_and_every_concept_has_patterns()
     assert all(concept["patterns"] for concept in raw["concepts"].values())
     compiled = rules().compiled
     assert all(isinstance(p, re.Pattern) for patterns in compiled.values() for p in patterns)
+
+
+def test_conditional_answers_hidden_risk_and_question_topics():
+    hidden = read_profile("Caller will deny SI unless asked directly twice. She is 30 and her dog died.")
+    assert (hidden.risk, hidden.disclose_when_asked) == ("active", True)
+    asked = read_profile("Caller is a 45 year old father of two who lost his job. If the counselor asks about "
+                         "suicide, he admits to passive SI.")
+    assert (asked.risk, asked.age, asked.pronouns) == ("passive", 45, "he/him")
+    assert read_profile("If asked about suicide, you deny it.").risk == "none"
+
+
+def test_preparation_beside_ideation_is_intent_but_warning_signs_alone_are_not():
+    dated = read_profile("Caller says he has been thinking about ending his life and has picked a date: Friday. "
+                         "He has been giving away his tools.")
+    assert dated.risk == "intent" and dated.plan
+    worried = read_profile("Caller is worried about a coworker who has been giving away his tools.")
+    assert (worried.risk, worried.about_risk) == ("not_stated", "not_stated")
+
+
+def test_a_means_to_take_is_not_substance_use_and_a_possessive_is_not_the_caller():
+    maria = read_profile("You are Maria, 52. You have been having thoughts of suicide. You have a bottle of "
+                         "oxycodone left over from your mother's hospice care.")
+    assert (maria.risk, maria.means, maria.substances) == ("active", "oxycodone", None)
+    elena = read_profile("Elena's husband hit her last night. Elena (38) is hiding in the bathroom. "
+                         "She does not want to die; she wants to know where to go.")
+    assert (elena.caller_name, elena.age, elena.pronouns, elena.risk) == ("Elena", 38, "she/her", "none")

@@ -135,6 +135,12 @@ def _subject_prefix(lower: str, start: int) -> str:
     return prefix[match.end():] if match else prefix
 
 
+def _answer_follows(after: str) -> bool:
+    """"if asked about suicide, deny it" / "..., admit it": the answer states the fact."""
+    return bool(rules().any("negation.after_when_asked", after) or re.match(
+        r"[^.;]{0,25}?\b(?:admits?|says? yes|acknowledges?|discloses?)\b(?:\s+(?:it|that|this))?\s*(?:[.;,]|$)", after))
+
+
 def _negated(lower: str, start: int, end: int, concept: str) -> bool:
     r = rules()
     if r.raw["concepts"][concept].get("negated_in"):
@@ -149,7 +155,8 @@ def _negated(lower: str, start: int, end: int, concept: str) -> bool:
     if cue is None:
         return False
     if cue.group(0).startswith("den"):
-        return True  # "denies wanting to kill herself" denies the wish too
+        # "denies wanting to kill herself" denies the wish too; "will deny SI unless asked twice" hides it
+        return not re.match(r"[^.;]{0,30}\b(?:unless|until|at first|initially)\b", lower[end:])
     between = prefix[cue.end():]
     return r.any("negation.verbs", between) is None
 
@@ -258,9 +265,10 @@ def mentions(text: str, caller: str = "self") -> list[Mention]:
             spans += [(m.start(), m.end()) for p in r.compiled[f"cased.{concept}"] for m in p.finditer(sentence)]
             for start, end in sorted(set(spans)):
                 prefix = lower[:start]
-                near = prefix[-40:]
-                if r.any("negation.not_a_fact_before", near) and not r.any("negation.asked_conditionally", near):
-                    continue  # an instruction to the counselor, not a fact about the caller
+                near = re.split(r"[,;:]", prefix)[-1][-40:]  # "asks about suicide, he admits to passive SI"
+                if r.any("negation.not_a_fact_before", near) and not (
+                        r.any("negation.asked_conditionally", near) and _answer_follows(lower[end:])):
+                    continue  # an instruction to the counselor or a question's topic, not a fact
                 clause = _clause_prefix(lower, start)
                 found.append(Mention(
                     concept=concept, sentence=index, start=start, end=end, text=sentence,
@@ -432,8 +440,9 @@ def _age(text: str, caller: str) -> int | None:
     for _, match in found:
         after = scope[match.end(): match.end() + 14].lower()
         before = scope[max(0, match.start() - 16): match.start()].lower()
-        if _relation_at(re.match(r"[\s\w/-]*", after).group(0)):
-            continue  # "her 16-year-old son"
+        if _relation_at(re.match(r"[\s\w/-]*", after).group(0)) and re.search(
+                r"\b(?:her|his|their|your|my|whose|our)\s*$", before):
+            continue  # "her 16-year-old son" (but "a 45 year old father of two" is the caller)
         if re.search(r"\b(?:son|daughter|child|kid|brother|sister|friend|husband|wife|partner|boyfriend|girlfriend|"
                      r"mother|father|mom|dad|grandson|granddaughter)\b[\s,(]*$", before):
             continue  # "her son, 16"
@@ -458,7 +467,7 @@ def _pronouns(text: str, caller: str) -> str | None:
         # Only a self-description counts: "You are a 40-year-old woman", "Caller is a man".
         described = re.search(r"\b(?:you are|you're|caller is|the caller is|i am|i'm)\b(.*)", identity)
         identity = described.group(1) if described else (identity if not re.search(r"\byou\b", identity) else "")
-        identity = re.sub(r"\b(?:her|his|their|your|my|whose)\s+[\w-]+", " ", identity)  # "her husband" is someone else
+        identity = re.sub(r"\b(?:her|his|their|your|my|whose|\w+'s)\s+[\w-]+", " ", identity)  # "her husband" is someone else
         if re.search(r"\byou\b", _identity(text).lower()):
             identity = re.sub(r"\b(?:she|he|her|him|his|hers)\b", " ", identity)  # others, in a "you are" text
     female, male = r.any("callers.female", identity), r.any("callers.male", identity)
@@ -495,7 +504,11 @@ def _risk(found: list[Mention]) -> tuple[str, bool | None]:
     def negative(*concepts: str) -> bool:
         return any(m.concept in concepts and m.negated for m in now)
 
-    suicidal = positive("si_active", "si_passive", "intent")
+    # Warning signs and preparation (giving things away, saving pills) make intent only beside
+    # ideation or a plan; on their own they are not stated ideation.
+    preparation = re.compile(r"giv|count|stockpil|sav|hoard|collect|letter|note|date|rehears|practic|standing")
+    suicidal = positive("si_active", "si_passive") or any(
+        m.concept == "intent" and not m.negated and not preparation.search(m.text[m.start:m.end].lower()) for m in now)
     method = positive("method")
     plan_yes = (positive("plan") and (suicidal or method)) or (method and not negative("plan"))
     plan: bool | None = True if plan_yes else (False if negative("plan") else None)
@@ -530,9 +543,10 @@ def _sentence_of(mention: Mention) -> str:
     return text if len(text) <= _MAX_FACT else text[: _MAX_FACT - 1].rstrip() + "\u2026"
 
 
-def _means(found: list[Mention], suicidal_sentences: set[int]) -> tuple[str | None, bool]:
+def _means(found: list[Mention], suicidal_sentences: set[int]) -> tuple[str | None, bool, frozenset]:
+    """(the caller's means, whether the text states them, the spans counted as means)."""
     r = rules()
-    items, denied = [], False
+    items, denied, spans = [], False, set()
     attempts = {m.sentence for m in found if m.concept == "attempt" and not m.negated}
     for m in found:
         if m.concept != "means" or (m.sentence in attempts and m.sentence not in suicidal_sentences):
@@ -541,13 +555,14 @@ def _means(found: list[Mention], suicidal_sentences: set[int]) -> tuple[str | No
         if not (r.any("means.always", window[m.start:m.end]) or r.any("means.access", window)
                 or m.sentence in suicidal_sentences):
             continue
+        spans.add((m.sentence, m.start, m.end))
         if m.negated:
             denied = True
         else:
             item = re.sub(r"^.*\b(?:his|her|my|your|their|the|a)\s+", "", window[m.start:m.end])  # "drive his car"
             if not any(item in known or known in item for known in items):
                 items.append(item)
-    return (", ".join(items) if items else None), bool(items) or denied
+    return (", ".join(items) if items else None), bool(items) or denied, frozenset(spans)
 
 
 def _homicidal_target(found: list[Mention]) -> str | None:
@@ -628,7 +643,7 @@ def read_profile(text: str) -> Profile:
         facts["plan"] = _sentence_of(planned[0]) if plan_flag and planned else None
     suicidal_sentences = {m.sentence for m in own if m.concept in ("si_active", "si_passive", "plan", "method", "intent")
                           and not m.negated}
-    means, means_stated = _means([m for m in found if m.about_self], suicidal_sentences)
+    means, means_stated, means_spans = _means([m for m in found if m.about_self], suicidal_sentences)
     if means_stated:
         facts["means"] = means
     timeline = [m for m in own if m.concept == "timeline" and not m.negated and m.sentence in suicidal_sentences]
@@ -641,9 +656,9 @@ def read_profile(text: str) -> Profile:
             facts[field] = value
     if facts.get("homicidal"):
         facts["homicidal_target"] = _homicidal_target(own)
-    means_spans = frozenset((m.sentence, m.start, m.end) for m in own
-                            if m.concept in ("means", "method") and m.sentence in suicidal_sentences)
-    substances = _substances(text, caller, means_spans)
+    means_spans |= frozenset((m.sentence, m.start, m.end) for m in own
+                             if m.concept == "method" and m.sentence in suicidal_sentences)
+    substances = _substances(text, caller, means_spans)  # "a bottle of oxycodone" to take is a means
     if substances is not None:
         facts["substances"] = substances
     protective = [m for m in (found if caller == "self" else own) if m.concept == "protective"]

@@ -203,3 +203,14 @@ def test_a_means_to_take_is_not_substance_use_and_a_possessive_is_not_the_caller
     elena = read_profile("Elena's husband hit her last night. Elena (38) is hiding in the bathroom. "
                          "She does not want to die; she wants to know where to go.")
     assert (elena.caller_name, elena.age, elena.pronouns, elena.risk) == ("Elena", 38, "she/her", "none")
+
+
+def test_a_parent_introduced_first_is_the_caller_and_better_off_without_you_is_yours():
+    linda = read_profile('Mom (Linda, 45) reports her adult son (22) has been talking about "ending it" and '
+                         "has a gun. Linda herself is not at risk.")
+    assert (linda.caller_name, linda.age, linda.caller, linda.risk, linda.about_risk) == (
+        "Linda", 45, "third_party", "none", "active")
+    assert linda.means is None  # the son's gun
+    mother = read_profile("You are a 35-year-old mother of three. You sometimes think your kids would be "
+                          "better off without you.")
+    assert (mother.risk, mother.pronouns) == ("passive", "she/her")

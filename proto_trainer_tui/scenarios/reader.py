@@ -192,6 +192,8 @@ def _about_self(lower: str, start: int, end: int, caller: str, voice: Voice = Vo
     r = rules()
     if re.match(r"\s*(?:your|my)sel", lower[end:]):
         return True
+    if re.search(r"without (?:you|me)\b", lower[start:end]):
+        return True  # "your kids would be better off without you" is the caller's thought
     if re.match(r"\s*(?:her|him|them)sel", lower[end:]) and _EMPHATIC_SELF.search(lower[start:end]):
         return caller != "self" or _relation_at(lower[:start], subject_only=True) is None  # "not suicidal herself"
     # Decide from the clause the mention is in; a relative clause ("a man who says he wants to
@@ -410,6 +412,8 @@ def _name(text: str, caller: str) -> tuple[str | None, str | None]:
                 if r.any("names.not_a_person_before", before):
                     continue  # "a cat named Biscuit"
                 other = _relation_at(before[-30:])
+                if other and len(text[: match.start(1)].split()) <= 2:
+                    other = None  # "Mom (Linda, 45) reports ...": the caller introduced by who she is
                 speaking = re.search(r"\b(?:you are|you're|my name|your name|caller|i am|i'm|this is|it's)\b",
                                      before[other.end():] if other else "")
                 found.append((match.start(1), name, other is not None and speaking is None))
@@ -444,8 +448,9 @@ def _age(text: str, caller: str) -> int | None:
                 r"\b(?:her|his|their|your|my|whose|our)\s*$", before):
             continue  # "her 16-year-old son" (but "a 45 year old father of two" is the caller)
         if re.search(r"\b(?:son|daughter|child|kid|brother|sister|friend|husband|wife|partner|boyfriend|girlfriend|"
-                     r"mother|father|mom|dad|grandson|granddaughter)\b[\s,(]*$", before):
-            continue  # "her son, 16"
+                     r"mother|father|mom|dad|grandson|granddaughter)\b[\s,(]*$", before) and len(
+                         scope[: match.start()].split()) > 1:
+            continue  # "her son, 16" (but "Mom (Linda, 45) reports ..." introduces the caller)
         age = int(match.group(1))
         if 5 <= age <= 120:
             return age
@@ -466,7 +471,9 @@ def _pronouns(text: str, caller: str) -> str | None:
     if caller == "self":
         # Only a self-description counts: "You are a 40-year-old woman", "Caller is a man".
         described = re.search(r"\b(?:you are|you're|caller is|the caller is|i am|i'm)\b(.*)", identity)
-        identity = described.group(1) if described else (identity if not re.search(r"\byou\b", identity) else "")
+        # Without a self-description only the text's first words describe the caller ("Mother of two, 45").
+        opening_words = " ".join(identity.split()[:6])
+        identity = described.group(1) if described else (opening_words if not re.search(r"\byou\b", identity) else "")
         identity = re.sub(r"\b(?:her|his|their|your|my|whose|\w+'s)\s+[\w-]+", " ", identity)  # "her husband" is someone else
         if re.search(r"\byou\b", _identity(text).lower()):
             identity = re.sub(r"\b(?:she|he|her|him|his|hers)\b", " ", identity)  # others, in a "you are" text

@@ -214,3 +214,16 @@ def test_a_parent_introduced_first_is_the_caller_and_better_off_without_you_is_y
     mother = read_profile("You are a 35-year-old mother of three. You sometimes think your kids would be "
                           "better off without you.")
     assert (mother.risk, mother.pronouns) == ("passive", "she/her")
+
+
+def test_only_suicide_attempts_count_and_professionals_pronouns_are_their_own():
+    silent = read_profile("Caller says nothing. After the counselor's third attempt, a woman says she wanted a voice.")
+    assert silent.past_attempts is None and silent.opening == "silent"
+    assert read_profile("No prior attempts. Pt has never attempted.").past_attempts is False
+    assert read_profile("One previous attempt by overdose in 2019.").past_attempts is True
+    officer = read_profile("Police officer on scene with a suicidal male who is barricaded with a firearm.")
+    assert (officer.caller, officer.pronouns, officer.risk, officer.about_risk) == (
+        "professional", None, "not_stated", "active")
+    transfer = read_profile("Transfer from 988: the 988 counselor says the caller is a 50-year-old man with "
+                            "suicidal thoughts and a plan to crash his car.")
+    assert (transfer.caller, transfer.opening, transfer.about_risk) == ("professional", "transfer", "plan")

@@ -222,6 +222,8 @@ def _subject(text: str, antecedent: bool = False, voice: Voice = Voice()) -> boo
     in a third-person text is the caller when it matches the caller's stated gender.
     """
     self_word = rules().last("callers.self_words", text)
+    if voice.caller == "professional" and self_word and "caller" in self_word.group(0):
+        self_word = None  # to a transferring professional, "the caller" is the person handed over
     if voice.name:
         named = None
         for named in re.finditer(rf"\b{re.escape(voice.name)}\b", text):
@@ -331,7 +333,10 @@ def _who_calls(text: str) -> dict[str, Any]:
         on_duty = third or transfer or re.search(
             r"\bcalling (?:to|for|about|after|from|regarding|on behalf)\b|\bconsult|\bon scene\b|\bwelfare check\b", lower_identity)
         match = r.any(f"professional.{label}", lower_identity[:cut]) if on_duty else None
-        if match and not re.search(r"\b(?:the|by|to|from|called|call|with)\s+(?:[\w-]+\s+)?$", lower_identity[:match.start()]):
+        speaking = match and re.match(r"\s*(?:\([^)]*\)\s*)?(?:says|introduces|explains|reports|tells|is transferring|transfers)\b",
+                                      lower_identity[match.end():])
+        if match and (speaking or not re.search(r"\b(?:the|by|to|from|called|call|with)\s+(?:[\w-]+\s+)?$",
+                                                 lower_identity[:match.start()])):
             role = label
             break
         calling = re.search(rf"(?:{'|'.join(p.pattern for p in r.compiled[f'professional.{label}'])})\s+(?:calling|calls|who is calling|is calling|reaching out)", lower)
@@ -477,6 +482,8 @@ def _pronouns(text: str, caller: str) -> str | None:
         identity = re.sub(r"\b(?:her|his|their|your|my|whose|\w+'s)\s+[\w-]+", " ", identity)  # "her husband" is someone else
         if re.search(r"\byou\b", _identity(text).lower()):
             identity = re.sub(r"\b(?:she|he|her|him|his|hers)\b", " ", identity)  # others, in a "you are" text
+    if caller != "self":
+        identity = " ".join(identity.split()[:4])  # "Mother calling ...", not "... about a suicidal male"
     female, male = r.any("callers.female", identity), r.any("callers.male", identity)
     if female and (not male or female.start() < male.start()):
         return "she/her"

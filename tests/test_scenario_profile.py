@@ -227,3 +227,15 @@ def test_only_suicide_attempts_count_and_professionals_pronouns_are_their_own():
     transfer = read_profile("Transfer from 988: the 988 counselor says the caller is a 50-year-old man with "
                             "suicidal thoughts and a plan to crash his car.")
     assert (transfer.caller, transfer.opening, transfer.about_risk) == ("professional", "transfer", "plan")
+
+
+@pytest.mark.parametrize(("text", "risk", "plan", "homicidal"), [
+    ("Pt denies SI, HI, AVH. Here for med refill.", "none", "not stated", False),
+    ("Client reports SI x 2 weeks, passive in nature. No plan.", "passive", "no", None),
+    ("SI w/o plan/intent. Recently divorced.", "active", "no", None),
+    ("Endorses SI with plan to OD on Tylenol. Has bottle at home.", "plan", "yes", None),
+])
+def test_terse_clinical_notes(text, risk, plan, homicidal):
+    profile = read_profile(text)
+    found_plan = "not stated" if not profile.stated("plan") else ("yes" if profile.plan else "no")
+    assert (profile.risk, found_plan, profile.homicidal) == (risk, plan, homicidal)

@@ -231,6 +231,11 @@ def _subject(text: str, antecedent: bool = False, voice: Voice = Voice()) -> boo
         if named and (self_word is None or named.end() > self_word.end()):
             self_word = named  # "Jess admits she ..." speaks about the caller, Jess
     other = _relation_at(text, subject_only=not antecedent)
+    if other and voice.caller == "self" and other.group(0) in ("client", "patient"):
+        # In a clinician's note about the caller, "Client reports SI" is the caller.
+        if self_word is None or other.end() > self_word.end():
+            self_word = other
+        other = _relation_at(text[: other.start()], subject_only=not antecedent)
     pronoun = None
     for pronoun in re.finditer(r"\b(she|he|they)\b", text):
         pass
@@ -266,7 +271,8 @@ def mentions(text: str, caller: str = "self") -> list[Mention]:
         quotes = [q.span() for q in re.finditer(r'["\u201c][^"\u201d]*["\u201d]', sentence)]
         for concept in r.raw["concepts"]:
             spans = [(m.start(), m.end()) for p in r.compiled[f"concept.{concept}"] for m in p.finditer(lower)]
-            spans += [(m.start(), m.end()) for p in r.compiled[f"cased.{concept}"] for m in p.finditer(sentence)]
+            spans += [(m.start(), m.end()) for p in r.compiled[f"cased.{concept}"] for m in p.finditer(sentence)
+                      if not _greeting(sentence, m)]
             for start, end in sorted(set(spans)):
                 prefix = lower[:start]
                 near = re.split(r"[,;:]", prefix)[-1][-40:]  # "asks about suicide, he admits to passive SI"
@@ -287,6 +293,12 @@ def mentions(text: str, caller: str = "self") -> list[Mention]:
     passive = [(m.sentence, m.start, m.end) for m in found if m.concept == "si_passive"]
     return [m for m in found if not (m.concept == "si_active" and any(
         s == m.sentence and a <= m.start and m.end <= b for s, a, b in passive))]
+
+
+def _greeting(sentence: str, match: re.Match) -> bool:
+    """"HI, IS THIS THE CRISIS LINE?" greets; "Denies SI, HI, AVH" does not."""
+    return match.group(0) == "HI" and not re.sub(r"[\W_]", "", sentence[: match.start()]) and bool(
+        re.match(r"\s*[,!]", sentence[match.end():]))
 
 
 def _quoted_from_someone_else(lower: str, start: int, quotes: list[tuple[int, int]], voice: Voice) -> bool:
@@ -535,7 +547,10 @@ def _risk(found: list[Mention]) -> tuple[str, bool | None]:
         return "intent", True  # intent to act is a plan carried further (C-SSRS 4-6)
     if plan_yes:
         return "plan", True
-    if positive("si_active"):
+    # "SI ..., passive in nature": a plain "SI" or "suicidal" is only as active as the text says.
+    specific = [m for m in now if m.concept == "si_active" and not m.negated and not re.fullmatch(
+        r"si|s/i|sib|suicidal|suicidality|suicide", m.text[m.start:m.end].lower())]
+    if positive("si_active") and (specific or not positive("si_passive")):
         return "active", plan
     if positive("si_passive"):
         return "passive", plan

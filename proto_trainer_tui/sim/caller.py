@@ -5,17 +5,15 @@ Used offline (tests, the local fake realtime server) where no language model is 
 
 from __future__ import annotations
 
-import functools
 import random
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 from enum import StrEnum
-from importlib import resources
 
 from proto_trainer_tui.scenarios.model import Scenario
-from proto_trainer_tui.scenarios.profile import Profile
+
+from .profile_answers import in_callers_words, profile_answer_key, profile_lines, transferred_caller
 
 
 class Move(StrEnum):
@@ -282,80 +280,9 @@ _BUNDLED_FACT_MOVES = (Move.SUICIDE_INQUIRY, Move.PLAN, Move.MEANS, Move.TIMELIN
 _DISCLOSING = ("yes", "stated", "professional_stated", "passive", "active", "plan", "intent")
 
 
-def _transferred_caller(profile: Profile) -> Profile:
-    """The person a transferring professional hands over: their risk and name become the caller's."""
-    facts = {"caller": "self", "role": None, "about": None, "about_name": None, "about_risk": "not_stated",
-             "caller_name": profile.about_name, "risk": profile.about_risk}
-    return profile.with_fields(profile.source("about_risk"), **facts)
-
-
-@functools.lru_cache(maxsize=1)
-def profile_lines() -> dict[str, dict[str, list[str]]]:
-    """caller_lines.toml: what the caller says about each fact of its profile."""
-    return tomllib.loads((resources.files(__package__) / "caller_lines.toml").read_text(encoding="utf-8"))
-
-
 _TOPIC = {Move.SUICIDE_INQUIRY: "suicide", Move.PLAN: "plan", Move.MEANS: "means", Move.TIMELINE: "timeline",
           Move.PAST_ATTEMPTS: "past_attempts", Move.SELF_HARM: "self_harm", Move.HOMICIDAL: "homicidal",
           Move.NAME: "name", Move.PROTECTIVE: "protective"}
-_AT_RISK = ("passive", "active", "plan", "intent")
-
-
-def _flag_key(value: bool | None) -> str:
-    return "not_stated" if value is None else ("yes" if value else "no")
-
-
-def profile_answer_key(profile: Profile, topic: str, about_other: bool = False) -> tuple[str, str]:
-    """(table, key) in caller_lines.toml for a question on ``topic``, as the profile states it.
-
-    Pure, so the benchmark and tests can check which answer a profile gives.
-    """
-    if profile.caller != "self":
-        if topic == "name":
-            return "name", "professional_stated" if profile.caller == "professional" and profile.caller_name \
-                else ("stated" if profile.caller_name else ("professional_not_stated" if profile.caller ==
-                                                             "professional" else "not_stated"))
-        if about_other or topic in ("plan", "means", "timeline", "past_attempts"):
-            if topic == "suicide":
-                state = profile.about_risk
-                return "about_suicide", "yes" if state in _AT_RISK else state
-            if topic == "plan":
-                state = profile.about_risk
-                return "about_plan", ("yes" if state in ("plan", "intent") else
-                                      "not_stated" if state != "none" else "no")
-            return "about_suicide", "not_stated"
-        if topic == "suicide" and profile.risk not in _AT_RISK:
-            if profile.caller == "professional":
-                return "suicide", "professional"
-            return "suicide", "third_party_none" if profile.risk == "none" else "third_party_not_stated"
-    if topic == "name":
-        return "name", "stated" if profile.caller_name else "not_stated"
-    if topic == "suicide":
-        return "suicide", profile.risk
-    if topic == "plan":
-        if profile.stated("plan"):
-            return "plan", "yes" if profile.plan else "no"
-        if profile.risk in ("plan", "intent"):
-            return "plan", "yes"
-        return "plan", "none" if profile.risk == "none" else "not_stated"
-    if topic == "means":
-        if profile.stated("means"):
-            return "means", "yes" if profile.means else "no"
-        return "means", "none" if profile.risk == "none" else "not_stated"
-    if topic == "timeline":
-        if profile.timeline:
-            return "timeline", "yes"
-        return "timeline", "no" if profile.risk in ("none", "passive") and profile.stated("risk") else "not_stated"
-    if topic in ("past_attempts", "self_harm", "homicidal"):
-        return topic, _flag_key(getattr(profile, topic))
-    raise ValueError(f"no profile answer for topic {topic!r}")
-
-
-def _in_callers_words(phrase: str | None) -> str:
-    """"her 16-year-old son" as the caller says it: "my 16-year-old son"."""
-    if not phrase:
-        return "someone"
-    return re.sub(r"^(?:her|his|their|your)\b", "my", phrase.strip())
 
 
 class CallerEngine:
@@ -463,7 +390,7 @@ class CallerEngine:
         if profile.opening == "transfer":
             intro = self._line("opening", "transfer")
             if profile.caller == "professional":
-                self._profile = _transferred_caller(profile)  # from here on, the caller handed over speaks
+                self._profile = transferred_caller(profile)  # from here on, the caller handed over speaks
             opening = f"{intro} {self._fill(self._scenario.opening) or self._line('opening', 'after_transfer')}"
         elif self._scenario.opening:
             opening = self._fill(self._scenario.opening)
@@ -600,12 +527,12 @@ class CallerEngine:
 
     def _fill(self, line: str) -> str:
         persona, profile = self._scenario.persona, self._profile
-        about = _in_callers_words(profile.about) + (f", {profile.about_name}," if profile.about_name else "")
+        about = in_callers_words(profile.about) + (f", {profile.about_name}," if profile.about_name else "")
         values = {
             "{name}": profile.caller_name or persona.name, "{age}": str(persona.age or ""),
             "{problem}": self._scenario.presenting_problem, "{role}": profile.role or "staff member",
             "{about}": about, "{means}": profile.means or "", "{timeline}": profile.timeline or "",
-            "{target}": _in_callers_words(profile.homicidal_target) if profile.homicidal_target else "someone",
+            "{target}": in_callers_words(profile.homicidal_target) if profile.homicidal_target else "someone",
             "{opener}": self._beats()[0] if "{opener}" in line else "",
         }
         for placeholder, value in values.items():

@@ -239,3 +239,14 @@ def test_terse_clinical_notes(text, risk, plan, homicidal):
     profile = read_profile(text)
     found_plan = "not stated" if not profile.stated("plan") else ("yes" if profile.plan else "no")
     assert (profile.risk, found_plan, profile.homicidal) == (risk, plan, homicidal)
+
+
+def test_a_role_play_brief_with_a_method_thought_about_and_no_plan():
+    rick = read_profile("SCENARIO: Caller is a 40-year-old male named Rick. He has been drinking heavily. If the "
+                        "counselor asks about suicide, Rick says he has thought about driving his truck off the "
+                        "road, but he would not do it because of his daughter. He does not have a specific plan.")
+    assert (rick.caller_name, rick.age, rick.risk, rick.plan, rick.stated("plan")) == ("Rick", 40, "active", None, True)
+    assert rick.substances == ("alcohol",) and "daughter" in rick.protective
+    assert read_profile("Persona: Keisha, 27. Risk: none stated; she is focused on shelter.").risk == "not_stated"
+    wife = read_profile("A man calls saying his wife took a bunch of pills about 20 minutes ago.")
+    assert (wife.caller, wife.about, wife.about_risk, wife.risk) == ("third_party", "his wife", "intent", "not_stated")

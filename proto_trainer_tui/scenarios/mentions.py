@@ -64,6 +64,9 @@ def is_negated(lower: str, start: int, end: int, concept: str) -> bool:
             "negation.after_when_asked", lower[end:]):
         return True
     prefix = clause_prefix(lower, start)[-90:]
+    if concept == "protective":
+        # Denied only right before it ("no support"); "would not do it because of his daughter" names one.
+        return re.search(r"\b(?:no|not|without|denies|lacks?)\s+(?:any\s+|a\s+)?$", prefix) is not None
     cue = r.last("negation.before", prefix)
     if cue is None:
         return False

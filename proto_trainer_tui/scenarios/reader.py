@@ -61,6 +61,8 @@ def _risk(found: list[Mention]) -> tuple[str, bool | None]:
         return "active", plan
     if positive("si_passive"):
         return "passive", plan
+    if method:
+        return "active", plan  # a method thought about, with the plan denied ("no specific plan")
     if negative("si_active", "si_passive", "risk_none") or any(m.concept == "risk_none" for m in now):
         return "none", (False if plan is None and negative("plan") else plan)
     return "not_stated", plan

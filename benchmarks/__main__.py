@@ -3,7 +3,10 @@
 
 import asyncio
 
-from . import coder_model, evaluation_quality, hung_server, soak, spoken_turns, store, typed_turns, utterance_coding, voice_streaming
+from . import (
+    coder_model, evaluation_quality, hung_server, scenario_profiles, soak, spoken_turns, store, typed_turns,
+    utterance_coding, voice_streaming,
+)
 
 asyncio.run(typed_turns.main())
 asyncio.run(spoken_turns.main())
@@ -14,3 +17,4 @@ store.main()
 evaluation_quality.main()
 utterance_coding.main([])
 coder_model.main([])
+scenario_profiles.main()

@@ -10,6 +10,7 @@ connection is being made or torn down.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import time
@@ -246,13 +247,14 @@ class TrainerApp(App):
         journal = self._open_journal(scenario)
         ended = "incomplete"
         try:
-            url = await self._server_url()
+            locate = self._server_url if self.server_url else functools.partial(self._embedded_url_for, scenario.id)
+            url = await locate()
             config = SessionConfig(
                 url=url,
                 api_key=self.api_key if self.server_url else self._embedded.token,
                 instructions=scenario.caller_instructions(),
                 voice=None if self._embedded is None else scenario.persona.voice,
-                audio=self.audio,
+                audio=self.audio and scenario.mode == "phone",  # a chat scenario is typed both ways
                 output_device=self.output_device,
                 input_device=self.input_device,
                 turn_mode=self.turn_mode,
@@ -260,7 +262,7 @@ class TrainerApp(App):
                 connect_timeout=self.connect_timeout,
                 reconnect_tries=self.reconnect_tries,
                 ca_file=self.ca_file,
-                locate=self._server_url,
+                locate=locate,
             )
             await run_session(config, self, journal)
             ended = "complete"
@@ -307,6 +309,12 @@ class TrainerApp(App):
             self.last_session_id = journal.session_id
         else:
             journal.discard()  # the call never started: leave no empty session behind
+
+    async def _embedded_url_for(self, scenario_id: str) -> str:
+        """The embedded caller's URL naming the scenario to play (docs/protocol.md)."""
+        from .sim.selection import url_with_scenario
+
+        return url_with_scenario(await self._server_url(), scenario_id)
 
     async def _server_url(self) -> str:
         if self.server_url:

@@ -138,3 +138,25 @@ def test_a_session_with_an_imported_scenario_is_graded_against_it(capsys, tmp_pa
     assert {"kind": "missed_risk_inquiry", "severity": "critical"}.items() <= report["flags"][0].items()
     with Store.open(tmp_path) as store:
         assert store.evaluation(session.id) is None  # --no-save
+
+
+def test_a_transcript_is_graded_against_an_imported_scenario_and_an_unknown_id_names_the_known(capsys, tmp_path):
+    from proto_trainer_tui.scenarios.csv_io import build_scenario
+    from proto_trainer_tui.store import Store
+
+    with Store.open(tmp_path) as store:
+        store.save_scenario(build_scenario(id="work-stress", title="Work stress",
+                                           prompt="Deny SI/self-harm, discuss coping skills."))
+    path = str(EVALUATION_SET / "pa-mediocre.json")
+    code, out, err = run(capsys, "--transcript", path, "--scenario", "work-stress", "--format", "json",
+                         "--data-dir", str(tmp_path))
+    assert code == 0, err
+    assert json.loads(out)["scenario_id"] == "work-stress"
+    code, out, err = run(capsys, "--transcript", path, "--scenario", "nope", "--data-dir", str(tmp_path))
+    assert code == 1 and "unknown scenario 'nope'" in err and "work-stress" in err and "plan-and-means" in err
+    exported = json.loads((EVALUATION_SET / "pa-mediocre.json").read_text())
+    exported["session"]["scenario_id"] = "gone-since"
+    renamed = tmp_path / "renamed.json"
+    renamed.write_text(json.dumps(exported))
+    code, out, err = run(capsys, "--transcript", str(renamed), "--data-dir", str(tmp_path))
+    assert code == 1 and "unknown scenario 'gone-since'" in err  # not graded as free practice

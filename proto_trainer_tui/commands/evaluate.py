@@ -79,7 +79,8 @@ def _evaluate_file(args: argparse.Namespace):
     from ..evaluation import evaluate_offline, scenario_for, transcript_from_json
 
     transcript = transcript_from_json(_read(args.transcript), args.transcript)
-    scenario = scenario_for(transcript, args.scenario)
+    # Imported scenarios are graded too; an id nobody knows is an error naming the known ones.
+    scenario = scenario_for(transcript, args.scenario, _imported(args), strict=True)
     if args.llm:
         from ..evaluation.llm import evaluate_with_llm
 
@@ -87,6 +88,16 @@ def _evaluate_file(args: argparse.Namespace):
     else:
         report = evaluate_offline(transcript, scenario)
     return report, transcript.scenario_title or scenario.title
+
+
+def _imported(args: argparse.Namespace) -> list:
+    from ..store import StoreError
+
+    try:
+        with open_store(args) as store:
+            return store.imported_scenarios()
+    except (StoreError, ConfigError):
+        return []  # no store to read: the bundled scenarios still are known
 
 
 def _evaluate_session(args: argparse.Namespace):

@@ -147,7 +147,8 @@ def build_messages(transcript: Transcript, scenario: Scenario | None, offline: E
     about = "Free practice (no scenario)."
     if scenario is not None and not scenario.is_free_practice:
         about = (f"Scenario: {scenario.title} ({scenario.category}). {scenario.description}\n"
-                 f"Caller's risk level: {scenario.risk.level}.\nTrainer's criteria: {scenario.evaluator_context}")
+                 f"Caller's risk level (as the scenario states it): {scenario.profile.risk}.\n"
+                 f"Trainer's criteria: {scenario.evaluator_context}")
     user = (f"{about}\n\nOffline evidence (JSON):\n{json.dumps(evidence, ensure_ascii=False)}\n\n"
             f"{transcript_block(transcript)}")
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]

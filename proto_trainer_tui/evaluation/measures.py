@@ -32,12 +32,16 @@ def conversation_measures(
     open_questions: int,
     reflections: int,
     complex_reflections: int,
+    voice: bool = True,
 ) -> Measures:
-    """``scored_words`` maps counselor turn order -> words counted (sentences aimed at the grader excluded)."""
+    """``scored_words`` maps counselor turn order -> words counted (sentences aimed at the grader excluded).
+
+    ``voice=False`` (a chat scenario): talk time in words and no interruptions, which only a voice
+    call has."""
     counselor = [t for t in turns if t.role == "counselor"]
     caller = [t for t in turns if t.role == "caller"]
     # Typed lines have no speaking time, so talk time is measured in words unless every turn was spoken.
-    timed = bool(turns) and all(t.seconds is not None and t.input != "typed" for t in turns) and any(
+    timed = voice and bool(turns) and all(t.seconds is not None and t.input != "typed" for t in turns) and any(
         t.seconds for t in turns
     )
     if timed:
@@ -96,8 +100,9 @@ def conversation_measures(
         longest_response_gap_seconds=round(longest_gap[0], 1) if longest_gap else None,
         longest_response_gap_turn=longest_gap[1] if longest_gap else None,
         # The last turn cut off is the hang-up or a lost connection, not an interruption.
-        interruptions_by_counselor=overlaps + sum(t.role == "caller" and t.status == "interrupted" for t in turns[:-1]),
-        interruptions_by_caller=sum(t.role == "counselor" and t.status == "interrupted" for t in turns[:-1]),
+        interruptions_by_counselor=voice * (overlaps + sum(t.role == "caller" and t.status == "interrupted"
+                                                          for t in turns[:-1])),
+        interruptions_by_caller=voice * sum(t.role == "counselor" and t.status == "interrupted" for t in turns[:-1]),
     )
 
 

@@ -49,9 +49,12 @@ from .transcript import Transcript, TranscriptTurn
 # Score needed for each grade; a score is never rounded up ("between two grades, the lower").
 GRADE_THRESHOLDS = (("A", 0.85), ("B", 0.70), ("C", 0.50), ("D", 0.33))
 # Follow-up questions expected once risk is disclosed, by scenario risk level.
+# Risk levels that state no suicide risk (a call with these is not capped for a missed question).
+_NO_STATED_RISK = ("none", "not_stated")
 FOLLOW_UPS = {
     "plan": ("plan", "means", "timeline", "past_attempts", "protective"),
     "passive": ("plan", "past_attempts", "protective"),
+    "active": ("plan", "means", "past_attempts", "protective"),
     "self_harm": ("self_harm", "timeline", "protective"),
 }
 FOLLOW_UP_LABELS = {
@@ -102,7 +105,14 @@ class _Analysis:
 
     @property
     def risk_level(self) -> str:
-        return self.scenario.risk.level if self.scenario else "none"
+        """The caller's risk as the scenario's profile states it ("not_stated" when it doesn't);
+        a caller who self-harms without suicidal ideation is graded on the self-harm follow-ups."""
+        if self.scenario is None:
+            return "none"
+        profile = self.scenario.profile
+        if profile.self_harm and profile.risk in _NO_STATED_RISK:
+            return "self_harm"
+        return profile.risk
 
     def sentences(self):
         for entry in self.counselor:
@@ -134,7 +144,8 @@ def evaluate_offline(transcript: Transcript, scenario: Scenario | None = None) -
     markers = _skill_markers(analysis, risk)
     counts = _counts(analysis)
     measures = conversation_measures(
-        transcript.turns, {e.turn.order: e.words for e in analysis.counselor}, *counts
+        transcript.turns, {e.turn.order: e.words for e in analysis.counselor}, *counts,
+        voice=not (scenario and scenario.mode in ("chat", "text")),  # a chat has no speaking time or barge-in
     )
     late = _late_inquiry(analysis, risk)
     flags = _flags(analysis, risk, markers, late)
@@ -342,7 +353,7 @@ def _marker(skill: str, label: str, status: str, evidence=(), note: str = "") ->
 def _follow_ups_expected(analysis: _Analysis) -> tuple[str, ...]:
     level = analysis.risk_level
     # Follow-up questions follow a disclosure; "I don't want to die" is not one.
-    if level == "none" or not _caller_disclosed(analysis.transcript, _DISCLOSURE):
+    if level in _NO_STATED_RISK or not _caller_disclosed(analysis.transcript, _DISCLOSURE):
         return ()
     expected = FOLLOW_UPS.get(level, FOLLOW_UPS["plan"])
     if level == "passive" and _caller_disclosed(analysis.transcript, _PLAN_DISCLOSURE):
@@ -374,7 +385,7 @@ def _follow_up_topics(topic: str) -> tuple[str, ...]:
 
 
 def _means_safety_expected(analysis: _Analysis) -> bool:
-    return analysis.risk_level not in ("none", "passive", "self_harm") or _caller_disclosed(
+    return analysis.risk_level not in ("none", "not_stated", "passive", "self_harm") or _caller_disclosed(
         analysis.transcript, _PLAN_DISCLOSURE
     )
 
@@ -436,7 +447,7 @@ def _skill_markers(analysis: _Analysis, risk: RiskCoverage) -> list[SkillMarker]
         ))
     else:
         markers.append(_marker("risk_follow_up", "Follow-up on plan, means, timeline, past attempts, protective factors",
-                               "not_applicable", note="no risk in this scenario" if analysis.risk_level == "none"
+                               "not_applicable", note="no risk in this scenario" if analysis.risk_level in _NO_STATED_RISK
                                else "the caller disclosed no suicidal thoughts"))
 
     offered = analysis.all(lambda s: s.safety_plan or s.means_safety or (s.summary and "plan" in normalise(s.text)))
@@ -477,7 +488,7 @@ def _conversational_question(s: Sentence) -> bool:
 def _opening(analysis: _Analysis) -> SkillMarker:
     label = "Opening and introduction"
     # In free practice the first counselor line may set up the exercise; the call opens after it.
-    candidates = analysis.counselor[: 2 if analysis.risk_level == "none" and analysis.scenario
+    candidates = analysis.counselor[: 2 if analysis.risk_level in _NO_STATED_RISK and analysis.scenario
                                     and analysis.scenario.is_free_practice else 1]
     best = None
     for entry in candidates:
@@ -536,7 +547,7 @@ def _flags(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker], 
     status = {m.skill: m for m in markers}
     if not risk.asked_directly and analysis.counselor:
         how = " (only indirectly)" if status["direct_suicide_inquiry"].status == "partial" else ""
-        if analysis.risk_level != "none":
+        if analysis.risk_level not in _NO_STATED_RISK:
             flags.append(_flag("missed_risk_inquiry",
                                f"The scenario carries suicide risk ({analysis.risk_level}) and suicide was never asked "
                                f"about directly{how}."))
@@ -574,7 +585,7 @@ def _flags(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker], 
     if leading:
         flags.append(_flag("leading_question", f"Leading risk question that invites a 'no': '{_quote(leading[1].text)}'",
                            leading[0]))
-    if risk.risk_disclosed and analysis.risk_level != "none" and status["safety_planning"].status != "shown":
+    if risk.risk_disclosed and analysis.risk_level not in _NO_STATED_RISK and status["safety_planning"].status != "shown":
         flags.append(_flag("no_safety_plan", "Risk was disclosed but no safety plan was made together."))
     turns = analysis.transcript.turns
     if analysis.transcript.status in ("incomplete", "active") or (turns and turns[-1].status != "done"):
@@ -590,7 +601,7 @@ _STATUS_VALUE = {"shown": 1.0, "partial": 0.5, "missed": 0.0}
 def _rubric(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker], measures: Measures,
             late: _LateInquiry | None = None):
     marker = {m.skill: m for m in markers}
-    has_risk = analysis.risk_level != "none"
+    has_risk = analysis.risk_level not in _NO_STATED_RISK
     lines: list[RubricLine] = []
 
     def add(criterion: str, weight: float, achieved: float, comment: str = "") -> None:

@@ -355,20 +355,21 @@ class Store:
     def save_scenario(self, scenario) -> str:
         """Insert or update an imported scenario by id; returns 'added', 'updated' or 'unchanged'."""
         values = (scenario.title, scenario.prompt, scenario.description, scenario.evaluator_context,
-                  scenario.mode, scenario.category)
+                  scenario.mode, scenario.category, json.dumps(dict(scenario.columns), sort_keys=True))
         with self._transaction() as db:
             row = db.execute(
-                "SELECT title, prompt, description, evaluator_context, mode, category FROM scenarios WHERE id = ?",
+                "SELECT title, prompt, description, evaluator_context, mode, category, columns FROM scenarios"
+                " WHERE id = ?",
                 (scenario.id,),
             ).fetchone()
             if row is not None and tuple(row) == values:
                 return "unchanged"
             db.execute(
                 "INSERT INTO scenarios (id, title, prompt, description, evaluator_context, mode, category,"
-                " imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                " columns, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
                 " title = excluded.title, prompt = excluded.prompt, description = excluded.description,"
                 " evaluator_context = excluded.evaluator_context, mode = excluded.mode,"
-                " category = excluded.category, imported_at = excluded.imported_at",
+                " category = excluded.category, columns = excluded.columns, imported_at = excluded.imported_at",
                 (scenario.id, *values, _iso(utc_now())),
             )
         return "added" if row is None else "updated"
@@ -377,12 +378,12 @@ class Store:
         from ..scenarios.csv_io import build_scenario
 
         rows = self._query(
-            "SELECT id, title, prompt, description, evaluator_context, mode, category FROM scenarios"
+            "SELECT id, title, prompt, description, evaluator_context, mode, category, columns FROM scenarios"
             " ORDER BY title COLLATE NOCASE, id"
         )
         return [
             build_scenario(id=r[0], title=r[1], prompt=r[2], description=r[3], evaluator_context=r[4],
-                           mode=r[5], category=r[6])
+                           mode=r[5], category=r[6], columns=json.loads(r[7] or "{}"))
             for r in rows
         ]
 

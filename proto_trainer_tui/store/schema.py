@@ -59,6 +59,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sessions ADD COLUMN owner_pid INTEGER;
     CREATE INDEX sessions_by_start ON sessions(started_at);
     """,
+    # 3: an imported scenario's optional CSV columns (caller_name, risk, skills, ...), as JSON.
+    """
+    ALTER TABLE scenarios ADD COLUMN columns TEXT NOT NULL DEFAULT '{}';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,4 +1,4 @@
-"""The scenario list: pick who calls, Enter opens the practice screen."""
+"""The scenario list: pick who calls, see the caller's profile, Enter opens the practice screen."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual.widgets import Header, ListItem, ListView, Static
 
 from ..scenarios import get_scenario, load_library
 from ..scenarios.model import Scenario
-from ..text import printable
+from ..text import one_line, printable
 from .widgets import TrainerFooter
 
 
@@ -19,6 +19,24 @@ def describe(scenario: Scenario) -> Text:
     text.append(f"  [{printable(scenario.category)}]", style="italic")
     text.append("\n")
     text.append(printable(scenario.description), style="dim")
+    return text
+
+
+def profile_text(scenario: Scenario) -> Text:
+    """The highlighted scenario's caller profile: what the caller will play, and where it came from."""
+    profile = scenario.profile
+    text = Text()
+    text.append("Caller: ", style="bold")
+    if scenario.is_free_practice:
+        text.append("chosen when you say what you want to practise.")
+        return text
+    text.append(one_line(profile.summary()))
+    stated = {profile.source(name) for name in ("caller_name", "risk", "plan", "means", "homicidal")} - {"not_stated"}
+    if stated:
+        text.append(f"  [from: {', '.join(sorted(stated))}]", style="dim")
+    if profile.risk == "not_stated":
+        text.append("\nRisk is not stated, so the caller deflects risk questions rather than inventing answers.",
+                    style="italic")
     return text
 
 
@@ -36,6 +54,7 @@ class ScenarioScreen(Screen):
         yield Static("Choose a caller to practise with, then press Enter.", id="intro")
         self._shown = self._library()
         yield ListView(*(ScenarioItem(s) for s in self._shown), id="scenarios")
+        yield Static(id="profile")
         yield TrainerFooter()
 
     def _library(self) -> list[Scenario]:
@@ -50,6 +69,11 @@ class ScenarioScreen(Screen):
             listing = self.query_one("#scenarios", ListView)
             await listing.clear()
             await listing.extend(ScenarioItem(s) for s in library)
+
+    @on(ListView.Highlighted, "#scenarios")
+    def show_profile(self, event: ListView.Highlighted) -> None:
+        if isinstance(event.item, ScenarioItem):
+            self.query_one("#profile", Static).update(profile_text(event.item.scenario))
 
     @on(ListView.Selected, "#scenarios")
     def chosen(self, event: ListView.Selected) -> None:

@@ -184,7 +184,7 @@ def test_recover_leaves_sessions_of_a_running_app_alone(store, tmp_path):
     session = start(store)
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        store._db.execute("UPDATE sessions SET owner_pid = ? WHERE id = ?", (other.pid, session.id))
+        store._sql("UPDATE sessions SET owner_pid = :pid WHERE id = :id", pid=other.pid, id=session.id)
         with Store.open(tmp_path) as next_start:
             assert next_start.recover() == []
             assert next_start.get_session(session.id).status == "active"
@@ -234,7 +234,7 @@ def test_delete_session_removes_rows_and_recording(store):
     store.delete_session(session.id)
     assert not session.recording_path.exists()
     assert store.list_sessions() == [] and store.turns(session.id) == []
-    assert store._db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0] == 0
+    assert store._sql("SELECT COUNT(*) FROM evaluations") == [(0,)]
     with pytest.raises(StoreError, match=f"no session {session.id}"):
         store.get_session(session.id)
 

@@ -85,6 +85,7 @@ class TrainerApp(App):
         record: bool = True,
         reconnect_tries: int = DEFAULT_TRIES,
         ca_file: str | None = None,
+        database_url: str | None = None,
     ) -> None:
         super().__init__()
         self.server_url = server_url
@@ -99,6 +100,7 @@ class TrainerApp(App):
         self.record = record
         self.reconnect_tries = reconnect_tries
         self.ca_file = ca_file
+        self.database_url = database_url  # None: SQLite in the data folder
         self.store: Store | None = None  # opened on mount, closed on unmount
         self.last_session_id: int | None = None  # the call to evaluate with e
         self.retry: tuple[int, int, float, str] | None = None  # attempt, tries, when (monotonic), why
@@ -139,7 +141,7 @@ class TrainerApp(App):
 
         data_dir = Settings(data_dir=self.data_dir or os.environ.get(DATA_DIR_ENV)).resolved_data_dir()
         try:
-            self.store = Store.open(data_dir)
+            self.store = Store.open(data_dir, self.database_url)
             recovered = self.store.recover()
         except StoreError as exc:
             self.store = None

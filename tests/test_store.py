@@ -1,4 +1,5 @@
-"""The SQLite store: migrations, turns, recovery after a crash, evaluations, scenarios."""
+"""The store on both engines (SQLite and PostgreSQL): turns, recovery after a crash, evaluations,
+scenarios; SQLite's own migrations and file checks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from proto_trainer_tui.store import DB_NAME, Store, StoreError, TurnRecord
 from proto_trainer_tui.store.recorder import HEADER_BYTES, WavRecorder
 from proto_trainer_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
+from .postgres_fixtures import open_store, pg_cluster, pg_url, store  # noqa: F401 (fixtures)
+
 T0 = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 
 
@@ -19,12 +22,6 @@ def turn(order: int, role: str = "caller", text: str = "hello", status: str = "d
     started = kw.pop("started_at", T0 + timedelta(seconds=10 * order))
     ended = kw.pop("ended_at", None if status == "partial" else started + timedelta(seconds=5))
     return TurnRecord(order, role, text, status, kw.pop("input", None), started, ended)
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path) as opened:
-        yield opened
 
 
 def start(store: Store, **kw):
@@ -135,8 +132,8 @@ def test_end_session_marks_partial_turns_interrupted(store):
         store.end_session(4242)
 
 
-def test_recover_closes_sessions_left_by_a_crash_and_repairs_their_wav(tmp_path):
-    crashed = Store.open(tmp_path)
+def test_recover_closes_sessions_left_by_a_crash_and_repairs_their_wav(open_store):
+    crashed = open_store()
     session = start(crashed)
     crashed.save_turn(session.id, turn(1, "counselor", "Hi, you're through to the line."))
     crashed.save_turn(session.id, turn(2, "caller", "I've been thinking", status="partial"))
@@ -148,7 +145,7 @@ def test_recover_closes_sessions_left_by_a_crash_and_repairs_their_wav(tmp_path)
         raw.seek(HEADER_BYTES - 4)
         raw.write(b"\0\0\0\0")
     # (the crashed process is gone; this store is the next start)
-    with Store.open(tmp_path) as store:
+    with open_store() as store:
         running = start(store, record=False)
         assert store.recover() == [session.id]
         assert store.get_session(running.id).status == "active"
@@ -177,7 +174,7 @@ def wait_for_zombie(pid: int) -> None:
     raise AssertionError(f"process {pid} did not die")
 
 
-def test_recover_leaves_sessions_of_a_running_app_alone(store, tmp_path):
+def test_recover_leaves_sessions_of_a_running_app_alone(store, open_store):
     import subprocess
     import sys
 
@@ -185,7 +182,7 @@ def test_recover_leaves_sessions_of_a_running_app_alone(store, tmp_path):
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         store._sql("UPDATE sessions SET owner_pid = :pid WHERE id = :id", pid=other.pid, id=session.id)
-        with Store.open(tmp_path) as next_start:
+        with open_store() as next_start:
             assert next_start.recover() == []
             assert next_start.get_session(session.id).status == "active"
             other.kill()  # not yet reaped: a zombie counts as dead

@@ -211,6 +211,7 @@ class Store:
         another running process, of another computer or person, or started by this Store, are left alone."""
         from .recorder import repair_wav
 
+        self._replay_waiting()
         mine = (sessions.c.owner_host == self._host) | sessions.c.owner_host.is_(None)
         rows = self._rows(select(sessions.c.id, sessions.c.owner_pid)
                           .where(sessions.c.status == "active", mine,
@@ -233,6 +234,23 @@ class Store:
                     log.warning("could not repair recording %s: %s", recording, exc)
             self._forget_missing_recording(session_id)
         return stale
+
+    def _replay_waiting(self) -> None:
+        """Write the changes an earlier run kept locally while the server was away (not those of
+        a session another running app still writes). Stops quietly while the server is still away."""
+        from .outbox import Outbox, waiting_sessions
+
+        for session_id in waiting_sessions(self.data_dir):
+            if session_id in self._started:
+                continue
+            try:
+                owner = self._rows(select(sessions.c.owner_pid).where(sessions.c.id == session_id))
+                if owner and _process_alive(owner[0][0]):
+                    continue
+                Outbox(self.data_dir, session_id).flush(self)
+            except StoreUnavailable:
+                return
+            log.info("wrote the changes to session %d kept while the server was away", session_id)
 
     def _forget_missing_recording(self, session_id: int) -> None:
         session = self.get_session(session_id)

@@ -4,6 +4,10 @@ The session worker owns one journal per call, across reconnects: the session
 row (created at once, so even a crash leaves it), each turn saved on every
 change (a crash keeps the text so far), and the WAV recording written as the
 audio flows. Closing it ends the session row and finalises the WAV.
+
+When the database server cannot be reached mid-call (PostgreSQL), the call goes on:
+changes wait in a local outbox and are written, in order, at the next change after
+a short pause, at close, or at the next start of the app.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import logging
 import time
 from collections.abc import Callable
 
-from .db import Store, StoreError
+from .db import Store, StoreError, StoreUnavailable
+from .outbox import Outbox
+from .records import utc_now
 from .turn_log import LiveTurn, TurnLog
 
 log = logging.getLogger(__name__)
@@ -30,6 +36,7 @@ class SessionJournal:
         record: bool,
         on_problem: Callable[[str], None] = lambda message: None,
         clock: Callable[[], float] = time.monotonic,
+        retry_after: float = 2.0,
     ) -> None:
         self.store = store
         self.session = store.start_session(
@@ -41,6 +48,9 @@ class SessionJournal:
         self._turns = TurnLog()
         self._clock = clock  # the recording's timeline (an accelerated soak passes audio time)
         self._started = clock()
+        self._outbox = Outbox(store.data_dir, self.session_id)
+        self._retry_after = retry_after  # seconds between tries while the server is away
+        self._next_try = 0.0
         self._recorder = None
         if self.session.recording_path is not None:
             from .recorder import WavRecorder
@@ -61,16 +71,44 @@ class SessionJournal:
         return self._clock() - self._started
 
     def set_mode(self, mode: str) -> None:
-        try:
-            self.store.set_mode(self.session_id, mode)
-        except StoreError as exc:
-            self._problem(f"session mode not saved: {exc}")
+        self._write(lambda: self.store.set_mode(self.session_id, mode), lambda: self._outbox.add_mode(mode),
+                    "session mode not saved")
 
     def turn(self, turn: LiveTurn) -> None:
+        record = self._turns.record(turn)
+        self._write(lambda: self.store.save_turn(self.session_id, record), lambda: self._outbox.add_turn(record),
+                    "turn not saved")
+
+    @property
+    def waiting(self) -> int:
+        """Changes kept locally until the database server is back."""
+        return len(self._outbox)
+
+    def _write(self, write: Callable[[], None], keep: Callable[[], None], failure: str, *, force: bool = False) -> None:
+        """Write now, or, while changes wait for the server, queue behind them (order is kept)."""
+        if self._outbox and not self._flush(force):
+            keep()
+            return
         try:
-            self.store.save_turn(self.session_id, self._turns.record(turn))
+            write()
+        except StoreUnavailable as exc:
+            keep()
+            self._away(exc)
         except StoreError as exc:
-            self._problem(f"turn not saved: {exc}")
+            self._problem(f"{failure}: {exc}")
+
+    def _flush(self, force: bool) -> bool:
+        if not force and self._clock() < self._next_try:
+            return False
+        try:
+            return self._outbox.flush(self.store)
+        except StoreUnavailable as exc:
+            self._away(exc)
+            return False
+
+    def _away(self, exc: StoreUnavailable) -> None:
+        self._next_try = self._clock() + self._retry_after
+        self._problem(f"{exc}; the call goes on and its turns are kept on this computer until the server is back")
 
     def learner_audio(self, pcm: bytes) -> None:
         if self._recorder is not None:
@@ -113,7 +151,6 @@ class SessionJournal:
                 self._recorder.close()
             except OSError as exc:
                 self._problem(f"recording not finalised: {exc}")
-        try:
-            self.store.end_session(self.session_id, status)
-        except StoreError as exc:
-            self._problem(f"session not closed: {exc}")
+        ended = utc_now()
+        self._write(lambda: self.store.end_session(self.session_id, status, ended_at=ended),
+                    lambda: self._outbox.add_end(status, ended), "session not closed", force=True)

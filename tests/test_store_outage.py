@@ -1,0 +1,96 @@
+"""The PostgreSQL server goes away mid-call: the call goes on, its turns wait on this computer,
+and they are written when the server is back: nothing lost, nothing written twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from proto_trainer_tui.store import Store, StoreUnavailable
+from proto_trainer_tui.store.journal import SessionJournal
+from proto_trainer_tui.store.outbox import Outbox
+
+from .postgres_fixtures import pg_cluster, pg_url  # noqa: F401 (fixtures)
+
+
+@dataclass
+class Line:  # the shape of realtime.conversation.Turn that the journal reads
+    role: str
+    text: str
+    item_id: str
+    status: str = "done"
+    typed: bool = True
+
+
+@pytest.fixture
+def server_away(pg_cluster):
+    """Call it to stop the server; it is started again at the end of the test in any case."""
+    yield pg_cluster.stop
+    if not pg_cluster.running:
+        pg_cluster.start()
+
+
+def open_journal(store: Store, problems: list[str]) -> SessionJournal:
+    return SessionJournal(store, scenario_id="plan-and-means", scenario_title="A plan and the means",
+                          server="embedded", mode="typed", record=False, on_problem=problems.append, retry_after=0)
+
+
+def texts(store: Store, session_id: int) -> list[tuple[int, str, str, str]]:
+    return [(t.turn_order, t.role, t.text, t.status) for t in store.turns(session_id)]
+
+
+def test_turns_wait_while_the_server_is_down_and_are_written_once_when_it_is_back(
+        tmp_path, pg_url, pg_cluster, server_away):
+    problems: list[str] = []
+    with Store.open(tmp_path, pg_url) as store:
+        journal = open_journal(store, problems)
+        journal.turn(Line("counselor", "Crisis line, this is Sam.", "c1"))
+        journal.turn(Line("caller", "Hi.", "a1"))
+        server_away()
+        journal.turn(Line("counselor", "What's happening for you tonight?", "c2"))
+        journal.turn(Line("caller", "I have the", "a2", status="partial"))
+        journal.turn(Line("caller", "I have the pills here.", "a2"))
+        journal.turn(Line("counselor", "Are you thinking about suicide?", "c3"))
+        assert journal.waiting == 3  # the caller's line updated twice waits once
+        assert problems and "turns are kept on this computer" in problems[0]
+        assert pg_url.split("@")[0].split(":")[-1] not in problems[0]  # the password is never shown
+        pg_cluster.start()
+        journal.turn(Line("caller", "Yes", "a3", status="partial"))  # the next change writes what waited
+        assert journal.waiting == 0
+        journal.turn(Line("caller", "Yes. I am.", "a3"))
+        journal.close()
+        assert texts(store, journal.session_id) == [
+            (1, "counselor", "Crisis line, this is Sam.", "done"),
+            (2, "caller", "Hi.", "done"),
+            (3, "counselor", "What's happening for you tonight?", "done"),
+            (4, "caller", "I have the pills here.", "done"),
+            (5, "counselor", "Are you thinking about suicide?", "done"),
+            (6, "caller", "Yes. I am.", "done"),
+        ]
+        assert store.get_session(journal.session_id).status == "complete"
+        assert store._sql("SELECT COUNT(*) FROM turns") == [(6,)]
+    assert not Outbox(tmp_path, journal.session_id).path.exists()
+
+
+def test_a_call_that_ends_while_the_server_is_down_is_written_at_the_next_start(
+        tmp_path, pg_url, pg_cluster, server_away):
+    with Store.open(tmp_path, pg_url) as store:
+        journal = open_journal(store, [])
+        journal.turn(Line("counselor", "Crisis line.", "c1"))
+        server_away()
+        journal.turn(Line("caller", "I'm not sure I should have called", "a1", status="partial"))
+        journal.close()  # the reply was cut off by hanging up
+        with pytest.raises(StoreUnavailable):
+            store.recover()  # the next start, still without the server: nothing is lost meanwhile
+    assert Outbox(tmp_path, journal.session_id).path.exists()
+    pg_cluster.start()
+    with Store.open(tmp_path, pg_url) as store:
+        assert store.recover() == []  # ended by the replay, not "recovered" as a crash
+        session = store.get_session(journal.session_id)
+        assert session.status == "complete"
+        assert texts(store, journal.session_id) == [
+            (1, "counselor", "Crisis line.", "done"),
+            (2, "caller", "I'm not sure I should have called", "interrupted"),
+        ]
+    assert not Outbox(tmp_path, journal.session_id).path.exists()

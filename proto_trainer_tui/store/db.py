@@ -36,7 +36,8 @@ from .records import (
     TurnRecord,
     utc_now,
 )
-from .tables import evaluations, scenarios, sessions, turns
+from .programme import ProgrammeQueries
+from .tables import evaluations, reviews, scenarios, sessions, turns
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def _process_alive(pid: int | None) -> bool:
         return True
 
 
-class Store:
+class Store(ProgrammeQueries):
     def __init__(self, data_dir: Path, engine, *, user: str, shown: str) -> None:
         self.data_dir = data_dir
         self.recordings_dir = data_dir / "recordings"
@@ -275,8 +276,11 @@ class Store:
         """Newest first; ``search`` matches scenario title or id, case-insensitively."""
         s = sessions.c
         turn_count = select(func.count()).where(turns.c.session_id == s.id).scalar_subquery()
-        latest_grade = (select(evaluations.c.grade).where(evaluations.c.session_id == s.id)
-                        .order_by(evaluations.c.id.desc()).limit(1).scalar_subquery())
+        latest_grade = func.coalesce(  # a supervisor's grade overrides the evaluation's
+            select(reviews.c.grade).where(reviews.c.session_id == s.id, reviews.c.grade.is_not(None))
+            .order_by(reviews.c.id.desc()).limit(1).scalar_subquery(),
+            select(evaluations.c.grade).where(evaluations.c.session_id == s.id)
+            .order_by(evaluations.c.id.desc()).limit(1).scalar_subquery())
         query = select(s.id, s.started_at, s.ended_at, s.scenario_id, s.scenario_title, s.status,
                        turn_count, latest_grade)
         if search and search.strip():
@@ -330,7 +334,10 @@ class Store:
         return json.loads(rows[0][0]) if rows else None
 
     def grade(self, session_id: int) -> str | None:
-        """The grade of the latest evaluation, or None."""
+        """The supervisor's grade when a review overrides it, else the latest evaluation's, or None."""
+        overridden = [r.grade for r in self.reviews(session_id) if r.grade is not None]
+        if overridden:
+            return overridden[-1]
         rows = self._rows(select(evaluations.c.grade).where(evaluations.c.session_id == session_id)
                           .order_by(evaluations.c.id.desc()).limit(1))
         return rows[0][0] if rows else None

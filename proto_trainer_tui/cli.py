@@ -112,10 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
 
-    from .commands import devices, evaluate, key, scenarios, sessions
+    from .commands import assign, devices, evaluate, key, review, scenarios, sessions, team
 
     scenarios.add_parser(commands)
     sessions.add_parser(commands)
+    team.add_parser(commands)
+    assign.add_parser(commands)
+    review.add_parser(commands)
     devices.add_parser(commands)
     evaluate.add_parser(commands)
     key.add_parser(commands)
@@ -129,10 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return run_server(args)
-        if args.command in ("scenarios", "sessions", "devices", "evaluate", "key"):
+        if args.command in ("scenarios", "sessions", "devices", "evaluate", "key", "team", "review"):
             from . import commands
 
             return getattr(commands, args.command).run(args)
+        if args.command in ("assign", "assignments", "progress"):
+            from .commands import assign
+
+            return assign.run(args)
         return run_app(args, parser, debug_log)
     finally:
         if debug_log is not None:

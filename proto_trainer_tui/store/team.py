@@ -29,14 +29,14 @@ NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 # The helper functions run as their owner (SECURITY DEFINER), so they can read cohort_members
 # whatever its own policies; the person asking is passed in as current_user.
 _FUNCTIONS = """
-CREATE OR REPLACE FUNCTION proto_supervises(supervisor text, person text) RETURNS boolean
+CREATE OR REPLACE FUNCTION proto_supervises(supervisor text, trainee text) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     SELECT EXISTS (SELECT 1 FROM cohort_members me JOIN cohort_members them ON them.cohort = me.cohort
-                   WHERE me.person = supervisor AND me.kind = 'supervisor' AND them.person = person)
+                   WHERE me.person = $1 AND me.kind = 'supervisor' AND them.person = $2)
 $$;
-CREATE OR REPLACE FUNCTION proto_supervises_cohort(supervisor text, name text) RETURNS boolean
+CREATE OR REPLACE FUNCTION proto_supervises_cohort(supervisor text, cohort_name text) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    SELECT EXISTS (SELECT 1 FROM cohort_members WHERE person = supervisor AND kind = 'supervisor' AND cohort = name)
+    SELECT EXISTS (SELECT 1 FROM cohort_members m WHERE m.person = $1 AND m.kind = 'supervisor' AND m.cohort = $2)
 $$;
 REVOKE ALL ON FUNCTION proto_supervises(text, text), proto_supervises_cohort(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION proto_supervises(text, text), proto_supervises_cohort(text, text)
@@ -122,7 +122,8 @@ def add_person(store, name: str, kind: str, cohort: str, password: str | None) -
         if password:
             pgconn = db.connection.driver_connection.pgconn
             verifier = pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256").decode()
-            db.execute(text(f"ALTER ROLE \"{name}\" PASSWORD '{verifier}'"))  # a hash of base64 and '$': no quotes
+            escaped = verifier.replace(":", "\\:")  # base64, '$' and ':' (not a bind parameter): no quotes
+            db.execute(text(f"ALTER ROLE \"{name}\" PASSWORD '{escaped}'"))
         db.execute(text(f'GRANT {group} TO "{name}"'))
         db.execute(text("INSERT INTO cohort_members (cohort, person, kind) VALUES (:c, :p, :k)"
                         " ON CONFLICT (cohort, person) DO UPDATE SET kind = excluded.kind"),

@@ -86,3 +86,22 @@ def test_progress_lists_each_trainee_and_assignment(store):
     rows = [(a.trainee, a.scenario_id, a.status, a.grade) for a in store.progress(now=NOW)]
     assert sorted(rows) == sorted([("zoe", "plan-and-means", "overdue", None),
                                    (store.user, "plan-and-means", "done", "C")])
+
+
+def test_assigned_scenarios_come_first_open_work_before_done():
+    from types import SimpleNamespace
+
+    from proto_trainer_tui.store.programme import Assignment, assigned_first, assignment_label
+
+    library = [SimpleNamespace(id=name) for name in ("a", "b", "c", "d")]
+
+    def assignment(n, scenario_id, status, due):
+        return Assignment(n, scenario_id, "me", None, due, "", "sue", status, None, None)
+
+    later, sooner = NOW + timedelta(days=9), NOW + timedelta(days=2)
+    shown = assigned_first(library, [assignment(1, "d", "done", sooner), assignment(2, "c", "in progress", later),
+                                     assignment(3, "b", "not started", sooner), assignment(4, "c", "done", sooner),
+                                     assignment(5, "gone", "not started", None)])
+    assert [(s.id, a and a.id) for s, a in shown] == [("b", 3), ("c", 2), ("d", 1), ("a", None)]
+    assert assignment_label(shown[0][1]).startswith("assigned · due 2026-12-0")
+    assert assignment_label(shown[0][1]).endswith(" · not started")

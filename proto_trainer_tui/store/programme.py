@@ -165,3 +165,24 @@ class ProgrammeQueries:
         """The cohort progress table: one row per trainee and assignment."""
         return sorted(self.assignments(cohort=cohort, now=now),
                       key=lambda a: (a.trainee, a.due_at is None, a.due_at.timestamp() if a.due_at else 0, a.id))
+
+
+def assigned_first(scenarios: list, assigned: list[Assignment]) -> list[tuple[object, Assignment | None]]:
+    """The scenario list as a trainee sees it: assigned scenarios first (open work before done, the
+    soonest due first), each with its assignment, then the others in their usual order. Pure."""
+    pressing: dict[str, Assignment] = {}
+    for a in sorted(assigned, key=_urgency):
+        pressing.setdefault(a.scenario_id, a)
+    known = {s.id: s for s in scenarios}
+    first = [(known[a.scenario_id], a) for a in pressing.values() if a.scenario_id in known]
+    return first + [(s, None) for s in scenarios if s.id not in pressing]
+
+
+def _urgency(a: Assignment) -> tuple:
+    return (a.status == "done", a.due_at is None, a.due_at.timestamp() if a.due_at else 0, a.id)
+
+
+def assignment_label(a: Assignment) -> str:
+    """One line for a scenario list: 'assigned · due 2026-12-15 · overdue'."""
+    due = f" · due {a.due_at.astimezone():%Y-%m-%d}" if a.due_at else ""
+    return f"assigned{due} · {a.status}"

@@ -154,11 +154,11 @@ def test_recover_closes_sessions_left_by_a_crash_and_repairs_their_wav(open_stor
         assert recovered.ended_at == T0 + timedelta(seconds=20)  # the last thing we know happened
         assert [t.status for t in store.turns(session.id)] == ["done", "interrupted"]
         assert store.turns(session.id)[1].text == "I've been thinking"
-        import wave
+        import soundfile
 
-        with wave.open(str(recovered.recording_path)) as wav:
-            assert wav.getnchannels() == 2 and wav.getframerate() == 24_000
-            assert wav.getnframes() >= 24_000
+        assert recovered.recording_path.suffix == ".flac"  # repaired, then kept compressed
+        kept = soundfile.info(str(store.recording_file(session.id)))
+        assert kept.channels == 2 and kept.samplerate == 24_000 and kept.frames >= 24_000
         assert store.recover() == []
 
 

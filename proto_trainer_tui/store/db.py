@@ -37,6 +37,7 @@ from .records import (
     utc_now,
 )
 from .programme import ProgrammeQueries
+from .recordings import RecordingStorage
 from .tables import evaluations, reviews, scenarios, sessions, turns
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def _process_alive(pid: int | None) -> bool:
         return True
 
 
-class Store(ProgrammeQueries):
+class Store(ProgrammeQueries, RecordingStorage):
     def __init__(self, data_dir: Path, engine, *, user: str, shown: str) -> None:
         self.data_dir = data_dir
         self.recordings_dir = data_dir / "recordings"
@@ -231,7 +232,8 @@ class Store(ProgrammeQueries):
             if recording is not None and recording.exists():
                 try:
                     repair_wav(recording)
-                except (OSError, ValueError) as exc:
+                    self.keep_recording(session_id)
+                except (OSError, ValueError, StoreError) as exc:
                     log.warning("could not repair recording %s: %s", recording, exc)
             self._forget_missing_recording(session_id)
         return stale

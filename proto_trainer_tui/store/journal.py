@@ -3,7 +3,8 @@
 The session worker owns one journal per call, across reconnects: the session
 row (created at once, so even a crash leaves it), each turn saved on every
 change (a crash keeps the text so far), and the WAV recording written as the
-audio flows. Closing it ends the session row and finalises the WAV.
+audio flows. Closing it ends the session row, finalises the WAV and keeps it as
+FLAC (in the database on PostgreSQL).
 
 When the database server cannot be reached mid-call (PostgreSQL), the call goes on:
 changes wait in a local outbox and are written, in order, at the next change after
@@ -154,3 +155,8 @@ class SessionJournal:
         ended = utc_now()
         self._write(lambda: self.store.end_session(self.session_id, status, ended_at=ended),
                     lambda: self._outbox.add_end(status, ended), "session not closed", force=True)
+        if self._recorder is not None and not self._outbox:
+            try:  # FLAC on disk, or in the database on PostgreSQL; the WAV stays if this fails
+                self.store.keep_recording(self.session_id)
+            except StoreError as exc:
+                self._problem(f"recording kept uncompressed: {exc}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import wave
 from pathlib import Path
 
 from ..audio.devices import AudioUnavailable, import_sounddevice, parse_device
@@ -24,13 +23,16 @@ def output_problem(device: int | str | None = None) -> str | None:
 
 
 def play_wav(path: Path, stop: threading.Event, device: int | str | None = None) -> None:
-    """Blocking playback until the end of the file or until ``stop`` is set (run it in a thread)."""
+    """Blocking playback (WAV, or the FLAC a finished call is kept as) until the end of the file
+    or until ``stop`` is set (run it in a thread)."""
+    import soundfile
+
     sd = import_sounddevice()
-    with wave.open(str(path)) as wav, sd.RawOutputStream(
-        samplerate=wav.getframerate(), channels=wav.getnchannels(), dtype="int16", device=parse_device(device)
+    with soundfile.SoundFile(str(path)) as recording, sd.RawOutputStream(
+        samplerate=recording.samplerate, channels=recording.channels, dtype="int16", device=parse_device(device)
     ) as stream:
         while not stop.is_set():
-            block = wav.readframes(BLOCK_FRAMES)
-            if not block:
+            block = recording.read(BLOCK_FRAMES, dtype="int16")
+            if not len(block):
                 break
-            stream.write(block)
+            stream.write(block.tobytes())

@@ -114,7 +114,7 @@ class ReviewScreen(Screen):
             self.notify("Playback stopped.")
             return
         try:
-            recording = self.store.get_session(self.session_id).recording_path
+            recording = self.store.recording_file(self.session_id)  # fetched from a shared database if need be
         except StoreError as exc:
             self.notify(str(exc), severity="error")
             return

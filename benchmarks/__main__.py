@@ -3,7 +3,7 @@
 
 import asyncio
 
-from . import evaluation_quality, hung_server, soak, spoken_turns, store, typed_turns, voice_streaming
+from . import evaluation_quality, hung_server, shared_store, soak, spoken_turns, store, typed_turns, voice_streaming
 
 asyncio.run(typed_turns.main())
 asyncio.run(spoken_turns.main())
@@ -11,4 +11,5 @@ asyncio.run(voice_streaming.main([]))
 asyncio.run(hung_server.main())
 asyncio.run(soak.main([]))
 store.main()
+shared_store.main([])
 evaluation_quality.main()

@@ -94,3 +94,13 @@ def test_a_call_that_ends_while_the_server_is_down_is_written_at_the_next_start(
             (2, "caller", "I'm not sure I should have called", "interrupted"),
         ]
     assert not Outbox(tmp_path, journal.session_id).path.exists()
+
+
+def test_reading_after_the_server_restarted_just_works(tmp_path, pg_url, pg_cluster, server_away):
+    with Store.open(tmp_path, pg_url) as store:
+        session = store.start_session(scenario_id="x", scenario_title="Before", server="embedded", mode="typed",
+                                      record=False)
+        assert [s.id for s in store.list_sessions()] == [session.id]
+        server_away()
+        pg_cluster.start()
+        assert [s.id for s in store.list_sessions()] == [session.id]  # the dropped connection is replaced

@@ -130,8 +130,9 @@ def prepare_sqlite(engine: Engine, path: Path) -> None:
 
 def postgres_engine(url: str) -> Engine:
     parsed = make_url(url).set(drivername="postgresql+psycopg")
-    # pre_ping: a connection the server dropped (restart) is replaced before use, not failed on.
-    return create_engine(parsed, pool_pre_ping=True, pool_size=2, max_overflow=8,
+    # No pre-ping round trip before each write: a connection the server dropped (a restart) fails
+    # its next write, which the journal keeps for later, and the pool replaces every old connection.
+    return create_engine(parsed, pool_size=2, max_overflow=8,
                          connect_args={"connect_timeout": 5, "application_name": "proto-trainer"})
 
 

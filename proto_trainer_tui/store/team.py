@@ -27,7 +27,7 @@ NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 # A session is visible to its owner, and (read only) to a supervisor of the owner's cohort.
 # The helper functions run as their owner (SECURITY DEFINER), so they can read cohort_members
-# whatever its own policies; the person asking is passed in as current_user. Policies use
+# whatever its own policies; the person asking is passed in as current_user. Cohort policies use
 # uncorrelated IN (...) lists, which PostgreSQL computes once per query (a hashed subplan), not
 # once per row: the supervisor's queue over 10,000 sessions stays fast.
 _FUNCTIONS = """
@@ -56,7 +56,8 @@ GRANT INSERT, UPDATE, DELETE ON assignments, reviews TO proto_supervisor;
 """
 
 _COHORT = "(SELECT proto_trainees_of(current_user))"
-_OWN_SESSION = "session_id IN (SELECT s.id FROM sessions s WHERE s.owner = current_user)"
+# Own rows: a primary-key lookup per row, cheapest for the one-row writes a call makes.
+_OWN_SESSION = "EXISTS (SELECT 1 FROM sessions s WHERE s.id = session_id AND s.owner = current_user)"
 _COHORT_SESSION = f"session_id IN (SELECT s.id FROM sessions s WHERE s.owner IN {_COHORT})"
 
 # (table, policy, command, roles, USING, WITH CHECK)

@@ -293,3 +293,33 @@ def test_turn_log_gives_live_turns_stable_orders_and_times(store):
     ]
     second = store.turns(session.id)[1]
     assert (second.started_at, second.ended_at) == (T0 + timedelta(seconds=1), T0 + timedelta(seconds=2))
+
+
+def test_the_migrations_build_exactly_the_schema_the_queries_use(store):
+    """store/tables.py (what the queries use) and the Alembic migrations (what builds a database) agree."""
+    from sqlalchemy import inspect
+
+    from proto_trainer_tui.store.tables import metadata
+
+    inspector = inspect(store._engine)
+    built = {name: {c["name"] for c in inspector.get_columns(name)}
+             for name in inspector.get_table_names() if name not in ("alembic_version", "sqlite_sequence")}
+    assert built == {table.name: {c.name for c in table.columns} for table in metadata.tables.values()}
+
+
+def test_an_old_sqlite_file_migrates_to_the_same_schema_as_a_new_one(tmp_path):
+    from sqlalchemy import inspect
+
+    old = tmp_path / "old"
+    old.mkdir()
+    connection = sqlite3.connect(old / DB_NAME, isolation_level=None)
+    connection.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
+    connection.close()
+
+    def schema(folder):
+        with Store.open(folder) as store:
+            inspector = inspect(store._engine)
+            return {name: sorted(c["name"] for c in inspector.get_columns(name))
+                    for name in inspector.get_table_names()}
+
+    assert schema(old) == schema(tmp_path / "new")

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 import pytest
 
+from proto_trainer_tui.app import TrainerApp
 from proto_trainer_tui.store import Store, StoreUnavailable
 from proto_trainer_tui.store.journal import SessionJournal
 from proto_trainer_tui.store.outbox import Outbox
 
+from .conftest import TOKEN, wait_until
 from .postgres_fixtures import pg_cluster, pg_url  # noqa: F401 (fixtures)
 
 
@@ -104,3 +106,27 @@ def test_reading_after_the_server_restarted_just_works(tmp_path, pg_url, pg_clus
         server_away()
         pg_cluster.start()
         assert [s.id for s in store.list_sessions()] == [session.id]  # the dropped connection is replaced
+
+
+async def test_the_app_goes_on_with_a_call_while_the_database_server_is_stopped(
+        sim_server, tmp_path, pg_url, pg_cluster, server_away):
+    app = TrainerApp(server_url=sim_server.url, api_key=TOKEN, scenario_id="panic-attack-at-work", audio=False,
+                     data_dir=str(tmp_path), database_url=pg_url)
+    async with app.run_test():
+        app.action_connect()
+        await wait_until(lambda: app.connection_status == "connected")
+        journal = app.session.journal
+        turns = app.session.conversation.turns
+        server_away()
+        await app.send_text("Hi, this is the crisis line. What's happening for you right now?")
+        # The caller's reply is paced like speech: hang up in the middle of it, server still away.
+        await wait_until(lambda: len(turns) == 2 and turns[1].text and not turns[1].finished, timeout=20)
+        assert app.connection_status == "connected" and journal.waiting == 2
+        pg_cluster.start()
+        await app.action_disconnect()
+        assert journal.waiting == 0
+    with Store.open(tmp_path, pg_url) as store:
+        saved = store.turns(journal.session_id)
+        assert [(t.role, t.text, t.status) for t in saved] == [(t.role, t.text, t.status) for t in turns]
+        assert saved[1].status == "interrupted" and saved[1].text  # the cut-off reply, kept
+        assert store.get_session(journal.session_id).status == "complete"

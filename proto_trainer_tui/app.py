@@ -61,6 +61,8 @@ class TrainerApp(App):
         Binding("ctrl+c", "quit", "Quit", id="quit-ctrl-c", show=False, priority=True),
         Binding("s", "settings", "Settings", id="settings", tooltip="Microphone, speaker, turn mode, headphones"),
         Binding("h", "history", "History", id="history", tooltip="Past calls: transcripts, recordings, evaluations"),
+        Binding("v", "review_queue", "Review queue", id="review-queue", show=False,
+                tooltip="Supervisors: trainees' calls to review, critical flags first"),
     ]
 
     # Not bindings=True: re-rendering the footer on every status change (4 per call) leaks
@@ -365,6 +367,14 @@ class TrainerApp(App):
             self.notice("no session history: the session store could not be opened", error=True)
         elif not isinstance(self.screen, HistoryScreen):
             self.push_screen(HistoryScreen(self.store))
+
+    def action_review_queue(self) -> None:
+        from .ui.supervisor import ReviewQueueScreen
+
+        if self.store is None:
+            self.notice("no review queue: the session store could not be opened", error=True)
+        elif not isinstance(self.screen, ReviewQueueScreen):
+            self.push_screen(ReviewQueueScreen(self.store))
 
     def evaluate_session(self, session_id: int | None = None) -> None:
         """e: grade a call (the last one by default) and show the report beside its transcript."""

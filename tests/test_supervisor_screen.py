@@ -1,0 +1,58 @@
+"""The supervisor's review queue screen: critical flags first, a note and a grade override saved from it."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.widgets import DataTable, Input, Static
+
+from proto_trainer_tui.store import Store
+from proto_trainer_tui.ui.supervisor import ReviewNoteScreen, ReviewQueueScreen
+
+FLAGGED = {"flags": [{"severity": "critical", "kind": "missed_risk_inquiry", "message": "never asked"}]}
+
+
+class Host(App):
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def on_mount(self) -> None:
+        self.push_screen(ReviewQueueScreen(self.store))
+
+
+def evaluated_call(store: Store, title: str, grade: str, report: dict) -> int:
+    session = store.start_session(scenario_id="x", scenario_title=title, server="embedded", mode="typed",
+                                  record=False)
+    store.end_session(session.id)
+    store.save_evaluation(session.id, report, grade=grade, evaluator="rubric")
+    return session.id
+
+
+def rows(app: App) -> list[str]:
+    table = app.screen.query_one("#queue", DataTable)
+    return [str(table.get_row_at(n)[0]) for n in range(table.row_count)]
+
+
+async def test_the_queue_puts_critical_flags_first_and_a_review_takes_a_call_off_it(tmp_path):
+    with Store.open(tmp_path) as store:
+        calm = evaluated_call(store, "Panic attack at work", "A", {"flags": []})
+        risky = evaluated_call(store, "A plan and [b]the means[/b]", "B", FLAGGED)
+        app = Host(store)
+        async with app.run_test(size=(120, 30)) as pilot:
+            assert rows(app) == [str(risky), str(calm)]
+            await pilot.press("n")
+            assert isinstance(app.screen, ReviewNoteScreen) and app.screen.session_id == risky
+            app.screen.query_one("#note", Input).value = "Ask about suicide directly."
+            app.screen.query_one("#grade", Input).value = "D"
+            await pilot.click("#save")
+            assert "reason" in str(app.screen.query_one("#note-problem", Static).render())  # still open
+            reason = app.screen.query_one("#reason", Input)
+            reason.value = "Risk inquiry is a must-pass item."
+            reason.focus()
+            await pilot.press("enter")  # Enter in any field saves
+            await pilot.pause()
+            assert isinstance(app.screen, ReviewQueueScreen) and rows(app) == [str(calm)]
+        [review] = store.reviews(risky)
+        assert (review.note, review.grade, review.reason) == ("Ask about suicide directly.", "D",
+                                                              "Risk inquiry is a must-pass item.")
+        assert store.grade(risky) == "D"

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import pytest
 
 from proto_trainer_tui.app import TrainerApp
-from proto_trainer_tui.store import Store, StoreUnavailable
+from proto_trainer_tui.store import Store, StoreError, StoreUnavailable
 from proto_trainer_tui.store.journal import SessionJournal
 from proto_trainer_tui.store.outbox import Outbox
+from proto_trainer_tui.ui.paged_transcript import PagedTranscript, StoreTurns
 
 from .conftest import TOKEN, wait_until
 from .postgres_fixtures import pg_cluster, pg_url  # noqa: F401 (fixtures)
@@ -117,11 +118,15 @@ async def test_the_app_goes_on_with_a_call_while_the_database_server_is_stopped(
         await wait_until(lambda: app.connection_status == "connected")
         journal = app.session.journal
         turns = app.session.conversation.turns
+        transcript = app.screen.query_one(PagedTranscript)
+        await wait_until(lambda: isinstance(transcript.source, StoreTurns))  # the practice screen follows the call
         server_away()
         await app.send_text("Hi, this is the crisis line. What's happening for you right now?")
         # The caller's reply is paced like speech: hang up in the middle of it, server still away.
         await wait_until(lambda: len(turns) == 2 and turns[1].text and not turns[1].finished, timeout=20)
         assert app.connection_status == "connected" and journal.waiting == 2
+        await transcript.action_last()  # the transcript pages from the store: from memory while it is away
+        assert len(transcript.views) == 2
         pg_cluster.start()
         await app.action_disconnect()
         assert journal.waiting == 0
@@ -130,3 +135,11 @@ async def test_the_app_goes_on_with_a_call_while_the_database_server_is_stopped(
         assert [(t.role, t.text, t.status) for t in saved] == [(t.role, t.text, t.status) for t in turns]
         assert saved[1].status == "interrupted" and saved[1].text  # the cut-off reply, kept
         assert store.get_session(journal.session_id).status == "complete"
+
+
+def test_a_wrong_password_is_refused_without_showing_it(tmp_path, pg_cluster, pg_url):
+    wrong = pg_url.replace(pg_cluster.password, "not-the-password-4711")
+    with pytest.raises(StoreError) as refused:
+        Store.open(tmp_path, wrong)
+    assert "password authentication failed" in str(refused.value)
+    assert "not-the-password-4711" not in str(refused.value) and not isinstance(refused.value, StoreUnavailable)

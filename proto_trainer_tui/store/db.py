@@ -19,8 +19,6 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from . import engine as engines
@@ -164,7 +162,11 @@ class Store(ProgrammeQueries, RecordingStorage):
             return list(result) if result.returns_rows else []
 
     def _upsert(self, table):
-        return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
+        if self.dialect == "postgresql":  # imported here: it brings psycopg, which SQLite never needs
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(table)
 
     # --- sessions -------------------------------------------------------------------
 

@@ -57,9 +57,16 @@ def _is_connection_failure(exc: DBAPIError) -> bool:
     except ImportError:
         return False
     orig = exc.orig
-    return isinstance(orig, psycopg.OperationalError) and (
-        getattr(orig, "sqlstate", None) in (None, "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001")
-    )
+    if not isinstance(orig, psycopg.OperationalError):
+        return False
+    if any(refusal in str(orig) for refusal in _REFUSALS):
+        return False  # the server answered and said no: waiting will not help
+    return getattr(orig, "sqlstate", None) in (None, "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001")
+
+
+# A failed connect carries no SQLSTATE; these say the server is there but refuses this person.
+_REFUSALS = ("authentication failed", "pg_hba.conf", "does not exist", "permission denied",
+             "no password supplied", "certificate")
 
 
 # --- SQLite ----------------------------------------------------------------------------------

@@ -323,3 +323,10 @@ def test_an_old_sqlite_file_migrates_to_the_same_schema_as_a_new_one(tmp_path):
                     for name in inspector.get_table_names()}
 
     assert schema(old) == schema(tmp_path / "new")
+
+
+def test_a_data_folder_with_url_characters_in_its_name(tmp_path):
+    folder = tmp_path / "odd?name%20#1"
+    with Store.open(folder) as store:
+        start(store)
+    assert (folder / DB_NAME).exists()

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from .schema import LEGACY_VERSION, MIGRATIONS, SCHEMA_VERSION
@@ -72,7 +72,8 @@ _REFUSALS = ("authentication failed", "pg_hba.conf", "does not exist", "permissi
 # --- SQLite ----------------------------------------------------------------------------------
 
 def sqlite_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 10, "check_same_thread": False})
+    url = URL.create("sqlite", database=str(path))  # not an f-string: a '?' or '%' in a folder name stays a name
+    engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _setup(connection, _record) -> None:

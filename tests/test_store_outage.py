@@ -143,3 +143,44 @@ def test_a_wrong_password_is_refused_without_showing_it(tmp_path, pg_cluster, pg
         Store.open(tmp_path, wrong)
     assert "password authentication failed" in str(refused.value)
     assert "not-the-password-4711" not in str(refused.value) and not isinstance(refused.value, StoreUnavailable)
+
+
+def test_the_outbox_keeps_the_latest_of_each_change_in_order_and_survives_a_torn_line(tmp_path):
+    from datetime import UTC, datetime
+
+    from proto_trainer_tui.store import TurnRecord
+
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+    class Away:
+        def save_turn(self, session_id, turn):
+            raise StoreUnavailable("away")
+
+    class Back:
+        def __init__(self):
+            self.writes = []
+
+        def save_turn(self, session_id, turn):
+            self.writes.append(("turn", turn.turn_order, turn.text, turn.status))
+
+        def set_mode(self, session_id, mode):
+            self.writes.append(("mode", mode))
+
+        def end_session(self, session_id, status, ended_at):
+            self.writes.append(("end", status, ended_at))
+
+    box = Outbox(tmp_path, 7)
+    box.add_turn(TurnRecord(1, "counselor", "Hello", "done", "typed", at, at))
+    box.add_turn(TurnRecord(2, "caller", "I", "partial", None, at))
+    box.add_mode("typed")
+    box.add_turn(TurnRecord(2, "caller", "I called", "partial", None, at))
+    with pytest.raises(StoreUnavailable):
+        box.flush(Away())
+    with open(box.path, "a", encoding="utf-8") as file:
+        file.write('{"kind": "turn", "turn_or')  # the app died mid-write
+    again = Outbox(tmp_path, 7)  # the next start
+    again.add_end("complete", at)
+    back = Back()
+    assert again.flush(back) and not again.path.exists()
+    assert back.writes == [("turn", 1, "Hello", "done"), ("mode", "typed"), ("turn", 2, "I called", "partial"),
+                           ("end", "complete", at)]

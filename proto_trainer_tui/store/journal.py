@@ -88,15 +88,21 @@ class SessionJournal:
     def _write(self, write: Callable[[], None], keep: Callable[[], None], failure: str, *, force: bool = False) -> None:
         """Write now, or, while changes wait for the server, queue behind them (order is kept)."""
         if self._outbox and not self._flush(force):
-            keep()
+            self._keep(keep, failure)
             return
         try:
             write()
         except StoreUnavailable as exc:
-            keep()
+            self._keep(keep, failure)
             self._away(exc)
         except StoreError as exc:
             self._problem(f"{failure}: {exc}")
+
+    def _keep(self, keep: Callable[[], None], failure: str) -> None:
+        try:
+            keep()
+        except OSError as exc:  # the local disk too: say so, the call still goes on
+            self._problem(f"{failure}: cannot keep it on this computer either ({exc})")
 
     def _flush(self, force: bool) -> bool:
         if not force and self._clock() < self._next_try:

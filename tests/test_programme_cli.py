@@ -61,3 +61,7 @@ def test_review_queue_and_a_grade_override(tmp_path, capsys):
     assert "grade D" in shown and "Ask directly. (grade D: Risk inquiry is a must.)" in shown
     assert run(tmp_path, "sessions", "list") == 0
     assert " D " in capsys.readouterr().out  # the trainee's history shows the supervisor's grade
+    assert run(tmp_path, "sessions", "export", str(flagged)) == 0
+    exported = capsys.readouterr().out
+    assert "Grade: **D**" in exported and "## Supervisor review" in exported
+    assert "Ask directly. Grade **D**: Risk inquiry is a must." in exported

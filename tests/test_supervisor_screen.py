@@ -56,3 +56,21 @@ async def test_the_queue_puts_critical_flags_first_and_a_review_takes_a_call_off
         assert (review.note, review.grade, review.reason) == ("Ask about suicide directly.", "D",
                                                               "Risk inquiry is a must-pass item.")
         assert store.grade(risky) == "D"
+
+
+async def test_the_trainee_sees_the_supervisors_note_and_grade_on_the_review_screen(tmp_path):
+    from proto_trainer_tui.ui.review import ReviewScreen
+
+    with Store.open(tmp_path) as store:
+        risky = evaluated_call(store, "A plan and the means", "B", {**FLAGGED, "summary": "Warm, but no risk check."})
+        store.add_review(risky, "Ask about [red]suicide[/red] directly.", grade="D", reason="Must-pass item.")
+
+        class Trainee(App):
+            def on_mount(self) -> None:
+                self.push_screen(ReviewScreen(store, risky))
+
+        app = Trainee()
+        async with app.run_test(size=(120, 30)):
+            shown = str(app.screen.query_one("#evaluation", Static).render())
+        assert "Grade: D" in shown and "Warm, but no risk check." in shown
+        assert "Ask about [red]suicide[/red] directly. Grade D: Must-pass item." in shown  # shown literally

@@ -27,15 +27,21 @@ def session_line(session) -> Text:
     return text
 
 
-def evaluation_text(report: dict | None, grade: str | None) -> Text:
+def evaluation_text(report: dict | None, grade: str | None, reviews=()) -> Text:
     if report is None:
-        return Text("Not evaluated yet.", style="dim")
-    text = Text("Grade: ", style="bold")
-    text.append(str(grade if grade is not None else report.get("grade", "–")), style="bold")
-    summary = report.get("summary")
-    if summary:
-        text.append("\n")
-        text.append(str(summary))
+        text = Text("Not evaluated yet.", style="dim")
+    else:
+        text = Text("Grade: ", style="bold")
+        text.append(str(grade if grade is not None else report.get("grade", "–")), style="bold")
+        summary = report.get("summary")
+        if summary:
+            text.append("\n")
+            text.append(str(summary))
+    for review in reviews:  # a supervisor's notes (store.programme.Review), their grade overriding
+        text.append(f"\nReview by {printable(review.reviewer or '–')}: ", style="bold")
+        text.append(printable(review.note))
+        if review.grade:
+            text.append(f" Grade {printable(review.grade)}: {printable(review.reason or '')}", style="italic")
     return text
 
 
@@ -58,8 +64,8 @@ class ReviewScreen(Screen):
         session = self.store.get_session(self.session_id)
         yield Header()
         yield Static(session_line(session), id="session-info")
-        yield Static(evaluation_text(self.store.evaluation(self.session_id), self.store.grade(self.session_id)),
-                     id="evaluation")
+        yield Static(evaluation_text(self.store.evaluation(self.session_id), self.store.grade(self.session_id),
+                                     self.store.reviews(self.session_id)), id="evaluation")
         yield PagedTranscript(StoreTurns(self.store, self.session_id), id="transcript")
         yield TrainerFooter()
 
@@ -95,8 +101,10 @@ class ReviewScreen(Screen):
         """The evaluation screen over this transcript; choosing evidence jumps to its turn here."""
         from .evaluation import EvaluationScreen
 
+        reviews = self.store.reviews(self.session_id)
+        overridden = [r.grade for r in reviews if r.grade]  # a supervisor's grade still wins
         self.query_one("#evaluation", Static).update(
-            evaluation_text(report.to_dict(), report.grade)
+            evaluation_text(report.to_dict(), overridden[-1] if overridden else report.grade, reviews)
         )
         turns = self.store.turns(self.session_id)
 

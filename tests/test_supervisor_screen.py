@@ -74,3 +74,30 @@ async def test_the_trainee_sees_the_supervisors_note_and_grade_on_the_review_scr
             shown = str(app.screen.query_one("#evaluation", Static).render())
         assert "Grade: D" in shown and "Warm, but no risk check." in shown
         assert "Ask about [red]suicide[/red] directly. Grade D: Must-pass item." in shown  # shown literally
+
+
+async def test_assign_from_the_queue_then_see_the_progress_table(tmp_path):
+    from proto_trainer_tui.ui.supervisor import AssignScreen, ProgressScreen
+
+    with Store.open(tmp_path) as store:
+        app = Host(store)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.press("a")
+            assert isinstance(app.screen, AssignScreen)
+            fields = {name: app.screen.query_one(f"#{name}", Input) for name in ("scenario", "trainees", "due")}
+            fields["scenario"].value = "no-such-scenario"
+            fields["scenario"].focus()
+            await pilot.press("enter")
+            assert "no-such-scenario" in str(app.screen.query_one("#assign-problem", Static).render())
+            fields["scenario"].value = "plan-and-means"
+            fields["trainees"].value = "anna, ben"
+            fields["due"].value = "2020-01-31"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ReviewQueueScreen)
+            await pilot.press("g")
+            assert isinstance(app.screen, ProgressScreen)
+            table = app.screen.query_one("#progress", DataTable)
+            shown = [[str(cell) for cell in table.get_row_at(n)] for n in range(table.row_count)]
+        assert shown == [["anna", "plan-and-means", "2020-01-31", "overdue", "–", "–"],
+                         ["ben", "plan-and-means", "2020-01-31", "overdue", "–", "–"]]

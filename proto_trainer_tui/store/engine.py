@@ -160,8 +160,8 @@ def prepare_postgres(engine: Engine, shown: str) -> None:
     except DBAPIError as exc:
         error = store_error(exc, f"cannot prepare the database {shown}")
         if "permission denied" in str(error):
-            error = StoreError(f"{error}. The database needs upgrading: ask its administrator to run "
-                               "'proto-trainer --database-url ... team init'.")
+            error = StoreError(f"{error}. Ask the database's administrator to run 'proto-trainer team init' "
+                               "(it upgrades the database and lets each person's role use it).")
         raise error from None
 
 

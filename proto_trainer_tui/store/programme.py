@@ -60,12 +60,6 @@ def assignment_status(done: bool, started: bool, due_at: datetime | None, now: d
     return "in progress" if started else "not started"
 
 
-def _latest_evaluation():
-    newer = evaluations.alias("newer")
-    return (select(func.max(newer.c.id)).where(newer.c.session_id == sessions.c.id).correlate(sessions)
-            .scalar_subquery())
-
-
 class ProgrammeQueries:
     """Mixed into Store: needs ``_rows``, ``_transaction`` and ``user``."""
 
@@ -153,8 +147,12 @@ class ProgrammeQueries:
         """Evaluated calls nobody has reviewed yet, of those one may see (on PostgreSQL: one's cohorts):
         those with critical flags first, then oldest first."""
         s, e = sessions.c, evaluations.c
+        # The latest evaluation of every session at once (one grouped scan), not one lookup per session.
+        latest = (select(e.session_id, func.max(e.id).label("id")).group_by(e.session_id)
+                  .subquery("latest"))
         query = (select(s.id, s.owner, s.scenario_title, s.started_at, e.grade, e.critical_flags)
-                 .join_from(sessions, evaluations, e.id == _latest_evaluation())
+                 .select_from(sessions.join(latest, latest.c.session_id == s.id)
+                              .join(evaluations, e.id == latest.c.id))
                  .where(s.status == "complete", ~exists().where(reviews.c.session_id == s.id)))
         rows = self._rows(query.order_by(e.critical_flags.is_(None), s.started_at, s.id).limit(limit))
         return [QueueEntry(*row) for row in rows]

@@ -79,7 +79,9 @@ def test_turns_wait_while_the_server_is_down_and_are_written_once_when_it_is_bac
 def test_a_call_that_ends_while_the_server_is_down_is_written_at_the_next_start(
         tmp_path, pg_url, pg_cluster, server_away):
     with Store.open(tmp_path, pg_url) as store:
-        journal = open_journal(store, [])
+        journal = SessionJournal(store, scenario_id="plan-and-means", scenario_title="A plan and the means",
+                                 server="embedded", mode="voice", record=True, retry_after=0)
+        journal.caller_audio(b"\x10\x00" * 24_000)  # a second of the caller's voice
         journal.turn(Line("counselor", "Crisis line.", "c1"))
         server_away()
         journal.turn(Line("caller", "I'm not sure I should have called", "a1", status="partial"))
@@ -92,6 +94,7 @@ def test_a_call_that_ends_while_the_server_is_down_is_written_at_the_next_start(
         assert store.recover() == []  # ended by the replay, not "recovered" as a crash
         session = store.get_session(journal.session_id)
         assert session.status == "complete"
+        assert session.recording_path.suffix == ".flac" and store.recording_bytes(journal.session_id) > 0
         assert texts(store, journal.session_id) == [
             (1, "counselor", "Crisis line.", "done"),
             (2, "caller", "I'm not sure I should have called", "interrupted"),

@@ -265,8 +265,11 @@ class Store(ProgrammeQueries, RecordingStorage):
                 if owner and _process_alive(owner[0][0]):
                     continue
                 Outbox(self.data_dir, session_id).flush(self)
+                self.keep_recording(session_id)  # its WAV was left uncompressed while the server was away
             except StoreUnavailable:
                 return
+            except StoreError as exc:
+                log.warning("session %d: %s", session_id, exc)
             log.info("wrote the changes to session %d kept while the server was away", session_id)
 
     def _forget_missing_recording(self, session_id: int) -> None:

@@ -4,8 +4,8 @@
 import asyncio
 
 from . import (
-    coder_model, evaluation_quality, hung_server, scenario_profiles, soak, spoken_turns, store, typed_turns,
-    utterance_coding, voice_streaming,
+    coder_model, evaluation_quality, hung_server, scenario_profiles, shared_store, soak, spoken_turns, store,
+    typed_turns, utterance_coding, voice_streaming,
 )
 
 asyncio.run(typed_turns.main())
@@ -14,6 +14,7 @@ asyncio.run(voice_streaming.main([]))
 asyncio.run(hung_server.main())
 asyncio.run(soak.main([]))
 store.main()
+shared_store.main([])
 evaluation_quality.main()
 utterance_coding.main([])
 coder_model.main([])

@@ -68,6 +68,8 @@ class TrainerApp(App):
         Binding("ctrl+c", "quit", "Quit", id="quit-ctrl-c", show=False, priority=True),
         Binding("s", "settings", "Settings", id="settings", tooltip="Microphone, speaker, turn mode, headphones"),
         Binding("h", "history", "History", id="history", tooltip="Past calls: transcripts, recordings, evaluations"),
+        Binding("v", "review_queue", "Review queue", id="review-queue", show=False,
+                tooltip="Supervisors: trainees' calls to review, critical flags first"),
     ]
 
     COMMANDS = App.COMMANDS | {lambda: _screen_commands()}
@@ -94,6 +96,7 @@ class TrainerApp(App):
         record: bool = True,
         reconnect_tries: int = DEFAULT_TRIES,
         ca_file: str | None = None,
+        database_url: str | None = None,
     ) -> None:
         super().__init__()
         self.server_url = server_url
@@ -108,6 +111,7 @@ class TrainerApp(App):
         self.record = record
         self.reconnect_tries = reconnect_tries
         self.ca_file = ca_file
+        self.database_url = database_url  # None: SQLite in the data folder
         self.store: Store | None = None  # opened on mount, closed on unmount
         self.last_session_id: int | None = None  # the call to evaluate with e
         self.retry: tuple[int, int, float, str] | None = None  # attempt, tries, when (monotonic), why
@@ -148,7 +152,7 @@ class TrainerApp(App):
 
         data_dir = Settings(data_dir=self.data_dir or os.environ.get(DATA_DIR_ENV)).resolved_data_dir()
         try:
-            self.store = Store.open(data_dir)
+            self.store = Store.open(data_dir, self.database_url)
             recovered = self.store.recover()
         except StoreError as exc:
             self.store = None
@@ -405,6 +409,14 @@ class TrainerApp(App):
             self.notice("no session history: the session store could not be opened", error=True)
         elif not isinstance(self.screen, HistoryScreen):
             self.push_screen(HistoryScreen(self.store))
+
+    def action_review_queue(self) -> None:
+        from .ui.supervisor import ReviewQueueScreen
+
+        if self.store is None:
+            self.notice("no review queue: the session store could not be opened", error=True)
+        elif not isinstance(self.screen, ReviewQueueScreen):
+            self.push_screen(ReviewQueueScreen(self.store))
 
     def evaluate_session(self, session_id: int | None = None) -> None:
         """e: grade a call (the last one by default) and show the report beside its transcript."""

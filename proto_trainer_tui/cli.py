@@ -12,6 +12,7 @@ from .config import (
     API_KEY_ENV,
     CA_FILE_ENV,
     DATA_DIR_ENV,
+    DATABASE_URL_ENV,
     SERVER_URL_ENV,
     ConfigError,
     load_settings,
@@ -43,6 +44,7 @@ environment:
   {API_KEY_ENV}            key sent as 'Authorization: Bearer' to --server-url
   {SERVER_URL_ENV}  same as --server-url
   {DATA_DIR_ENV}    same as --data-dir
+  {DATABASE_URL_ENV}  same as --database-url
   {CA_FILE_ENV}     same as --ca-file
 
 The key for --server-url comes from {API_KEY_ENV}, else api_key in the config file
@@ -90,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--data-dir", metavar="DIR", help="where sessions are kept (default: the user data folder)")
     parser.add_argument(
+        "--database-url", metavar="URL",
+        help="keep scenarios, sessions and evaluations on this shared PostgreSQL server "
+        "(postgresql://ROLE[:PASSWORD]@HOST[:PORT]/DB) instead of SQLite in --data-dir",
+    )
+    parser.add_argument(
         "--connect-timeout", metavar="SECONDS", type=float,
         help="seconds to wait for the server to answer (default 10)",
     )
@@ -117,10 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
 
-    from .commands import devices, evaluate, key, scenarios, sessions
+    from .commands import assign, devices, evaluate, key, review, scenarios, sessions, team
 
     scenarios.add_parser(commands)
     sessions.add_parser(commands)
+    team.add_parser(commands)
+    assign.add_parser(commands)
+    review.add_parser(commands)
     devices.add_parser(commands)
     evaluate.add_parser(commands)
     key.add_parser(commands)
@@ -141,30 +151,37 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    debug_log = start_debug_log() if args.debug else None
+    debug_log = start_debug_log(args) if args.debug else None
     try:
         if args.command == "serve":
             return run_server(args)
-        if args.command in ("scenarios", "sessions", "devices", "evaluate", "key"):
+        if args.command in ("scenarios", "sessions", "devices", "evaluate", "key", "team", "review"):
             from . import commands
 
             return getattr(commands, args.command).run(args)
+        if args.command in ("assign", "assignments", "progress"):
+            from .commands import assign
+
+            return assign.run(args)
         return run_app(args, parser, debug_log)
     finally:
         if debug_log is not None:
             debug_log.close()
 
 
-def start_debug_log():
+def start_debug_log(args: argparse.Namespace | None = None):
+    from .config import database_password
     from .logs import start_debug_log
 
-    debug_log = start_debug_log([os.environ.get(API_KEY_ENV, "")])
+    debug_log = start_debug_log([os.environ.get(API_KEY_ENV, ""),
+                                 database_password(os.environ.get(DATABASE_URL_ENV)) or "",
+                                 database_password(getattr(args, "database_url", None)) or ""])
     print(f"proto-trainer: debug log: {debug_log.path}", file=sys.stderr, flush=True)
     return debug_log
 
 
 def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log=None) -> int:
-    from .config import key_file_warning, with_keyring_key
+    from .config import database_password, key_file_warning, with_keyring_key
     from .scenarios import UnknownScenario, get_scenario
 
     flags = {
@@ -178,6 +195,7 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         "record": args.record,
         "reconnect_tries": args.reconnect_tries,
         "data_dir": args.data_dir,
+        "database_url": args.database_url,
         "connect_timeout": args.connect_timeout,
         "ca_file": args.ca_file,
     }
@@ -195,6 +213,7 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
     settings = with_keyring_key(settings)
     if debug_log is not None:
         debug_log.redactor.add(settings.api_key)
+        debug_log.redactor.add(database_password(settings.database_url))
     warning = key_file_warning()
     if warning:
         print(f"proto-trainer: warning: {warning}", file=sys.stderr, flush=True)
@@ -207,6 +226,7 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         scenario_id=settings.scenario_id,
         audio=settings.audio,
         data_dir=settings.data_dir,
+        database_url=settings.database_url,
         connect_timeout=settings.connect_timeout,
         output_device=settings.output_device,
         input_device=settings.input_device,
@@ -227,7 +247,7 @@ def stored_scenarios(settings) -> list:
     from .store import Store, StoreError
 
     try:
-        with Store.open(settings.resolved_data_dir()) as store:
+        with Store.open(settings.resolved_data_dir(), settings.database_url) as store:
             return store.imported_scenarios()
     except StoreError:
         return []  # the app itself says what is wrong with the store

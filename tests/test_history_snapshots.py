@@ -10,6 +10,7 @@ from textual.app import App
 from textual.widgets import DataTable, Input
 
 from proto_trainer_tui.store import Store, TurnRecord
+from proto_trainer_tui.store.tables import turns
 from proto_trainer_tui.ui.history import HistoryScreen
 from proto_trainer_tui.ui.paged_transcript import PagedTranscript
 from proto_trainer_tui.ui.review import ReviewScreen
@@ -57,8 +58,8 @@ def store(tmp_path):
             ("counselor", "Are you thinking about [bold]suicide[/bold]?", "done"),
             ("caller", "Yes. I have the pills `here`", "interrupted"),
         ], T0 + timedelta(days=1))
-        opened._db.execute("UPDATE sessions SET status = 'incomplete', ended_at = ? WHERE id = ?",
-                           ((T0 + timedelta(days=1, minutes=1)).isoformat(), second.id))
+        opened._sql("UPDATE sessions SET status = 'incomplete', ended_at = :ended WHERE id = :id",
+                    ended=(T0 + timedelta(days=1, minutes=1)).isoformat(), id=second.id)
         yield opened
 
 
@@ -192,11 +193,10 @@ async def test_a_10000_turn_session_stays_bounded_while_paging(tmp_path):
         session = store.start_session(scenario_id="x", scenario_title="Marathon", server="embedded", mode="typed",
                                       record=False, started_at=T0)
         with store._transaction() as db:  # bulk insert: this test is about reading
-            db.executemany(
-                "INSERT INTO turns (session_id, turn_order, role, text, status, input, started_at)"
-                " VALUES (?, ?, ?, ?, 'done', NULL, ?)",
-                [(session.id, n, "caller" if n % 2 else "counselor", f"turn number {n}", T0.isoformat())
-                 for n in range(1, 10_001)])
+            db.execute(turns.insert(), [
+                {"session_id": session.id, "turn_order": n, "role": "caller" if n % 2 else "counselor",
+                 "text": f"turn number {n}", "status": "done", "input": None, "started_at": T0}
+                for n in range(1, 10_001)])
         app = HostApp(lambda: ReviewScreen(store, session.id))
         async with app.run_test(size=SIZE) as pilot:
             transcript = app.screen.query_one(PagedTranscript)

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-import wave
 from pathlib import Path
 
 from proto_trainer_tui.app import TrainerApp
@@ -132,9 +131,12 @@ def test_sigkill_in_the_middle_of_a_call_loses_no_finished_turn(pulse_rig, tmp_p
     assert session.status == "incomplete"
     assert turns[0].role == "counselor" and turns[0].status == "done" and "last few weeks" in turns[0].text
     assert turns[-1].role == "caller" and turns[-1].status == "interrupted" and turns[-1].text
-    with wave.open(str(session.recording_path)) as recording:  # the header was repaired
-        assert recording.getnchannels() == 2 and recording.getframerate() == 24_000
-        assert recording.getnframes() > 24_000 // 2  # the audio written before the kill
+    import soundfile
+
+    recording = soundfile.info(str(session.recording_path))  # the header was repaired, then kept as FLAC
+    assert session.recording_path.suffix == ".flac"
+    assert recording.channels == 2 and recording.samplerate == 24_000
+    assert recording.frames > 24_000 // 2  # the audio written before the kill
 
 
 def _drain(fd: int) -> None:

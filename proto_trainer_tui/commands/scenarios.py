@@ -44,9 +44,14 @@ def run(args: argparse.Namespace) -> int:
             return show_scenario(scenarios, args.scenario_id, args.format, args.model)
         if args.scenarios_command == "export":
             return export_csv(scenarios, args.output)
-        for scenario in scenarios:
+        from ..store.programme import assignment_label
+
+        for scenario, assignment in scenarios_with_assignments(args, scenarios):
             # Imported scenario files are untrusted: no escapes reach the terminal.
             print(one_line(f"{scenario.id:<36} {scenario.category:<20} {scenario.title}"))
+            if assignment is not None:
+                notes = f" · {assignment.notes}" if assignment.notes else ""
+                print(one_line(f"{'':<36} {assignment_label(assignment)}{notes}"))
         return 0
     except (StoreError, ConfigError) as exc:
         return fail(str(exc))
@@ -59,6 +64,14 @@ def all_scenarios(args: argparse.Namespace) -> list:
     with open_store(args) as store:
         imported = store.imported_scenarios()
     return [*load_library(imported), get_scenario("free")]
+
+
+def scenarios_with_assignments(args: argparse.Namespace, scenarios: list) -> list:
+    """Assigned scenarios first, each with its assignment (see store.programme.assigned_first)."""
+    from ..store.programme import assigned_first
+
+    with open_store(args) as store:
+        return assigned_first(scenarios, store.my_assignments())
 
 
 def import_csv(args: argparse.Namespace) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import wave
 from pathlib import Path
 
 from ..audio.devices import AudioUnavailable, import_sounddevice, parse_device
@@ -31,9 +30,11 @@ class Playback:
     """
 
     def __init__(self, path: Path) -> None:
-        with wave.open(str(path)) as wav:
-            self.rate = wav.getframerate()
-            self.frames = wav.getnframes()
+        import soundfile
+
+        info = soundfile.info(str(path))  # WAV, or the FLAC a finished call is kept as
+        self.rate = info.samplerate
+        self.frames = info.frames
         self.path = path
         self.position = 0  # frames played so far
         self.stop = threading.Event()
@@ -54,20 +55,23 @@ class Playback:
 
 
 def play_wav(playback: Playback, device: int | str | None = None) -> None:
-    """Blocking playback until the end of the file or until ``playback.stop`` is set (run it in a thread)."""
+    """Blocking playback (WAV, or the FLAC a finished call is kept as) until the end of the file or
+    until ``playback.stop`` is set (run it in a thread)."""
+    import soundfile
+
     sd = import_sounddevice()
-    with wave.open(str(playback.path)) as wav, sd.RawOutputStream(
-        samplerate=wav.getframerate(), channels=wav.getnchannels(), dtype="int16", device=parse_device(device)
+    with soundfile.SoundFile(str(playback.path)) as recording, sd.RawOutputStream(
+        samplerate=recording.samplerate, channels=recording.channels, dtype="int16", device=parse_device(device)
     ) as stream:
         while not playback.stop.is_set():
             target = playback.take_seek()
             if target is not None:
-                wav.setpos(target)
-            block = wav.readframes(BLOCK_FRAMES)
-            if not block:
+                recording.seek(target)
+            block = recording.read(BLOCK_FRAMES, dtype="int16")
+            if not len(block):
                 break
-            stream.write(block)
-            playback.position = wav.tell()
+            stream.write(block.tobytes())
+            playback.position = recording.tell()
 
 
 def progress_line(position: float, length: float, cells: int = 20) -> str:

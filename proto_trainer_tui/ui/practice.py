@@ -107,7 +107,7 @@ class PracticeScreen(Screen):
     def start_call(self, session) -> None:
         """A new call: the transcript follows it (from the store when the call is kept)."""
         journal = session.journal
-        source = (StoreTurns(journal.store, journal.session_id) if journal is not None
+        source = (StoreTurns(journal.store, journal.session_id, session.conversation) if journal is not None
                   else ConversationTurns(session.conversation))
         self.call_later(self.query_one(PagedTranscript).follow, source)
 

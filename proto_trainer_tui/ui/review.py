@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import wave
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -28,15 +26,21 @@ def session_line(session) -> Text:
     return text
 
 
-def evaluation_text(report: dict | None, grade: str | None) -> Text:
+def evaluation_text(report: dict | None, grade: str | None, reviews=()) -> Text:
     if report is None:
-        return Text("Not evaluated yet.", style="dim")
-    text = Text("Grade: ", style="bold")
-    text.append(str(grade if grade is not None else report.get("grade", "–")), style="bold")
-    summary = report.get("summary")
-    if summary:
-        text.append("\n")
-        text.append(str(summary))
+        text = Text("Not evaluated yet.", style="dim")
+    else:
+        text = Text("Grade: ", style="bold")
+        text.append(str(grade if grade is not None else report.get("grade", "–")), style="bold")
+        summary = report.get("summary")
+        if summary:
+            text.append("\n")
+            text.append(str(summary))
+    for review in reviews:  # a supervisor's notes (store.programme.Review), their grade overriding
+        text.append(f"\nReview by {printable(review.reviewer or '–')}: ", style="bold")
+        text.append(printable(review.note))
+        if review.grade:
+            text.append(f" Grade {printable(review.grade)}: {printable(review.reason or '')}", style="italic")
     return text
 
 
@@ -64,8 +68,8 @@ class ReviewScreen(Screen):
         session = self.store.get_session(self.session_id)
         yield Header()
         yield Static(session_line(session), id="session-info")
-        yield Static(evaluation_text(self.store.evaluation(self.session_id), self.store.grade(self.session_id)),
-                     id="evaluation")
+        yield Static(evaluation_text(self.store.evaluation(self.session_id), self.store.grade(self.session_id),
+                                     self.store.reviews(self.session_id)), id="evaluation")
         yield Static("", id="playback")
         yield PagedTranscript(StoreTurns(self.store, self.session_id), id="transcript")
         yield TrainerFooter()
@@ -125,8 +129,10 @@ class ReviewScreen(Screen):
         """The evaluation screen over this transcript; choosing evidence jumps to its turn here."""
         from .evaluation import EvaluationScreen
 
+        reviews = self.store.reviews(self.session_id)
+        overridden = [r.grade for r in reviews if r.grade]  # a supervisor's grade still wins
         self.query_one("#evaluation", Static).update(
-            evaluation_text(report.to_dict(), report.grade)
+            evaluation_text(report.to_dict(), overridden[-1] if overridden else report.grade, reviews)
         )
         turns = self.store.turns(self.session_id)
 
@@ -144,7 +150,7 @@ class ReviewScreen(Screen):
             self.notify("Playback stopped.")
             return
         try:
-            recording = self.store.get_session(self.session_id).recording_path
+            recording = self.store.recording_file(self.session_id)  # fetched from a shared database if need be
         except StoreError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -158,7 +164,7 @@ class ReviewScreen(Screen):
             return
         try:
             self.playback = Playback(recording)
-        except (OSError, EOFError, wave.Error) as exc:
+        except (OSError, RuntimeError) as exc:  # soundfile's errors are RuntimeErrors
             self.notify(f"Cannot play the recording: {exc}.", severity="error")
             return
         self.notify("Playing the recording (p stops).")

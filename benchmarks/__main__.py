@@ -3,7 +3,10 @@
 
 import asyncio
 
-from . import caller_model, evaluation_quality, hung_server, soak, spoken_turns, store, typed_turns, voice_streaming
+from . import (
+    caller_model, coder_model, evaluation_quality, hung_server, scenario_profiles, shared_store, soak, spoken_turns,
+    store, typed_turns, utterance_coding, voice_streaming,
+)
 
 asyncio.run(typed_turns.main())
 asyncio.run(spoken_turns.main())
@@ -12,4 +15,8 @@ asyncio.run(voice_streaming.main([]))
 asyncio.run(hung_server.main())
 asyncio.run(soak.main([]))
 store.main()
+shared_store.main([])
 evaluation_quality.main()
+utterance_coding.main([])
+coder_model.main([])
+scenario_profiles.main()

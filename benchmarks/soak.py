@@ -119,6 +119,9 @@ class Listener:
     def turn_changed(self, turn) -> None:
         self.turns += turn.finished
 
+    def turns_renumbered(self) -> None:
+        pass
+
     def notice(self, message: str, *, error: bool = False) -> None:
         if error:
             print(f"  notice: {message}")

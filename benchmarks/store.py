@@ -17,6 +17,7 @@ from pathlib import Path
 
 from proto_trainer_tui.store import Store, TurnRecord
 from proto_trainer_tui.store.recorder import RATE, WavRecorder
+from proto_trainer_tui.store.tables import sessions, turns
 
 T0 = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 
@@ -77,14 +78,12 @@ def main() -> None:
         big = store.start_session(scenario_id="x", scenario_title="Marathon", server="embedded", mode="typed",
                                   record=False)
         with store._transaction() as db:
-            db.executemany(
-                "INSERT INTO turns (session_id, turn_order, role, text, status, input, started_at)"
-                " VALUES (?, ?, 'caller', ?, 'done', NULL, ?)",
-                [(big.id, n, f"turn {n} " * 8, T0.isoformat()) for n in range(1, 10_001)])
-            db.executemany(
-                "INSERT INTO sessions (scenario_id, scenario_title, server, mode, started_at, status)"
-                " VALUES ('x', ?, 'embedded', 'typed', ?, 'complete')",
-                [(f"Scenario {n % 12}", (T0 + timedelta(minutes=n)).isoformat()) for n in range(1_000)])
+            db.execute(turns.insert(), [
+                {"session_id": big.id, "turn_order": n, "role": "caller", "text": f"turn {n} " * 8, "status": "done",
+                 "input": None, "started_at": T0} for n in range(1, 10_001)])
+            db.execute(sessions.insert(), [
+                {"scenario_id": "x", "scenario_title": f"Scenario {n % 12}", "server": "embedded", "mode": "typed",
+                 "started_at": T0 + timedelta(minutes=n), "status": "complete"} for n in range(1_000)])
         runs = 20
         listing = timed(lambda: [store.list_sessions() for _ in range(runs)]) / runs
         search = timed(lambda: [store.list_sessions("scenario 7") for _ in range(runs)]) / runs

@@ -84,6 +84,9 @@ class Listener:
     def turn_changed(self, turn) -> None:
         self.turn_ids.add(turn.item_id)
 
+    def turns_renumbered(self) -> None:
+        pass
+
     def notice(self, message: str, *, error: bool = False) -> None:
         self.notices.append(message)
 

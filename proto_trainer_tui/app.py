@@ -10,6 +10,7 @@ connection is being made or torn down.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import time
@@ -50,18 +51,28 @@ def display_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
+def _screen_commands():
+    from .ui.commands import ScreenCommands  # imported when the palette opens, not at start-up
+
+    return ScreenCommands
+
+
 class TrainerApp(App):
     TITLE = "proto-trainer"
     SUB_TITLE = "crisis-line call practice"
 
     BINDINGS = [
-        Binding("c", "connect", "Connect", id="connect", tooltip="Start a call with the caller"),
-        Binding("d", "disconnect", "Disconnect", id="disconnect", tooltip="Hang up (close code 1000)"),
+        Binding("c", "connect", "Call", id="connect", tooltip="Start a call with the caller"),
+        Binding("d", "disconnect", "Hang up", id="disconnect", tooltip="End the call (it is saved)"),
         Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Hang up and quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", id="quit-ctrl-c", show=False, priority=True),
         Binding("s", "settings", "Settings", id="settings", tooltip="Microphone, speaker, turn mode, headphones"),
         Binding("h", "history", "History", id="history", tooltip="Past calls: transcripts, recordings, evaluations"),
+        Binding("v", "review_queue", "Review queue", id="review-queue", show=False,
+                tooltip="Supervisors: trainees' calls to review, critical flags first"),
     ]
+
+    COMMANDS = App.COMMANDS | {lambda: _screen_commands()}
 
     # Not bindings=True: re-rendering the footer on every status change (4 per call) leaks
     # its old keys in Textual 8 (see ui.widgets.TrainerFooter); the button shows the state.
@@ -85,6 +96,7 @@ class TrainerApp(App):
         record: bool = True,
         reconnect_tries: int = DEFAULT_TRIES,
         ca_file: str | None = None,
+        database_url: str | None = None,
         sim_options: SimOptions | None = None,
     ) -> None:
         super().__init__()
@@ -100,6 +112,7 @@ class TrainerApp(App):
         self.record = record
         self.reconnect_tries = reconnect_tries
         self.ca_file = ca_file
+        self.database_url = database_url  # None: SQLite in the data folder
         self.store: Store | None = None  # opened on mount, closed on unmount
         self.last_session_id: int | None = None  # the call to evaluate with e
         self.retry: tuple[int, int, float, str] | None = None  # attempt, tries, when (monotonic), why
@@ -140,7 +153,7 @@ class TrainerApp(App):
 
         data_dir = Settings(data_dir=self.data_dir or os.environ.get(DATA_DIR_ENV)).resolved_data_dir()
         try:
-            self.store = Store.open(data_dir)
+            self.store = Store.open(data_dir, self.database_url)
             recovered = self.store.recover()
         except StoreError as exc:
             self.store = None
@@ -163,6 +176,9 @@ class TrainerApp(App):
             return []
 
     async def on_unmount(self) -> None:
+        # However the app ends (quit, a lost terminal, a test harness leaving), the call is ended and
+        # saved before the store it is saved in closes.
+        await self._end_session()
         await self._stop_embedded()
         if self.store is not None:
             self.store.close()
@@ -190,17 +206,32 @@ class TrainerApp(App):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Connect and hang up belong to the practice screen; the actions guard themselves.
+        # Connect and hang up belong to the practice screen only (not the history, a review or an
+        # evaluation laid over it): elsewhere the keys do nothing and the footer does not offer them.
         if action in ("connect", "disconnect"):
-            return self.scenario is not None
+            from .ui.practice import PracticeScreen
+
+            if self.scenario is None or not isinstance(self.screen, PracticeScreen):
+                return False
+            if action == "connect":
+                return self.connection_status == "disconnected"
+            return self.connection_status in ("connecting", "connected", "reconnecting")
+        if action in ("settings", "history"):
+            from .ui.practice import PracticeScreen
+
+            # Not in the middle of a call (the footer keeps its room for the call's own keys).
+            return not (isinstance(self.screen, PracticeScreen) and self.connection_status != "disconnected")
         return True
 
     def action_connect(self) -> None:
         # The guard: synchronous check-and-set, no await before the status changes.
         if self.connection_status != "disconnected" or self.scenario is None:
             return
+        if not self.check_action("connect", ()):
+            return  # a key press that reached the app from another screen
         self.connection_status = "connecting"
         self.last_error = ""
+        self.notice_text = ""  # what was said about the last call (its grade, say) is not about this one
         self.session_worker(self.scenario)
 
     async def action_disconnect(self) -> None:
@@ -221,13 +252,14 @@ class TrainerApp(App):
         journal = self._open_journal(scenario)
         ended = "incomplete"
         try:
-            url = await self._server_url()
+            locate = self._server_url if self.server_url else functools.partial(self._embedded_url_for, scenario.id)
+            url = await locate()
             config = SessionConfig(
                 url=url,
                 api_key=self.api_key if self.server_url else self._embedded.token,
                 instructions=scenario.caller_instructions(),
                 voice=None if self._embedded is None else scenario.persona.voice,
-                audio=self.audio,
+                audio=self.audio and scenario.mode == "phone",  # a chat scenario is typed both ways
                 output_device=self.output_device,
                 input_device=self.input_device,
                 turn_mode=self.turn_mode,
@@ -235,7 +267,7 @@ class TrainerApp(App):
                 connect_timeout=self.connect_timeout,
                 reconnect_tries=self.reconnect_tries,
                 ca_file=self.ca_file,
-                locate=self._server_url,
+                locate=locate,
             )
             await run_session(config, self, journal)
             ended = "complete"
@@ -252,9 +284,9 @@ class TrainerApp(App):
             connected = self.session is not None  # set by the first session_connected, kept across reconnects
             self.session = None
             self.retry = None
-            self.connection_status = "disconnected"
             if journal is not None:
-                self._close_journal(journal, ended, connected)
+                self._close_journal(journal, ended, connected)  # first, so "disconnected" can offer e
+            self.connection_status = "disconnected"
 
     def _open_journal(self, scenario: Scenario) -> SessionJournal | None:
         from .store import StoreError
@@ -282,6 +314,12 @@ class TrainerApp(App):
             self.last_session_id = journal.session_id
         else:
             journal.discard()  # the call never started: leave no empty session behind
+
+    async def _embedded_url_for(self, scenario_id: str) -> str:
+        """The embedded caller's URL naming the scenario to play (docs/protocol.md)."""
+        from .sim.selection import url_with_scenario
+
+        return url_with_scenario(await self._server_url(), scenario_id)
 
     async def _server_url(self) -> str:
         if self.server_url:
@@ -343,6 +381,14 @@ class TrainerApp(App):
             if isinstance(screen, PracticeScreen):
                 screen.show_turn(turn, order)
 
+    def turns_renumbered(self) -> None:
+        """A turn that held nothing was removed: the practice transcript shows the call anew."""
+        from .ui.practice import PracticeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, PracticeScreen) and self.session is not None:
+                screen.start_call(self.session)
+
     def notice(self, message: str, *, error: bool = False) -> None:
         if error:
             self.last_error = message
@@ -365,14 +411,22 @@ class TrainerApp(App):
         elif not isinstance(self.screen, HistoryScreen):
             self.push_screen(HistoryScreen(self.store))
 
+    def action_review_queue(self) -> None:
+        from .ui.supervisor import ReviewQueueScreen
+
+        if self.store is None:
+            self.notice("no review queue: the session store could not be opened", error=True)
+        elif not isinstance(self.screen, ReviewQueueScreen):
+            self.push_screen(ReviewQueueScreen(self.store))
+
     def evaluate_session(self, session_id: int | None = None) -> None:
         """e: grade a call (the last one by default) and show the report beside its transcript."""
         session_id = session_id or self.last_session_id
+        if self.connection_status != "disconnected":
+            self.notice_text = "hang up first (d), then press e to evaluate the call"
+            return
         if self.store is None or session_id is None:
             self.notice_text = "nothing to evaluate yet: make a call, hang up, then press e"
-            return
-        if self.connection_status != "disconnected" and self.session is not None:
-            self.notice_text = "hang up first (d), then press e to evaluate the call"
             return
         self.notice_text = f"evaluating session {session_id}…"
         self.evaluation_worker(session_id)
@@ -409,7 +463,10 @@ class TrainerApp(App):
         self.notice_text = "microphone muted (m to unmute)" if muted else "microphone on"
 
     async def toggle_turn_mode(self) -> None:
-        """Server VAD <-> push-to-talk; applies to the live call and the next ones."""
+        """Hands-free <-> push-to-talk; applies to the live call and the next ones."""
+        if self.session is not None and self.session.microphone is None:
+            self.notice("no microphone in this call: type your side of it")
+            return
         self.turn_mode = TURN_MODES[(TURN_MODES.index(self.turn_mode) + 1) % len(TURN_MODES)]
         self.notice_text = TURN_MODE_HINTS[self.turn_mode]
         if self.session is not None:
@@ -419,6 +476,9 @@ class TrainerApp(App):
         """Space: start a push-to-talk turn, or finish it (the caller then answers)."""
         session = self.session
         if session is None or self.connection_status != "connected":
+            return
+        if session.microphone is None:
+            self.notice("no microphone in this call: type your side of it")
             return
         if session.turn_mode != "ptt":
             self.notice_text = "space talks in push-to-talk mode; press t to switch"

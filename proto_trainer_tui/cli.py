@@ -12,6 +12,7 @@ from .config import (
     API_KEY_ENV,
     CA_FILE_ENV,
     DATA_DIR_ENV,
+    DATABASE_URL_ENV,
     SERVER_URL_ENV,
     ConfigError,
     load_settings,
@@ -21,9 +22,21 @@ DESCRIPTION = """\
 Practise crisis-line calls with a simulated caller, by voice or by typing.
 
 With no options the app starts its own simulated caller on 127.0.0.1 (offline,
-no key needed). Keys on the practice screen: c connect, d hang up, t hands-free /
-push-to-talk, space starts and ends a push-to-talk turn, m mutes, i types a line
-(Enter sends), Esc leaves the input line / goes back, s settings, Ctrl+Q quits.
+no key needed).
+
+keys (the footer shows those that act on the screen you are on):
+  c          call: start a call with the caller
+  d          hang up (the call is saved)
+  i, Enter   type a line to the caller, send it
+  t          hands-free (the caller answers when you pause) or push-to-talk
+  space      push-to-talk: start your turn, then end it
+  m          mute or unmute the microphone
+  e          after hanging up: evaluate the call
+  h          history: past calls, recordings, evaluations
+  s          settings: microphone, speaker, turn mode, headphones
+  Esc        leave the input line; go back a screen
+  Ctrl+P     all commands, by name
+  Ctrl+Q     hang up and quit
 """
 
 EPILOG = f"""\
@@ -31,6 +44,7 @@ environment:
   {API_KEY_ENV}            key sent as 'Authorization: Bearer' to --server-url
   {SERVER_URL_ENV}  same as --server-url
   {DATA_DIR_ENV}    same as --data-dir
+  {DATABASE_URL_ENV}  same as --database-url
   {CA_FILE_ENV}     same as --ca-file
   PROTO_TRAINER_CALLER_API_KEY  key for --caller-model's endpoint (else {API_KEY_ENV})
   PROTO_TRAINER_STT_API_KEY     key for --stt-base-url (else {API_KEY_ENV})
@@ -80,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--data-dir", metavar="DIR", help="where sessions are kept (default: the user data folder)")
     parser.add_argument(
+        "--database-url", metavar="URL",
+        help="keep scenarios, sessions and evaluations on this shared PostgreSQL server "
+        "(postgresql://ROLE[:PASSWORD]@HOST[:PORT]/DB) instead of SQLite in --data-dir",
+    )
+    parser.add_argument(
         "--connect-timeout", metavar="SECONDS", type=float,
         help="seconds to wait for the server to answer (default 10)",
     )
@@ -109,10 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_caller_model_options(serve)
     serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
 
-    from .commands import devices, evaluate, key, scenarios, sessions
+    from .commands import assign, devices, evaluate, key, review, scenarios, sessions, team
 
     scenarios.add_parser(commands)
     sessions.add_parser(commands)
+    team.add_parser(commands)
+    assign.add_parser(commands)
+    review.add_parser(commands)
     devices.add_parser(commands)
     evaluate.add_parser(commands)
     key.add_parser(commands)
@@ -138,36 +160,53 @@ def add_caller_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as a Unix tool does. Point stdout at
+        # /dev/null so the interpreter's last flush does not complain again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, the status of a tool the pipe's signal ended
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    debug_log = start_debug_log() if args.debug else None
+    debug_log = start_debug_log(args) if args.debug else None
     try:
         if args.command == "serve":
             return run_server(args)
-        if args.command in ("scenarios", "sessions", "devices", "evaluate", "key"):
+        if args.command in ("scenarios", "sessions", "devices", "evaluate", "key", "team", "review"):
             from . import commands
 
             return getattr(commands, args.command).run(args)
+        if args.command in ("assign", "assignments", "progress"):
+            from .commands import assign
+
+            return assign.run(args)
         return run_app(args, parser, debug_log)
     finally:
         if debug_log is not None:
             debug_log.close()
 
 
-def start_debug_log():
+def start_debug_log(args: argparse.Namespace | None = None):
+    from .config import database_password
     from .logs import start_debug_log
 
     from .sim.caller_model import CALLER_KEY_ENV
-
     from .sim.transcription import STT_KEY_ENV
 
-    debug_log = start_debug_log([os.environ.get(name, "") for name in (API_KEY_ENV, CALLER_KEY_ENV, STT_KEY_ENV)])
+    debug_log = start_debug_log([*(os.environ.get(name, "") for name in (API_KEY_ENV, CALLER_KEY_ENV, STT_KEY_ENV)),
+                                 database_password(os.environ.get(DATABASE_URL_ENV)) or "",
+                                 database_password(getattr(args, "database_url", None)) or ""])
     print(f"proto-trainer: debug log: {debug_log.path}", file=sys.stderr, flush=True)
     return debug_log
 
 
 def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log=None) -> int:
-    from .config import key_file_warning, with_keyring_key
+    from .config import database_password, key_file_warning, with_keyring_key
     from .scenarios import UnknownScenario, get_scenario
 
     flags = {
@@ -181,6 +220,7 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         "record": args.record,
         "reconnect_tries": args.reconnect_tries,
         "data_dir": args.data_dir,
+        "database_url": args.database_url,
         "connect_timeout": args.connect_timeout,
         "ca_file": args.ca_file,
         "caller_model": args.caller_model,
@@ -194,11 +234,15 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
             get_scenario(settings.scenario_id, imported=stored_scenarios(settings))
     except (ConfigError, UnknownScenario) as exc:
         parser.error(str(exc).strip("'\""))
-    if settings.server_url and not settings.server_url.startswith(("ws://", "wss://")):
-        parser.error(f"--server-url must start with ws:// or wss://, got {settings.server_url!r}")
+    from .realtime.connection import server_url_problem
+
+    problem = server_url_problem(settings.server_url) if settings.server_url else None
+    if problem:
+        parser.error(f"--server-url: {problem}")
     settings = with_keyring_key(settings)
     if debug_log is not None:
         debug_log.redactor.add(settings.api_key)
+        debug_log.redactor.add(database_password(settings.database_url))
     warning = key_file_warning()
     if warning:
         print(f"proto-trainer: warning: {warning}", file=sys.stderr, flush=True)
@@ -212,6 +256,7 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         scenario_id=settings.scenario_id,
         audio=settings.audio,
         data_dir=settings.data_dir,
+        database_url=settings.database_url,
         connect_timeout=settings.connect_timeout,
         output_device=settings.output_device,
         input_device=settings.input_device,
@@ -234,7 +279,7 @@ def stored_scenarios(settings) -> list:
     from .store import Store, StoreError
 
     try:
-        with Store.open(settings.resolved_data_dir()) as store:
+        with Store.open(settings.resolved_data_dir(), settings.database_url) as store:
             return store.imported_scenarios()
     except StoreError:
         return []  # the app itself says what is wrong with the store

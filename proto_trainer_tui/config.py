@@ -16,6 +16,7 @@ DATA_DIR_ENV = "PROTO_TRAINER_DATA_DIR"
 API_KEY_ENV = "OPENAI_API_KEY"
 CONFIG_ENV = "PROTO_TRAINER_CONFIG"
 CA_FILE_ENV = "PROTO_TRAINER_CA_FILE"
+DATABASE_URL_ENV = "PROTO_TRAINER_DATABASE_URL"
 
 
 class ConfigError(ValueError):
@@ -48,6 +49,9 @@ class Settings:
     """Tries after an unexpected close before the call is given up (0 turns reconnecting off)."""
     data_dir: str | None = None
     """Where sessions are stored; None is the platform's user data folder."""
+    database_url: str | None = None
+    """A shared PostgreSQL server (postgresql://ROLE[:PASSWORD]@HOST/DB) instead of SQLite in the data folder;
+    may hold a password, so it is never shown or logged whole."""
     connect_timeout: float = 10.0
     """Seconds to wait for the websocket handshake and session.created."""
     caller_model: str | None = None
@@ -101,6 +105,8 @@ def from_environment(env: os._Environ | dict) -> dict:
         values["data_dir"] = env[DATA_DIR_ENV]
     if env.get(CA_FILE_ENV):
         values["ca_file"] = env[CA_FILE_ENV]
+    if env.get(DATABASE_URL_ENV):
+        values["database_url"] = env[DATABASE_URL_ENV]
     return values
 
 
@@ -140,16 +146,32 @@ def with_keyring_key(settings: Settings) -> Settings:
 
 
 def key_file_warning(path: Path | None = None) -> str | None:
-    """A warning when the config file holds an API key that others on this computer can read."""
+    """A warning when the config file holds an API key or database password that others on this computer can read."""
     path = path or config_path()
     try:
         mode = path.stat().st_mode & 0o777
-        if not mode & 0o077 or not from_file(path).get("api_key"):
+        values = from_file(path)
+        secret = "an API key" if values.get("api_key") else "a database password" if database_password(
+            values.get("database_url")) else None
+        if not mode & 0o077 or secret is None:
             return None
     except (OSError, ConfigError):
         return None
-    return (f"config file {path} holds an API key and is readable by other users (mode {mode:o}); "
-            f"run: chmod 600 {path}  (or use 'proto-trainer key set')")
+    return (f"config file {path} holds {secret} and is readable by other users (mode {mode:o}); "
+            f"run: chmod 600 {path}" + ("  (or use 'proto-trainer key set')" if secret == "an API key" else ""))
+
+
+def database_password(url: str | None) -> str | None:
+    """The password inside a database URL (to redact it from logs), or None."""
+    if not url:
+        return None
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return None
+    return unquote(password) if password else None
 
 
 REMEMBERED = ("input_device", "output_device", "turn_mode", "headphones")

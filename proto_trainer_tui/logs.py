@@ -3,8 +3,8 @@
 The file gets everything at DEBUG, websocket traces included (websockets logs
 each handshake header, ``Authorization`` among them). A :class:`Redactor` on the
 file handler rewrites each record before it is written: known secrets, any
-``Bearer`` token, the value of any ``Authorization`` header, and anything shaped
-like an OpenAI key become ``[redacted]``.
+``Bearer`` token, the value of any ``Authorization`` header, anything shaped
+like an OpenAI key, and the password in a database URL become ``[redacted]``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ _PATTERNS = (
     re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)[^\r\n'\",}]+"),  # header lines, dict reprs, JSON
     re.compile(r"(?i)(bearer\s+)[^\s'\",}]+"),
     re.compile(r"()\bsk-[A-Za-z0-9_-]{12,}"),
+    re.compile(r"(?i)(\bpostgres(?:ql)?(?:\+\w+)?://[^:/@\s]*:)[^@\s]+(?=@)"),  # a database URL's password
 )
 
 

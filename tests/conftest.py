@@ -87,6 +87,16 @@ async def slow_server():
     await context.__aexit__(None, None, None)
 
 
+async def steady_cursors(pilot) -> None:
+    """A snapshot's run_before: input cursors stop blinking, so a snapshot never catches one mid-blink."""
+    from textual.widgets import Input
+
+    for screen in pilot.app.screen_stack:
+        for field in screen.query(Input):
+            field.cursor_blink = False
+    await pilot.pause()
+
+
 async def wait_until(condition: Callable[[], bool], timeout: float = 10.0, message: str = "") -> None:
     """Poll ``condition`` on the event loop (other tasks keep running) until true."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -130,6 +140,8 @@ def pulse_rig():
     from .audio_rig import PulseRig, missing_parts
 
     reason = missing_parts()
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"CI must run the voice tests: {reason} (.ci/run installs it)")
     if reason:
         pytest.skip(f"needs the PulseAudio null-sink rig: {reason}")
     rig = PulseRig()

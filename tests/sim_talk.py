@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 
 from websockets.asyncio.client import connect
 
 from proto_trainer_tui.audio.pcm import encode_b64, frames
 from proto_trainer_tui.realtime import events
-from proto_trainer_tui.sim.speech import Synthesizer
+
+from .speech_samples import speech_pcm
 
 FRAME_BYTES = 960  # 20 ms of 24 kHz PCM16
 SILENCE_FRAME = bytes(FRAME_BYTES)
 SERVER_VAD = {"type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": 500}
 
 
-@functools.cache
 def spoken(text: str, voice: str = "en-us") -> bytes:
-    """The counselor's line as 24 kHz PCM16 (espeak-ng), cached across tests."""
-    return Synthesizer().synthesize_all(text, voice, 165)
+    """The counselor's line as 24 kHz PCM16 (espeak-ng), identical on every call."""
+    return speech_pcm(text, voice, 165)
 
 
 class Client:

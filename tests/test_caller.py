@@ -200,7 +200,7 @@ def test_free_practice_asks_then_plays_requested_caller():
     assert "practise" in first
     caller.reply("A caller who is grieving and having thoughts of suicide, please.")
     assert caller.scenario is not FREE_PRACTICE
-    assert caller.scenario.risk.level == "passive"
+    assert caller.scenario.profile.risk in ("passive", "active")
     caller.reply("What's been happening?")
     caller.reply("Are you thinking of suicide?")
     assert "thoughts" in caller.disclosed

@@ -97,3 +97,38 @@ def test_unknown_and_odd_events_are_ignored():
                   {"type": "response.done", "response": None}, {"type": "response.output_audio_transcript.delta"}]:
         assert conversation.apply(event) == []
     assert conversation.turns == []
+
+
+def spoken_item(item_id: str) -> dict:
+    """A spoken counselor turn, announced before its words are known."""
+    return {"type": "conversation.item.added",
+            "item": {"id": item_id, "type": "message", "role": "user",
+                     "content": [{"type": "input_audio", "transcript": None}]}}
+
+
+def test_speech_with_no_words_leaves_no_turn_and_later_turns_move_up():
+    conversation = Conversation()
+    feed(conversation, [spoken_item("item_u1"),
+                        {"type": "conversation.item.input_audio_transcription.completed", "item_id": "item_u1",
+                         "transcript": "Hello?"}])
+    feed(conversation, [spoken_item("item_noise")])
+    feed(conversation, caller_reply("item_c1"))  # a server may answer before its recogniser is done
+    assert [t.item_id for t in conversation.turns] == ["item_u1", "item_noise", "item_c1"]
+    changed = feed(conversation, [{"type": "conversation.item.input_audio_transcription.failed",
+                                   "item_id": "item_noise", "error": {"code": "no_speech"}}])
+    assert changed == []
+    assert [t.item_id for t in conversation.take_removed()] == ["item_noise"]
+    assert conversation.take_removed() == []  # said once
+    assert [t.item_id for t in conversation.turns] == ["item_u1", "item_c1"]
+    assert conversation.order_of("item_c1") == 2 and conversation.order_of("item_noise") is None
+
+
+def test_an_empty_transcript_is_no_turn_either_but_a_failed_one_with_words_stays():
+    conversation = Conversation()
+    feed(conversation, [spoken_item("item_a"),
+                        {"type": "conversation.item.input_audio_transcription.completed", "item_id": "item_a",
+                         "transcript": "  "}])
+    assert conversation.turns == [] and len(conversation.take_removed()) == 1
+    typed = conversation.add_typed("Are you still there?", "item_t")
+    feed(conversation, [{"type": "conversation.item.input_audio_transcription.failed", "item_id": "item_t"}])
+    assert conversation.turns == [typed] and conversation.take_removed() == []

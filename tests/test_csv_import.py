@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from proto_trainer_tui.scenarios import (
     scenario_for_instructions,
 )
 from proto_trainer_tui.scenarios.csv_io import (
-    COLUMNS,
+    BASE_COLUMNS,
     CsvFileError,
     parse_scenarios_csv,
     scenarios_to_csv,
@@ -22,7 +23,7 @@ from proto_trainer_tui.scenarios.csv_io import (
 from proto_trainer_tui.store import Store
 
 TEMPLATE = Path("/work/shared/data/scenario-import-template.csv")
-HEADER = ",".join(COLUMNS)
+HEADER = ",".join(BASE_COLUMNS)
 
 
 def parse(text: str, **kw):
@@ -96,7 +97,7 @@ def test_bad_rows_are_reported_with_line_numbers_and_skipped():
 def test_huge_fields_are_refused_per_row_and_the_rest_still_imports():
     text = "\n".join([
         HEADER,
-        f'"Long","{"x" * 50_000}",,,,',
+        f'"Long","{"x" * 60_000}",,,,',
         f'"Longer than csv allows","{"y" * 200_000}",,,,',
         '"Fine","You are calm.",,,,',
     ])
@@ -120,7 +121,6 @@ def test_an_unclosed_quote_is_reported_not_swallowed_silently():
     ("title,prompt\nCaf\u00e9,ok\n".encode("latin-1"), "line 2: not UTF-8"),
     (b'"Suicidal Caller","You are Alex.",desc,ctx,phone,onboarding\n', "expected a header row"),
     (b"title,promt,mode\n", "expected a header row"),
-    (b"title,prompt,colour\n", "unknown column"),
     (b"title,prompt,title\n", "more than once"),
 ])
 def test_hostile_files_are_refused_with_a_reason(data, message):
@@ -223,3 +223,87 @@ async def test_scenarios_imported_while_the_app_runs_appear_when_the_list_is_sho
         await pilot.press("escape")
         await pilot.pause()
         assert "Night-shift nurse who cannot sleep" in titles()
+
+
+# --- optional columns, generous limits, distinct ids (issue 12) ---------------------------------
+
+def test_optional_columns_set_profile_fields_and_unknown_ones_are_named_not_refused():
+    header = HEADER + ",caller_name,risk,plan,means,homicidal,opening,skills,difficulty,estimated_minutes,one_time,colour"
+    result = parse(f'{header}\n"Set by columns","A caller who is struggling.",,,,,Sam,plan,"pills, tonight",'
+                   'pills,no,silent,reflections,hard,15,yes,red\n')
+    assert result.problems == [] and result.ignored_columns == ["colour"]
+    [scenario] = result.scenarios
+    profile = scenario.profile
+    assert (profile.caller_name, profile.risk, profile.plan, profile.means, profile.homicidal, profile.opening) == (
+        "Sam", "plan", "pills, tonight", "pills", False, "silent")
+    assert {profile.source(k) for k in ("caller_name", "risk", "plan", "means", "homicidal", "opening")} == {"column"}
+    assert scenario.columns["skills"] == "reflections" and "colour" not in scenario.columns
+
+
+def test_a_column_beats_the_text_and_a_bad_column_value_skips_the_row_with_a_reason():
+    header = HEADER + ",risk,homicidal"
+    result = parse(f'{header}\n"Column wins","You are Ana. Deny SI.",,,,,passive,\n'
+                   f'"Bad risk","You are Bo.",,,,,maybe,\n"Bad flag","You are Cy.",,,,,,perhaps\n')
+    [scenario] = result.scenarios
+    assert (scenario.profile.risk, scenario.profile.source("risk")) == ("passive", "column")
+    assert [p.line for p in result.problems] == [3, 4]
+    assert "risk must be one of" in result.problems[0].reason and "homicidal must be yes or no" in result.problems[1].reason
+
+
+def test_limits_are_as_generous_as_the_web_trainer():
+    title, context = "T" * 255, "c" * 50_000
+    result = parse(f'{HEADER}\n"{title}","You are calm.",,"{context}",,\n"{"U" * 256}","You are calm.",,,,\n')
+    assert [s.title for s in result.scenarios] == [title]
+    assert result.scenarios[0].evaluator_context == context
+    assert "title is too long" in result.problems[0].reason
+
+
+def test_titles_that_differ_after_sixty_characters_get_distinct_ids():
+    stem = "A very long scenario title that keeps going and going until sixty"
+    result = parse(f'{HEADER}\n"{stem} - part one","You are calm.",,,,\n"{stem} - part two","You are sad.",,,,\n')
+    assert result.problems == []
+    first, second = result.scenarios
+    assert first.id != second.id and second.id.startswith(first.id[:40])
+
+
+def test_a_reimport_never_replaces_a_different_scenario(tmp_path, capsys):
+    stem = "A very long scenario title that keeps going and going until sixty"
+    data = ["--data-dir", str(tmp_path / "data")]
+    for part, prompt in (("one", "You are Ana, calm."), ("two", "You are Bo, sad.")):
+        source = tmp_path / f"{part}.csv"
+        source.write_text(f'{HEADER}\n"{stem} - part {part}","{prompt}",,,,\n', encoding="utf-8")
+        assert main([*data, "scenarios", "import", str(source)]) == 0
+    out = capsys.readouterr().out
+    assert "belongs to a different scenario" in out and "not replaced" in out
+    with Store.open(tmp_path / "data") as store:
+        titles = sorted(s.title for s in store.imported_scenarios())
+    assert titles == [f"{stem} - part one", f"{stem} - part two"]
+
+
+def test_import_prints_a_one_line_profile_per_row_and_show_prints_it_with_sources(tmp_path, capsys):
+    source = tmp_path / "rows.csv"
+    source.write_text(f'{HEADER},caller_name\n"Work stress","Deny SI/self-harm, discuss coping skills.",,,,,Chris\n',
+                      encoding="utf-8")
+    data = ["--data-dir", str(tmp_path)]
+    assert main([*data, "scenarios", "import", str(source)]) == 0
+    assert "profile: name Chris, risk none, self harm no" in capsys.readouterr().out
+    assert main([*data, "scenarios", "show", "work-stress", "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["profile"]["caller_name"] == "Chris" and shown["profile_sources"]["caller_name"] == "column"
+    assert shown["profile"]["risk"] == "none" and shown["profile_sources"]["risk"] == "text"
+    assert shown["profile"]["plan"] is None and shown["profile_sources"]["plan"] == "not_stated"
+    assert shown["profile"]["homicidal"] is None
+    assert main([*data, "scenarios", "show", "work-stress"]) == 0
+    markdown = capsys.readouterr().out
+    assert "| caller_name | Chris | column |" in markdown and "| plan | not stated | not stated |" in markdown
+
+
+def test_show_a_bundled_scenario_and_an_unknown_id(tmp_path, capsys):
+    data = ["--data-dir", str(tmp_path)]
+    assert main([*data, "scenarios", "show", "plan-and-means", "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["profile"]["caller_name"], shown["profile"]["risk"], shown["profile"]["homicidal"]) == (
+        "Daniel", "plan", False)
+    assert set(shown["profile_sources"].values()) <= {"bundled", "not_stated"}
+    assert main([*data, "scenarios", "show", "nope"]) == 1
+    assert "plan-and-means" in capsys.readouterr().err

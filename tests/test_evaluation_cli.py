@@ -35,6 +35,22 @@ def test_json_report_is_the_documented_model(capsys):
     assert code == 0 and report.scenario_id == "first-call-passive-thoughts"
 
 
+def test_json_lists_coded_turns_as_documented(capsys):
+    code, out, _ = run(capsys, "--transcript", str(EVALUATION_SET / "h13-pm-asr-unpunctuated.json"), "--format", "json")
+    data = json.loads(out)
+    counselor = [t["order"] for t in json.loads((EVALUATION_SET / "h13-pm-asr-unpunctuated.json").read_text())["turns"]
+                 if t["role"] == "counselor"]
+    assert code == 0 and [t["turn"] for t in data["coded_turns"]] == counselor
+    codes = {c for t in data["coded_turns"] for c in t["codes"]}
+    assert {"open_question", "closed_question"} <= codes and codes & {"simple_reflection", "complex_reflection"}
+
+
+def test_text_format_renders_for_the_terminal_without_escapes(capsys):
+    code, out, _ = run(capsys, "--transcript", str(EVALUATION_SET / "dv-exceptional.json"), "--format", "text")
+    assert code == 0 and "Grade: " in out and "Coded turns (MITI 4.2)" in out
+    assert "\\(" not in out and "**" not in out and "1 reflections" not in out
+
+
 def test_scenario_option_overrides_the_transcript(capsys):
     path = str(EVALUATION_SET / "pa-mediocre.json")
     _, as_recorded, _ = run(capsys, "--transcript", path, "--format", "json")
@@ -122,3 +138,25 @@ def test_a_session_with_an_imported_scenario_is_graded_against_it(capsys, tmp_pa
     assert {"kind": "missed_risk_inquiry", "severity": "critical"}.items() <= report["flags"][0].items()
     with Store.open(tmp_path) as store:
         assert store.evaluation(session.id) is None  # --no-save
+
+
+def test_a_transcript_is_graded_against_an_imported_scenario_and_an_unknown_id_names_the_known(capsys, tmp_path):
+    from proto_trainer_tui.scenarios.csv_io import build_scenario
+    from proto_trainer_tui.store import Store
+
+    with Store.open(tmp_path) as store:
+        store.save_scenario(build_scenario(id="work-stress", title="Work stress",
+                                           prompt="Deny SI/self-harm, discuss coping skills."))
+    path = str(EVALUATION_SET / "pa-mediocre.json")
+    code, out, err = run(capsys, "--transcript", path, "--scenario", "work-stress", "--format", "json",
+                         "--data-dir", str(tmp_path))
+    assert code == 0, err
+    assert json.loads(out)["scenario_id"] == "work-stress"
+    code, out, err = run(capsys, "--transcript", path, "--scenario", "nope", "--data-dir", str(tmp_path))
+    assert code == 1 and "unknown scenario 'nope'" in err and "work-stress" in err and "plan-and-means" in err
+    exported = json.loads((EVALUATION_SET / "pa-mediocre.json").read_text())
+    exported["session"]["scenario_id"] = "gone-since"
+    renamed = tmp_path / "renamed.json"
+    renamed.write_text(json.dumps(exported))
+    code, out, err = run(capsys, "--transcript", str(renamed), "--data-dir", str(tmp_path))
+    assert code == 1 and "unknown scenario 'gone-since'" in err  # not graded as free practice

@@ -6,6 +6,7 @@ import json
 
 from proto_trainer_tui.evaluation import evaluate_offline
 from proto_trainer_tui.evaluation.llm import LlmSettings, evaluate_with_llm, transcript_block
+from proto_trainer_tui.evaluation.measures import with_counts
 from proto_trainer_tui.scenarios import get_scenario
 
 from .evaluation_helpers import FakeChatEndpoint, caller, counselor, judgement, labelled, transcript
@@ -128,3 +129,49 @@ def test_settings_from_environment_and_repr_hides_the_key():
     local = LlmSettings.from_env({"PROTO_TRAINER_EVAL_URL": "http://127.0.0.1:8000/v1"})
     assert local.base_url == "http://127.0.0.1:8000/v1" and local.api_key
     assert KEY not in repr(configured)
+
+
+async def test_model_codes_and_checklist_are_validated_and_merged():
+    call = labelled("pm-good-solid")
+    offline = evaluate_offline(call, PLAN)
+    first, second = offline.coded_turns[0].turn, offline.coded_turns[1].turn
+    item = offline.checklist[0].item
+    answer = judgement("B", coded_turns=[
+        {"turn": first, "codes": ["complex_reflection"]},
+        {"turn": 2, "codes": ["open_question"]},  # a caller turn: ignored
+    ], checklist=[
+        {"item": item, "status": "not_met", "turn": None, "note": "plan not explored"},
+        {"item": "an item the trainer never wrote", "status": "met", "turn": second, "note": ""},
+    ])
+    async with FakeChatEndpoint([("json", answer)]) as endpoint:
+        report = await evaluate_with_llm(call, PLAN, settings(endpoint.url))
+    assert report.evaluator == "llm:fake-model"
+    coded = {t.turn: t for t in report.coded_turns}
+    assert coded[first].codes == ["complex_reflection"] and coded[first].coder == "model"
+    assert coded[second].codes == offline.coded_turns[1].codes and coded[second].coder == "offline"
+    assert 2 not in coded
+    assert report.measures == with_counts(offline.measures, report.coded_turns)
+    assert report.measures.reflections >= 1
+    judged = report.checklist[0]
+    assert (judged.status, judged.judged_by, judged.note) == ("not_met", "model", "plan not explored")
+    assert [i.item for i in report.checklist] == [i.item for i in offline.checklist]
+    assert all(i.judged_by == "offline" for i in report.checklist[1:])
+    schema = endpoint.requests[0]["response_format"]["json_schema"]["schema"]
+    assert {"coded_turns", "checklist"} <= set(schema["properties"])
+
+
+async def test_a_judgement_without_codes_keeps_the_offline_coding():
+    call = labelled("pm-good-solid")
+    async with FakeChatEndpoint([("json", judgement("B"))]) as endpoint:
+        report = await evaluate_with_llm(call, PLAN, settings(endpoint.url))
+    offline = evaluate_offline(call, PLAN)
+    assert report.coded_turns == offline.coded_turns and report.checklist == offline.checklist
+    assert report.measures == offline.measures
+
+
+async def test_a_code_outside_miti_is_an_invalid_answer():
+    call = labelled("pm-good-solid")
+    answer = judgement("B", coded_turns=[{"turn": 1, "codes": ["lecture"]}])
+    async with FakeChatEndpoint([("json", answer)]) as endpoint:
+        report = await evaluate_with_llm(call, PLAN, settings(endpoint.url))
+    assert report.evaluator == "offline" and "did not match the report schema" in report.note

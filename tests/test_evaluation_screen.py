@@ -13,6 +13,7 @@ from proto_trainer_tui.ui.evaluation import EvaluationScreen, EvidenceItem
 
 FIXTURE = json.loads((Path(__file__).parent / "data" / "evaluation_screen.json").read_text())
 SIZE = (100, 40)
+SMALL, LARGE = (80, 24), (140, 45)
 
 
 class ScreenHost(App):
@@ -34,8 +35,32 @@ class ScreenHost(App):
         self.messages.append(message.turn)
 
 
-def test_evaluation_screen(snap_compare):
-    assert snap_compare(ScreenHost(), terminal_size=SIZE)
+def test_evaluation_screen_small(snap_compare):
+    assert snap_compare(ScreenHost(), terminal_size=SMALL)
+
+
+def test_evaluation_screen_large(snap_compare):
+    assert snap_compare(ScreenHost(), terminal_size=LARGE)
+
+
+async def test_opens_at_the_grade_and_scrolls_as_one_document():
+    app = ScreenHost()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        body = app.screen.query_one("#evaluation-body")
+        assert body.scroll_y == 0 and app.screen.focused is body
+        grade = str(app.screen.query_one("#grade").render())
+        assert f" {app.report.grade} " in grade
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y > 0
+        sections = [str(w.render()) for w in app.screen.query(".heading")]
+        assert [s for s in sections if s in ("Risk assessment coverage", "Conversation measures", "Rubric",
+                                             "Coded turns (MITI 4.2)", "Recommendations", "Flags")] == [
+            "Risk assessment coverage", "Conversation measures", "Rubric", "Coded turns (MITI 4.2)",
+            "Recommendations", "Flags"]
+        text = " ".join(str(w.render()) for w in app.screen.query(".section"))
+        assert "\\(" not in text and "1 reflections" not in text
 
 
 async def test_selecting_evidence_jumps_to_its_turn():
@@ -43,6 +68,7 @@ async def test_selecting_evidence_jumps_to_its_turn():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         evidence = app.screen.query_one("#evidence", ListView)
+        evidence.focus()
         turns = [item.turn for item in evidence.query(EvidenceItem)]
         target = turns.index(5)  # the direct question about suicide
         evidence.index = target

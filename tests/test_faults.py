@@ -80,8 +80,12 @@ class Watched:
         await wait_until(lambda: lines() == expected, timeout=5, message=f"{expected}, showing {lines()}")
 
     async def connect(self, until: str = "connected", timeout: float = 10.0) -> None:
+        """Connect and wait until the status has been ``until`` (every change is recorded, so a
+        state the app passes through between two looks still counts)."""
+        before = len(self.statuses)
         self.app.action_connect()
-        await wait_until(lambda: self.app.connection_status == until, timeout=timeout, message=until)
+        await wait_until(lambda: until in self.statuses[before:], timeout=timeout,
+                         message=f"{until} (seen {self.statuses[before:]})")
 
     async def reach(self, status: str, timeout: float = 10.0, *, after: str | None = None) -> None:
         """Wait until the status is ``status`` (and, with ``after``, has been ``after`` first)."""

@@ -10,13 +10,15 @@ from textual.app import App
 from textual.widgets import DataTable, Input
 
 from proto_trainer_tui.store import Store, TurnRecord
+from proto_trainer_tui.store.tables import turns
 from proto_trainer_tui.ui.history import HistoryScreen
 from proto_trainer_tui.ui.paged_transcript import PagedTranscript
 from proto_trainer_tui.ui.review import ReviewScreen
 
-from .conftest import wait_until
+from .conftest import steady_cursors, wait_until
 
 SIZE = (100, 30)
+SIZES = pytest.mark.parametrize("size", [(80, 24), (140, 45)], ids=["80x24", "140x45"])
 T0 = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 
 
@@ -56,8 +58,8 @@ def store(tmp_path):
             ("counselor", "Are you thinking about [bold]suicide[/bold]?", "done"),
             ("caller", "Yes. I have the pills `here`", "interrupted"),
         ], T0 + timedelta(days=1))
-        opened._db.execute("UPDATE sessions SET status = 'incomplete', ended_at = ? WHERE id = ?",
-                           ((T0 + timedelta(days=1, minutes=1)).isoformat(), second.id))
+        opened._sql("UPDATE sessions SET status = 'incomplete', ended_at = :ended WHERE id = :id",
+                    ended=(T0 + timedelta(days=1, minutes=1)).isoformat(), id=second.id)
         yield opened
 
 
@@ -73,24 +75,28 @@ class HostApp(App):
         self.push_screen(self.screen_factory())
 
 
-def test_history_screen(snap_compare, store):
-    assert snap_compare(HostApp(lambda: HistoryScreen(store)), terminal_size=SIZE)
+@SIZES
+def test_history_screen(snap_compare, store, size):
+    assert snap_compare(HostApp(lambda: HistoryScreen(store)), terminal_size=size, run_before=steady_cursors)
 
 
-def test_history_search_filters_by_scenario(snap_compare, store):
+@SIZES
+def test_history_search_filters_by_scenario(snap_compare, store, size):
     async def search(pilot) -> None:
         await pilot.press("slash", *"panic")
-        await pilot.pause()
+        await steady_cursors(pilot)
 
-    assert snap_compare(HostApp(lambda: HistoryScreen(store)), terminal_size=SIZE, run_before=search)
-
-
-def test_review_of_an_evaluated_session(snap_compare, store):
-    assert snap_compare(HostApp(lambda: ReviewScreen(store, 1)), terminal_size=SIZE)
+    assert snap_compare(HostApp(lambda: HistoryScreen(store)), terminal_size=size, run_before=search)
 
 
-def test_review_marks_cut_off_turns_and_shows_markup_literally(snap_compare, store):
-    assert snap_compare(HostApp(lambda: ReviewScreen(store, 2)), terminal_size=SIZE)
+@SIZES
+def test_review_of_an_evaluated_session(snap_compare, store, size):
+    assert snap_compare(HostApp(lambda: ReviewScreen(store, 1)), terminal_size=size)
+
+
+@SIZES
+def test_review_marks_cut_off_turns_and_shows_markup_literally(snap_compare, store, size):
+    assert snap_compare(HostApp(lambda: ReviewScreen(store, 2)), terminal_size=size)
 
 
 async def test_enter_opens_the_review_and_escape_comes_back(store):
@@ -152,15 +158,34 @@ async def test_p_plays_the_recording_through_portaudio_and_p_again_stops(pulse_r
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         await pilot.press("p")
-        assert screen._stop_playing is not None, [n.message for n in app._notifications]
-        await wait_until(lambda: screen._stop_playing is None, timeout=15, message="the second played to its end")
+        assert screen.playback is not None, [n.message for n in app._notifications]
+        line = screen.query_one("#playback")
+        await wait_until(lambda: line.display and "/ 0:01" in str(line.render()), message="the progress line")
+        await wait_until(lambda: screen.playback is None, timeout=15, message="the second played to its end")
+        assert not line.display
         await pilot.press("p")
         await pilot.pause()
         await pilot.press("p")
-        await wait_until(lambda: screen._stop_playing is None, timeout=5)
+        await wait_until(lambda: screen.playback is None, timeout=5)
         messages = [n.message for n in app._notifications]
         assert messages == ["Playing the recording (p stops).", "Playing the recording (p stops).",
                             "Playback stopped."]
+
+
+def test_playback_seeks_within_the_recording_and_shows_where_it_is(store):
+    from proto_trainer_tui.ui.playback import Playback, progress_line
+
+    playback = Playback(store.get_session(record_a_second(store)).recording_path)
+    assert playback.seconds == (0.0, 1.0)
+    playback.seek(5)  # past the end: stops at the end
+    assert playback.take_seek() == 24_000 and playback.take_seek() is None
+    playback.position = 12_000
+    playback.seek(-5)
+    assert playback.take_seek() == 0
+    playback.seek(0.25)
+    playback.seek(0.25)  # two presses before the player moves: both count
+    assert playback.take_seek() == 24_000
+    assert progress_line(30, 120, cells=8) == "▶ 0:30 / 2:00  ██░░░░░░"
 
 
 async def test_a_10000_turn_session_stays_bounded_while_paging(tmp_path):
@@ -168,11 +193,10 @@ async def test_a_10000_turn_session_stays_bounded_while_paging(tmp_path):
         session = store.start_session(scenario_id="x", scenario_title="Marathon", server="embedded", mode="typed",
                                       record=False, started_at=T0)
         with store._transaction() as db:  # bulk insert: this test is about reading
-            db.executemany(
-                "INSERT INTO turns (session_id, turn_order, role, text, status, input, started_at)"
-                " VALUES (?, ?, ?, ?, 'done', NULL, ?)",
-                [(session.id, n, "caller" if n % 2 else "counselor", f"turn number {n}", T0.isoformat())
-                 for n in range(1, 10_001)])
+            db.execute(turns.insert(), [
+                {"session_id": session.id, "turn_order": n, "role": "caller" if n % 2 else "counselor",
+                 "text": f"turn number {n}", "status": "done", "input": None, "started_at": T0}
+                for n in range(1, 10_001)])
         app = HostApp(lambda: ReviewScreen(store, session.id))
         async with app.run_test(size=SIZE) as pilot:
             transcript = app.screen.query_one(PagedTranscript)

@@ -88,6 +88,8 @@ def config_file(tmp_path, monkeypatch):
         ('{"authorization": "Bearer abc.def"}', f'{{"authorization": "{REDACTED}"}}'),
         ("token bearer xyz123 then more", f"token bearer {REDACTED} then more"),
         ("key sk-abcdefghijklmnop0123 leaked", f"key {REDACTED} leaked"),
+        ("db postgresql://anna:p%40ss@db.example:5432/cohort up", f"db postgresql://anna:{REDACTED}@db.example:5432/cohort up"),
+        ("db postgresql+psycopg://anna@db.example/cohort", "db postgresql+psycopg://anna@db.example/cohort"),
         ("nothing secret here", "nothing secret here"),
     ],
 )
@@ -150,6 +152,9 @@ def test_a_config_file_with_a_key_others_can_read_gets_a_warning(config_file):
     config_file.write_text('turn_mode = "ptt"\n')
     config_file.chmod(0o644)
     assert key_file_warning() is None  # nothing secret to protect
+    config_file.write_text('database_url = "postgresql://anna:pw@db.example/cohort"\n')
+    assert key_file_warning() == (f"config file {config_file} holds a database password and is readable by other "
+                                  f"users (mode 644); run: chmod 600 {config_file}")
 
 
 def run_cli(argv, stdin: str = "") -> int:

@@ -10,13 +10,13 @@ import subprocess
 import sys
 import threading
 import time
-import wave
 from pathlib import Path
 
 from proto_trainer_tui.app import TrainerApp
 from proto_trainer_tui.store import Store
 
 from .conftest import TOKEN, wait_until
+from .faults import FaultServer, caller_turn, send
 
 
 def stored(data_dir: Path, session_id: int):
@@ -56,20 +56,21 @@ async def test_a_typed_call_is_saved_turn_by_turn(sim_server, tmp_path):
     assert TOKEN not in row.server
 
 
-async def test_a_reply_cut_off_by_hanging_up_is_kept_as_interrupted(sim_server, tmp_path):
-    app = typed_app(sim_server, tmp_path, "plan-and-means")
-    async with app.run_test():
-        session_id = await connect(app)
-        await app.send_text("Can you tell me what's been happening over the last few weeks?")
-        turns = app.session.conversation.turns
-        # The caller's audio is paced in real time, so its reply stays open for seconds: hang up in it.
-        await wait_until(lambda: len(turns) == 2 and turns[1].text and not turns[1].finished, timeout=20)
-        await app.action_disconnect()
+async def test_a_reply_cut_off_by_hanging_up_is_kept_as_interrupted(tmp_path):
+    # A server whose reply is still arriving when the counselor hangs up (it never finishes it).
+    server = FaultServer([send(*caller_turn("c1", "I've been saving them up, and this weekend",
+                                            finished=False))])
+    async with server.running():
+        app = TrainerApp(server_url=server.url, api_key=TOKEN, scenario_id="plan-and-means", audio=False,
+                         data_dir=str(tmp_path))
+        async with app.run_test():
+            session_id = await connect(app)
+            turns = app.session.conversation.turns
+            await wait_until(lambda: len(turns) == 1 and turns[0].text and not turns[0].finished, timeout=20)
+            await app.action_disconnect()
     _, saved = stored(tmp_path, session_id)
-    assert saved[-1].role == "caller" and saved[-1].text
-    assert saved[-1].status in ("interrupted", "done")
-    assert saved[-1].status == "interrupted"
-    assert all(t.status != "partial" for t in saved)
+    assert [(t.role, t.text, t.status) for t in saved] == [
+        ("caller", "I've been saving them up, and this weekend", "interrupted")]
 
 
 async def test_a_call_that_never_connected_leaves_no_session(tmp_path):
@@ -130,9 +131,12 @@ def test_sigkill_in_the_middle_of_a_call_loses_no_finished_turn(pulse_rig, tmp_p
     assert session.status == "incomplete"
     assert turns[0].role == "counselor" and turns[0].status == "done" and "last few weeks" in turns[0].text
     assert turns[-1].role == "caller" and turns[-1].status == "interrupted" and turns[-1].text
-    with wave.open(str(session.recording_path)) as recording:  # the header was repaired
-        assert recording.getnchannels() == 2 and recording.getframerate() == 24_000
-        assert recording.getnframes() > 24_000 // 2  # the audio written before the kill
+    import soundfile
+
+    recording = soundfile.info(str(session.recording_path))  # the header was repaired, then kept as FLAC
+    assert session.recording_path.suffix == ".flac"
+    assert recording.channels == 2 and recording.samplerate == 24_000
+    assert recording.frames > 24_000 // 2  # the audio written before the kill
 
 
 def _drain(fd: int) -> None:
@@ -153,3 +157,46 @@ def _wait(condition, what: str, state=lambda: "", timeout: float = 40) -> None:
             pass  # the database is being created
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}: {state()}")
+
+
+async def test_a_noise_with_no_words_leaves_no_turn_in_the_store_or_on_screen(tmp_path):
+    noise = [
+        {"type": "input_audio_buffer.speech_started", "audio_start_ms": 0, "item_id": "u_noise"},
+        {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 400, "item_id": "u_noise"},
+        {"type": "conversation.item.added",
+         "item": {"id": "u_noise", "type": "message", "role": "user",
+                  "content": [{"type": "input_audio", "transcript": None}]}},
+        {"type": "conversation.item.input_audio_transcription.failed", "item_id": "u_noise",
+         "error": {"type": "transcription_error", "code": "no_speech", "message": "no words"}},
+    ]
+    server = FaultServer([send(*caller_turn("c0", "Hello?"), *noise, *caller_turn("c1", "Are you there?"))])
+    async with server.running():
+        app = TrainerApp(server_url=server.url, api_key=TOKEN, scenario_id="plan-and-means", audio=False,
+                         data_dir=str(tmp_path))
+        async with app.run_test() as pilot:
+            session_id = await connect(app)
+            turns = app.session.conversation.turns
+            await wait_until(lambda: [t.text for t in turns if t.finished] == ["Hello?", "Are you there?"])
+            def shown() -> list[str]:
+                return [str(view.render()) for view in app.screen.query_one("#transcript").query("TurnView")]
+
+            expected = ["#1 Caller: Hello?", "#2 Caller: Are you there?"]
+            await wait_until(lambda: shown() == expected, timeout=5, message=f"{expected}, showing {shown()}")
+            await app.action_disconnect()
+    _, saved = stored(tmp_path, session_id)
+    assert [(t.turn_order, t.text) for t in saved] == [(1, "Hello?"), (2, "Are you there?")]
+
+
+async def test_calls_that_never_connected_take_no_session_number(sim_server, tmp_path):
+    refused = TrainerApp(server_url="ws://127.0.0.1:9/v1/realtime", api_key=TOKEN, scenario_id="plan-and-means",
+                         audio=False, data_dir=str(tmp_path), connect_timeout=2)
+    async with refused.run_test():
+        for _ in range(3):
+            refused.action_connect()
+            await wait_until(lambda: refused.connection_status == "disconnected" and refused.last_error)
+            assert "nothing is listening at 127.0.0.1:9" in refused.last_error
+            refused.last_error = ""
+    app = typed_app(sim_server, tmp_path, "plan-and-means")
+    async with app.run_test():
+        assert await connect(app) == 1
+        await app.action_disconnect()

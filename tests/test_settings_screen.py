@@ -55,9 +55,18 @@ async def test_the_settings_screen_saves_and_applies_the_choice(_private_user_fi
 
 
 async def test_t_switches_the_turn_mode_for_the_next_call():
-    app = TrainerApp(server_url="ws://127.0.0.1:9/v1/realtime", scenario_id="free", audio=False)
+    app = TrainerApp(server_url="ws://127.0.0.1:9/v1/realtime", scenario_id="free", audio=True)
     async with app.run_test() as pilot:
         await pilot.press("t")
         assert app.turn_mode == "ptt" and "push-to-talk" in app.notice_text
+        await pilot.press("t")
+        assert app.turn_mode == "vad"
+
+
+async def test_with_voice_off_t_and_space_are_neither_offered_nor_active():
+    app = TrainerApp(server_url="ws://127.0.0.1:9/v1/realtime", scenario_id="free", audio=False)
+    async with app.run_test() as pilot:
+        offered = {key for key, active in app.screen.active_bindings.items() if active.enabled}
+        assert "t" not in offered and "space" not in offered and "c" in offered
         await pilot.press("t")
         assert app.turn_mode == "vad"

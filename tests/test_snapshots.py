@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
+
 from proto_trainer_tui.app import TrainerApp
 
-from .conftest import wait_until
+from .conftest import steady_cursors, wait_until
 
-SIZE = (100, 32)
+# Every screen must work in the smallest common terminal and at full size.
+SIZES = pytest.mark.parametrize("size", [(80, 24), (140, 45)], ids=["80x24", "140x45"])
 NOWHERE = "ws://127.0.0.1:9/v1/realtime"  # the discard port: nothing listens there
 
 
-def test_scenario_list(snap_compare):
-    assert snap_compare(TrainerApp(server_url=NOWHERE, audio=False), terminal_size=SIZE)
+@SIZES
+def test_scenario_list(snap_compare, size):
+    assert snap_compare(TrainerApp(server_url=NOWHERE, audio=False), terminal_size=size, run_before=steady_cursors)
 
 
-def test_practice_screen_connected_with_a_few_turns(snap_compare):
+@SIZES
+def test_practice_screen_connected_with_a_few_turns(snap_compare, size):
     app = TrainerApp(scenario_id="first-call-passive-thoughts", audio=False)
 
     def caller_replies() -> int:
@@ -30,17 +35,18 @@ def test_practice_screen_connected_with_a_few_turns(snap_compare):
         # Timings differ from run to run; the snapshot is of the layout, so fix the two figures shown.
         app.session.latency.samples_ms[:] = [240.0, 310.0]
         app.screen.refresh_voice()
-        await pilot.pause()
+        await steady_cursors(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=converse)
+    assert snap_compare(app, terminal_size=size, run_before=converse)
 
 
-def test_practice_screen_error_state(snap_compare):
+@SIZES
+def test_practice_screen_error_state(snap_compare, size):
     app = TrainerApp(server_url=NOWHERE, scenario_id="panic-attack-at-work", audio=False)
 
     async def fail_to_connect(pilot) -> None:
         await pilot.press("c")
         await wait_until(lambda: app.connection_status == "disconnected" and app.last_error, timeout=30)
-        await pilot.pause()
+        await steady_cursors(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=fail_to_connect)
+    assert snap_compare(app, terminal_size=size, run_before=fail_to_connect)

@@ -1,4 +1,5 @@
-"""The SQLite store: migrations, turns, recovery after a crash, evaluations, scenarios."""
+"""The store on both engines (SQLite and PostgreSQL): turns, recovery after a crash, evaluations,
+scenarios; SQLite's own migrations and file checks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from proto_trainer_tui.store import DB_NAME, Store, StoreError, TurnRecord
 from proto_trainer_tui.store.recorder import HEADER_BYTES, WavRecorder
 from proto_trainer_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
+from .postgres_fixtures import open_store, pg_cluster, pg_url, store  # noqa: F401 (fixtures)
+
 T0 = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 
 
@@ -19,12 +22,6 @@ def turn(order: int, role: str = "caller", text: str = "hello", status: str = "d
     started = kw.pop("started_at", T0 + timedelta(seconds=10 * order))
     ended = kw.pop("ended_at", None if status == "partial" else started + timedelta(seconds=5))
     return TurnRecord(order, role, text, status, kw.pop("input", None), started, ended)
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store.open(tmp_path) as opened:
-        yield opened
 
 
 def start(store: Store, **kw):
@@ -135,8 +132,8 @@ def test_end_session_marks_partial_turns_interrupted(store):
         store.end_session(4242)
 
 
-def test_recover_closes_sessions_left_by_a_crash_and_repairs_their_wav(tmp_path):
-    crashed = Store.open(tmp_path)
+def test_recover_closes_sessions_left_by_a_crash_and_repairs_their_wav(open_store):
+    crashed = open_store()
     session = start(crashed)
     crashed.save_turn(session.id, turn(1, "counselor", "Hi, you're through to the line."))
     crashed.save_turn(session.id, turn(2, "caller", "I've been thinking", status="partial"))
@@ -148,7 +145,7 @@ def test_recover_closes_sessions_left_by_a_crash_and_repairs_their_wav(tmp_path)
         raw.seek(HEADER_BYTES - 4)
         raw.write(b"\0\0\0\0")
     # (the crashed process is gone; this store is the next start)
-    with Store.open(tmp_path) as store:
+    with open_store() as store:
         running = start(store, record=False)
         assert store.recover() == [session.id]
         assert store.get_session(running.id).status == "active"
@@ -157,11 +154,11 @@ def test_recover_closes_sessions_left_by_a_crash_and_repairs_their_wav(tmp_path)
         assert recovered.ended_at == T0 + timedelta(seconds=20)  # the last thing we know happened
         assert [t.status for t in store.turns(session.id)] == ["done", "interrupted"]
         assert store.turns(session.id)[1].text == "I've been thinking"
-        import wave
+        import soundfile
 
-        with wave.open(str(recovered.recording_path)) as wav:
-            assert wav.getnchannels() == 2 and wav.getframerate() == 24_000
-            assert wav.getnframes() >= 24_000
+        assert recovered.recording_path.suffix == ".flac"  # repaired, then kept compressed
+        kept = soundfile.info(str(store.recording_file(session.id)))
+        assert kept.channels == 2 and kept.samplerate == 24_000 and kept.frames >= 24_000
         assert store.recover() == []
 
 
@@ -177,15 +174,15 @@ def wait_for_zombie(pid: int) -> None:
     raise AssertionError(f"process {pid} did not die")
 
 
-def test_recover_leaves_sessions_of_a_running_app_alone(store, tmp_path):
+def test_recover_leaves_sessions_of_a_running_app_alone(store, open_store):
     import subprocess
     import sys
 
     session = start(store)
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        store._db.execute("UPDATE sessions SET owner_pid = ? WHERE id = ?", (other.pid, session.id))
-        with Store.open(tmp_path) as next_start:
+        store._sql("UPDATE sessions SET owner_pid = :pid WHERE id = :id", pid=other.pid, id=session.id)
+        with open_store() as next_start:
             assert next_start.recover() == []
             assert next_start.get_session(session.id).status == "active"
             other.kill()  # not yet reaped: a zombie counts as dead
@@ -234,7 +231,7 @@ def test_delete_session_removes_rows_and_recording(store):
     store.delete_session(session.id)
     assert not session.recording_path.exists()
     assert store.list_sessions() == [] and store.turns(session.id) == []
-    assert store._db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0] == 0
+    assert store._sql("SELECT COUNT(*) FROM evaluations") == [(0,)]
     with pytest.raises(StoreError, match=f"no session {session.id}"):
         store.get_session(session.id)
 
@@ -296,3 +293,64 @@ def test_turn_log_gives_live_turns_stable_orders_and_times(store):
     ]
     second = store.turns(session.id)[1]
     assert (second.started_at, second.ended_at) == (T0 + timedelta(seconds=1), T0 + timedelta(seconds=2))
+
+
+def test_a_deleted_turn_moves_the_later_ones_up(store):
+    from proto_trainer_tui.store.turn_log import TurnLog
+
+    session = store.start_session(scenario_id="free", scenario_title="Free", server="test", mode="voice",
+                                  record=False)
+    log = TurnLog()
+
+    class Live:
+        def __init__(self, item_id, role, text):
+            self.item_id, self.role, self.text, self.status, self.typed = item_id, role, text, "done", False
+
+    turns = [Live("a", "counselor", "Hello?"), Live("noise", "counselor", ""), Live("b", "caller", "Hi."),
+             Live("c", "counselor", "What's happening?")]
+    for turn in turns:
+        store.save_turn(session.id, log.record(turn))
+    assert log.forget("noise") == 2 and log.forget("noise") is None
+    store.delete_turn(session.id, 2)
+    assert [(t.turn_order, t.text) for t in store.turns(session.id)] == [
+        (1, "Hello?"), (2, "Hi."), (3, "What's happening?")]
+    store.save_turn(session.id, log.record(turns[3]))  # later changes land on the new order
+    store.save_turn(session.id, log.record(Live("d", "caller", "Not much.")))
+    assert [t.turn_order for t in store.turns(session.id)] == [1, 2, 3, 4]
+
+
+def test_the_migrations_build_exactly_the_schema_the_queries_use(store):
+    """store/tables.py (what the queries use) and the Alembic migrations (what builds a database) agree."""
+    from sqlalchemy import inspect
+
+    from proto_trainer_tui.store.tables import metadata
+
+    inspector = inspect(store._engine)
+    built = {name: {c["name"] for c in inspector.get_columns(name)}
+             for name in inspector.get_table_names() if name not in ("alembic_version", "sqlite_sequence")}
+    assert built == {table.name: {c.name for c in table.columns} for table in metadata.tables.values()}
+
+
+def test_an_old_sqlite_file_migrates_to_the_same_schema_as_a_new_one(tmp_path):
+    from sqlalchemy import inspect
+
+    old = tmp_path / "old"
+    old.mkdir()
+    connection = sqlite3.connect(old / DB_NAME, isolation_level=None)
+    connection.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
+    connection.close()
+
+    def schema(folder):
+        with Store.open(folder) as store:
+            inspector = inspect(store._engine)
+            return {name: sorted(c["name"] for c in inspector.get_columns(name))
+                    for name in inspector.get_table_names()}
+
+    assert schema(old) == schema(tmp_path / "new")
+
+
+def test_a_data_folder_with_url_characters_in_its_name(tmp_path):
+    folder = tmp_path / "odd?name%20#1"
+    with Store.open(folder) as store:
+        start(store)
+    assert (folder / DB_NAME).exists()

@@ -14,7 +14,7 @@ import pytest
 
 from proto_trainer_tui.app import TrainerApp
 from proto_trainer_tui.audio.devices import Microphone, Speaker
-from proto_trainer_tui.sim.speech import Synthesizer
+from .speech_samples import speech_pcm
 
 from .conftest import TOKEN, live_threads, open_sockets, wait_until
 
@@ -23,7 +23,7 @@ SILENCE = bytes(24_000 * 2)  # a second
 
 @pytest.fixture(scope="module")
 def utterance():
-    speak = Synthesizer().synthesize_all
+    speak = speech_pcm
     return {
         "suicide": speak("Are you thinking about killing yourself?", voice="en-us+f3") + SILENCE,
         "hello": speak("Hello, this is the crisis line. What is going on for you tonight?", voice="en-us+f3") + SILENCE,

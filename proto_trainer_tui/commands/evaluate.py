@@ -25,7 +25,9 @@ def add_parser(commands) -> None:
     evaluate.add_argument("--transcript", metavar="FILE", help="a session export JSON file (see docs/data.md)")
     evaluate.add_argument("--scenario", metavar="ID", help="grade against this scenario's criteria "
                           "(default: the one named in the transcript)")
-    evaluate.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
+    evaluate.add_argument("--format", choices=("md", "json", "text"), default=None,
+                          help="md (Markdown source; the default when output goes to a file or pipe), text (rendered "
+                          "for the terminal, no Markdown escapes; the default on a terminal) or json")
     evaluate.add_argument("--llm", action="store_true", help="use the LLM evaluator when an endpoint is configured")
     evaluate.add_argument("--no-save", action="store_true", help="do not save the evaluation with the session")
     add_data_dir(evaluate)
@@ -44,12 +46,20 @@ def run(args: argparse.Namespace) -> int:
             report, title = _evaluate_session(args)
     except (TranscriptError, UnknownScenario, _CannotLoad) as exc:
         return fail(f"evaluate: {exc}")
-    if args.format == "json":
+    output = args.format or ("text" if sys.stdout.isatty() else "md")
+    if output == "json":
         sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    else:
-        from ..evaluation.markdown import render_markdown
+        return 0
+    from ..evaluation.markdown import render_markdown
 
-        sys.stdout.write(render_markdown(report, title))
+    markdown = render_markdown(report, title)
+    if output == "md":
+        sys.stdout.write(markdown)
+    else:  # Rich renders the Markdown, so its escapes ("\\(") never reach the terminal
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console(file=sys.stdout, soft_wrap=False).print(Markdown(markdown))
     return 0
 
 
@@ -69,7 +79,8 @@ def _evaluate_file(args: argparse.Namespace):
     from ..evaluation import evaluate_offline, scenario_for, transcript_from_json
 
     transcript = transcript_from_json(_read(args.transcript), args.transcript)
-    scenario = scenario_for(transcript, args.scenario)
+    # Imported scenarios are graded too; an id nobody knows is an error naming the known ones.
+    scenario = scenario_for(transcript, args.scenario, _imported(args), strict=True)
     if args.llm:
         from ..evaluation.llm import evaluate_with_llm
 
@@ -77,6 +88,16 @@ def _evaluate_file(args: argparse.Namespace):
     else:
         report = evaluate_offline(transcript, scenario)
     return report, transcript.scenario_title or scenario.title
+
+
+def _imported(args: argparse.Namespace) -> list:
+    from ..store import StoreError
+
+    try:
+        with open_store(args) as store:
+            return store.imported_scenarios()
+    except (StoreError, ConfigError):
+        return []  # no store to read: the bundled scenarios still are known
 
 
 def _evaluate_session(args: argparse.Namespace):

@@ -71,7 +71,7 @@ def export_session(store, session_id: int, form: str, output: str | None) -> int
     if form == "json":
         text = json.dumps(session_json(session, turns, evaluation), indent=2, ensure_ascii=False) + "\n"
     else:
-        text = session_markdown(session, turns, evaluation, store.grade(session_id))
+        text = session_markdown(session, turns, evaluation, store.grade(session_id), store.reviews(session_id))
     if output is None:
         sys.stdout.write(text)
         return 0

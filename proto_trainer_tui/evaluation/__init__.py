@@ -14,27 +14,26 @@ __all__ = [
 ]
 
 
-def scenario_for(transcript: Transcript, scenario_id: str | None = None, imported=()):
+def scenario_for(transcript: Transcript, scenario_id: str | None = None, imported=(), *, strict: bool = False):
     """The scenario to grade against: an explicit id wins, then the transcript's, else free practice.
 
     ``imported``: scenarios imported into the store (CSV), looked up after the bundled ones. Raises
     ``UnknownScenario`` for an explicit id that does not exist; an unknown id recorded in the
-    transcript (a scenario since removed) falls back to free practice.
+    transcript (a scenario since removed) falls back to free practice, unless ``strict``.
     """
     from ..scenarios import UnknownScenario, get_scenario
 
     def find(wanted: str):
         try:
-            return get_scenario(wanted)
+            return get_scenario(wanted, imported)  # the error names every known id, imported ones too
         except UnknownScenario:
-            match = next((s for s in imported if s.id == wanted), None)
-            if match is None:
-                raise
-            return match
+            raise
 
     if scenario_id:
         return find(scenario_id)
     try:
         return find(transcript.scenario_id or "free")
     except UnknownScenario:
+        if strict:
+            raise
         return get_scenario("free")

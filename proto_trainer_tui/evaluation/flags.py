@@ -10,7 +10,9 @@ from collections.abc import Sequence
 
 from .transcript import TranscriptTurn
 
-_PHONE = re.compile(r"(?<![\w-])\+?\d[\d ().-]{6,}\d(?![\w-])")
+_PHONE = re.compile(r"(?<![\w-])(?:\+|\()?\d[\d ().-]{5,}\d(?![\w-])")
+# A local number needs its separator: "555-0142", "555 0142"; a bare run of digits needs eight or more.
+_LOCAL = re.compile(r"^\d{3}[-. ]\d{4}$")
 # Toll-free and short public numbers belong to services, not people.
 _SERVICE_NUMBER = re.compile(r"^\+?(?:1[ -]?)?\(?(?:800|888|877|866|855|844|833)\b|^(?:0800|1800|1300|116)\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -29,7 +31,8 @@ def _phones(text: str) -> list[str]:
     found = []
     for match in _PHONE.finditer(text):
         digits = re.sub(r"\D", "", match.group())
-        if len(digits) >= 8 and not _SERVICE_NUMBER.match(match.group().strip()):
+        number = match.group().strip()
+        if (len(digits) >= 8 or _LOCAL.match(number)) and not _SERVICE_NUMBER.match(number.lstrip("(")):
             found.append(match.group())
     return found
 

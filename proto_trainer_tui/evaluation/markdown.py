@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .report import EvaluationReport, RiskItem
+from .report import ChecklistItem, EvaluationReport, RiskItem
 
 _STATUS = {"shown": "shown", "partial": "partly", "missed": "missed", "not_applicable": "n/a"}
 
@@ -22,6 +22,27 @@ def _risk_line(item: RiskItem) -> str:
     if not item.asked:
         return f"- [ ] {item.label}: not asked"
     return f"- [x] {item.label}: turn {item.turn}, \"{escape(item.quote)}\""
+
+
+CODE_LABELS = {
+    "open_question": "open question", "closed_question": "closed question", "simple_reflection": "simple reflection",
+    "complex_reflection": "complex reflection", "affirmation": "affirmation",
+    "seeking_collaboration": "seeking collaboration", "emphasizing_autonomy": "emphasizing autonomy",
+    "giving_information": "giving information", "persuade": "persuade",
+    "persuade_with_permission": "persuade with permission", "confront": "confront", "other": "other",
+}
+CHECK_MARKS = {"met": "[x]", "not_met": "[ ]", "not_checked": "[?]"}
+CHECK_WORDS = {"met": "met", "not_met": "not met", "not_checked": "not checked offline"}
+
+
+def _checklist_line(item: ChecklistItem) -> str:
+    what = ("Avoid: " if item.avoid else "") + escape(item.item)
+    line = f"- {CHECK_MARKS[item.status]} {what}: {CHECK_WORDS[item.status]}"
+    if item.judged_by == "model":
+        line += " (judged by the model)"
+    if item.note and item.status != "not_checked":
+        line += f" ({escape(item.note)})"
+    return line + "".join(f"; turn {e.turn}: \"{escape(e.quote)}\"" for e in item.evidence if e.quote)
 
 
 def render_markdown(report: EvaluationReport, title: str = "") -> str:
@@ -77,6 +98,17 @@ def render_markdown(report: EvaluationReport, title: str = "") -> str:
         ("interruptions (by you / by caller)", f"{m.interruptions_by_counselor} / {m.interruptions_by_caller}"),
     ]
     lines += [f"| {name} | {value} |" for name, value in rows]
+
+    if report.checklist:
+        lines += ["", "## The scenario's criteria", ""]
+        lines += [_checklist_line(item) for item in report.checklist]
+    if report.coded_turns:
+        lines += ["", "## Coded turns (MITI 4.2)", "", "| turn | codes | what was said |", "| --- | --- | --- |"]
+        for coded in report.coded_turns:
+            said = " / ".join(f"{escape(s.text)} *({', '.join(CODE_LABELS[c] for c in s.codes)})*"
+                              for s in coded.sentences)
+            by = " (model)" if coded.coder == "model" else ""
+            lines.append(f"| #{coded.turn} | {', '.join(CODE_LABELS[c] for c in coded.codes)}{by} | {said} |")
 
     lines += ["", "## Rubric", "", "| criterion | weight | achieved | comment |", "| --- | --- | --- | --- |"]
     lines += [f"| {line.criterion} | {line.weight:g} | {round(line.achieved * 100)} % | {escape(line.comment)} |"

@@ -13,7 +13,19 @@ from dataclasses import dataclass, field
 from ..scenarios.model import Scenario
 from . import advice
 from .flags import gaming_evidence, personal_data_kinds, redact
-from .markers import Sentence, analyse_sentence, integrity_kinds, is_greeting, mentioned_topics, normalise, sentences
+from .checklist import CallFacts, build_checklist
+from .coding import code_turn, phrases, turn_codes
+from .markers import (
+    DOUBLE_SIDED,
+    Sentence,
+    analyse_sentence,
+    integrity_kinds,
+    is_greeting,
+    mentioned_topics,
+    normalise,
+    phrase,
+    sentences,
+)
 from .measures import MITI_RQ, conversation_measures, miti_band
 from .report import (
     FLAG_KINDS,
@@ -24,17 +36,25 @@ from .report import (
     RiskCoverage,
     RiskItem,
     RubricLine,
+    ChecklistItem,
+    CodedSentence,
+    CodedTurn,
     SkillMarker,
+    clip,
     lower_grade,
+    plural,
 )
 from .transcript import Transcript, TranscriptTurn
 
 # Score needed for each grade; a score is never rounded up ("between two grades, the lower").
 GRADE_THRESHOLDS = (("A", 0.85), ("B", 0.70), ("C", 0.50), ("D", 0.33))
 # Follow-up questions expected once risk is disclosed, by scenario risk level.
+# Risk levels that state no suicide risk (a call with these is not capped for a missed question).
+_NO_STATED_RISK = ("none", "not_stated")
 FOLLOW_UPS = {
     "plan": ("plan", "means", "timeline", "past_attempts", "protective"),
     "passive": ("plan", "past_attempts", "protective"),
+    "active": ("plan", "means", "past_attempts", "protective"),
     "self_harm": ("self_harm", "timeline", "protective"),
 }
 FOLLOW_UP_LABELS = {
@@ -72,6 +92,7 @@ _PLAN_DISCLOSURE = re.compile(
 class _CounselorTurn:
     turn: TranscriptTurn
     scored: list[Sentence] = field(default_factory=list)
+    coded: list[CodedSentence] = field(default_factory=list)  # every clause, scored or not
     integrity: dict[str, str] = field(default_factory=dict)  # kind -> the first sentence of that kind
     words: int = 0
 
@@ -84,7 +105,14 @@ class _Analysis:
 
     @property
     def risk_level(self) -> str:
-        return self.scenario.risk.level if self.scenario else "none"
+        """The caller's risk as the scenario's profile states it ("not_stated" when it doesn't);
+        a caller who self-harms without suicidal ideation is graded on the self-harm follow-ups."""
+        if self.scenario is None:
+            return "none"
+        profile = self.scenario.profile
+        if profile.self_harm and profile.risk in _NO_STATED_RISK:
+            return "self_harm"
+        return profile.risk
 
     def sentences(self):
         for entry in self.counselor:
@@ -97,6 +125,17 @@ class _Analysis:
     def all(self, test) -> list[tuple[int, Sentence]]:
         return [(order, s) for order, s in self.sentences() if test(s)]
 
+    def caller_reply(self, order: int) -> str:
+        """The caller's next turn after counselor turn ``order`` ("" if none)."""
+        return next((t.text for t in self.transcript.turns if t.order > order and t.role == "caller"), "")
+
+    def agreed(self, order: int) -> bool:
+        """The caller's reply agrees to what was offered ("Yeah, I can do that"), with no refusal first."""
+        reply = sentences(normalise(self.caller_reply(order)))
+        if not reply or phrase("agreement.refusal", reply[0]):
+            return False
+        return any(phrase("agreement.caller", text) for text in reply[:2])
+
 
 def evaluate_offline(transcript: Transcript, scenario: Scenario | None = None) -> EvaluationReport:
     """Grade one call. ``scenario`` gives the risk level and criteria; None means free practice."""
@@ -105,21 +144,28 @@ def evaluate_offline(transcript: Transcript, scenario: Scenario | None = None) -
     markers = _skill_markers(analysis, risk)
     counts = _counts(analysis)
     measures = conversation_measures(
-        transcript.turns, {e.turn.order: e.words for e in analysis.counselor}, *counts
+        transcript.turns, {e.turn.order: e.words for e in analysis.counselor}, *counts,
+        voice=not (scenario and scenario.mode in ("chat", "text")),  # a chat has no speaking time or barge-in
     )
-    flags = _flags(analysis, risk, markers)
-    rubric, penalty = _rubric(analysis, risk, markers, measures)
+    late = _late_inquiry(analysis, risk)
+    flags = _flags(analysis, risk, markers, late)
+    rubric, deductions = _rubric(analysis, risk, markers, measures, late)
+    penalty = round(sum(amount for amount, _ in deductions), 3)
     score = _score(rubric, penalty)
     grade, caps = _grade(score, analysis, risk, measures, flags)
-    recommendations = advice.recommendations(markers, flags, risk, _quotes(analysis), _missing_follow_ups(analysis))
+    recommendations = advice.recommendations(
+        markers, flags, risk, _quotes(analysis), _missing_follow_ups(analysis),
+        double_sided=analysis.first(lambda s: bool(DOUBLE_SIDED.search(normalise(s.text)))) is not None,
+        screened_out=_denied_suicidal_thoughts(analysis),
+    )
     return EvaluationReport(
         evaluator="offline",
         scenario_id=scenario.id if scenario else transcript.scenario_id,
         grade=grade,
         score=round(score, 3),
         rubric=rubric,
-        rubric_rationale=_rationale(score, grade, caps, penalty),
-        summary=advice.summary(grade, markers, risk, bool(analysis.counselor)),
+        rubric_rationale=_rationale(score, grade, caps, deductions),
+        summary=advice.summary(grade, markers, risk, bool(analysis.counselor), flags),
         key_learning_objective=advice.key_objective(markers, flags),
         recommendations=recommendations,
         reflection_prompts=advice.reflection_prompts(markers, flags),
@@ -127,7 +173,26 @@ def evaluate_offline(transcript: Transcript, scenario: Scenario | None = None) -
         risk=risk,
         measures=measures,
         flags=flags,
+        coded_turns=_coded_turns(analysis),
+        checklist=_checklist(analysis, markers, risk),
     )
+
+
+def _checklist(analysis: _Analysis, markers: list[SkillMarker], risk: RiskCoverage) -> list[ChecklistItem]:
+    scenario = analysis.scenario
+    if scenario is None or scenario.is_free_practice or not scenario.evaluator_context.strip():
+        return []
+    facts = CallFacts({m.skill: m for m in markers}, risk, list(analysis.sentences()), _quote)
+    return build_checklist(scenario.evaluator_context, facts)
+
+
+def _coded_turns(analysis: _Analysis) -> list[CodedTurn]:
+    turns = []
+    for entry in analysis.counselor:
+        if not entry.coded:
+            continue
+        turns.append(CodedTurn(turn=entry.turn.order, codes=turn_codes(entry.coded), sentences=entry.coded))
+    return turns
 
 
 # --- analysis ---------------------------------------------------------------------------------
@@ -141,13 +206,16 @@ def _analyse(transcript: Transcript, scenario: Scenario | None) -> _Analysis:
             continue
         entry = _CounselorTurn(turn)
         named: frozenset[str] = frozenset()  # risk topics named by the previous sentence of this turn
-        for text in sentences(turn.text):
+        for clause in code_turn(turn.text, previous_caller):
+            text = clause.text
             kinds = integrity_kinds(text)
             if kinds:
                 for kind in kinds:
                     entry.integrity.setdefault(kind, text)
+                entry.coded.append(CodedSentence(text="[line left out: flagged]", codes=["other"]))
                 continue
-            entry.scored.append(analyse_sentence(text, previous_caller, named))
+            entry.coded.append(CodedSentence(text=_quote(text), codes=list(clause.codes)))
+            entry.scored.append(analyse_sentence(text, previous_caller, named, clause.codes))
             named = mentioned_topics(normalise(text))
             entry.words += len(text.split())
         counselor.append(entry)
@@ -169,8 +237,7 @@ def _and_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+_count = plural
 
 
 def _evidence(items: list[tuple[int, Sentence]], limit: int = 3) -> list[Evidence]:
@@ -178,17 +245,16 @@ def _evidence(items: list[tuple[int, Sentence]], limit: int = 3) -> list[Evidenc
 
 
 def _quote(text: str) -> str:
-    text = redact(text.strip())
-    return text if len(text) <= 160 else text[:157].rstrip() + "…"
+    return clip(redact(text.strip()), 160)
 
 
 def _quotes(analysis: _Analysis) -> dict[str, tuple[int, str]]:
     """Representative lines for recommendations: a closed question, a dismissive line, advice, a leading question."""
     found = {}
     for name, test in (
-        ("closed_question", lambda s: s.question == "closed" and not s.risk_topics),
+        ("closed_question", lambda s: s.question == "closed" and not s.risk_topics and not _a_step(s)),
         ("dismissive", lambda s: s.dismissive),
-        ("advice", lambda s: s.advice and not s.dismissive),
+        ("advice", lambda s: s.advice and not s.dismissive and not _a_step(s)),
         ("leading", lambda s: s.leading),
         ("indirect", lambda s: "indirect" in s.risk_topics and not s.risk_topics & {"suicide_direct", "wish_dead"}),
     ):
@@ -196,6 +262,11 @@ def _quotes(analysis: _Analysis) -> dict[str, tuple[int, str]]:
         if hit:
             found[name] = (hit[0], _quote(hit[1].text))
     return found
+
+
+def _a_step(s: Sentence) -> bool:
+    """A grounding, safety-planning or means-safety step: never a line to replace."""
+    return s.grounding or s.safety_plan or s.means_safety or s.summary
 
 
 # --- risk coverage ----------------------------------------------------------------------------
@@ -240,6 +311,39 @@ def _risk_coverage(analysis: _Analysis) -> RiskCoverage:
     )
 
 
+@dataclass(frozen=True)
+class _LateInquiry:
+    cue_turn: int
+    cue: str
+    asked_turn: int
+    counselor_turns_between: int
+
+
+LATE_AFTER_COUNSELOR_TURNS = 3  # counselor turns after a cue before suicide is asked about
+
+
+def _late_inquiry(analysis: _Analysis, risk: RiskCoverage) -> _LateInquiry | None:
+    """An early cue ("I don't see the point") with suicide asked about only several turns later."""
+    if not risk.asked_directly or risk.first_asked_turn is None:
+        return None
+    for turn in analysis.transcript.turns:
+        if turn.order >= risk.first_asked_turn:
+            return None
+        if turn.role != "caller":
+            continue
+        cue = next((text for text in sentences(turn.text) if _is_cue(normalise(text))), None)
+        if cue:
+            between = sum(1 for e in analysis.counselor if turn.order < e.turn.order < risk.first_asked_turn)
+            if between >= LATE_AFTER_COUNSELOR_TURNS:
+                return _LateInquiry(turn.order, _quote(cue), risk.first_asked_turn, between)
+            return None
+    return None
+
+
+def _is_cue(low: str) -> bool:
+    return (phrase("risk_cue.caller", low) or bool(_DISCLOSURE.search(low))) and not _DENIAL.search(low)
+
+
 # --- skill markers --------------------------------------------------------------------------
 
 def _marker(skill: str, label: str, status: str, evidence=(), note: str = "") -> SkillMarker:
@@ -248,12 +352,26 @@ def _marker(skill: str, label: str, status: str, evidence=(), note: str = "") ->
 
 def _follow_ups_expected(analysis: _Analysis) -> tuple[str, ...]:
     level = analysis.risk_level
-    if level == "none":
+    # Follow-up questions follow a disclosure; "I don't want to die" is not one.
+    if level in _NO_STATED_RISK or not _caller_disclosed(analysis.transcript, _DISCLOSURE):
         return ()
     expected = FOLLOW_UPS.get(level, FOLLOW_UPS["plan"])
     if level == "passive" and _caller_disclosed(analysis.transcript, _PLAN_DISCLOSURE):
         expected = FOLLOW_UPS["plan"]
+    elif _denied_suicidal_thoughts(analysis):
+        # C-SSRS: a "no" to suicidal thoughts skips plan, method and intent; past behaviour and buffers remain.
+        expected = tuple(t for t in expected if t in ("past_attempts", "protective", "self_harm"))
     return expected
+
+
+def _denied_suicidal_thoughts(analysis: _Analysis) -> bool:
+    """The caller answered the first direct suicide question with a no ("No, not like that")."""
+    asked = analysis.first(lambda s: "suicide_direct" in s.risk_topics)
+    if asked is None:
+        return False
+    reply = phrases().fillers.sub("", normalise(analysis.caller_reply(asked[0])))
+    return bool(re.match(r"(?:no|nope|not (?:really|like that|suicid)|i'm not|i wouldn't|never)\b", reply)) or bool(
+        _DENIAL.search(reply.split(".")[0]))
 
 
 def _missing_follow_ups(analysis: _Analysis) -> tuple[str, ...]:
@@ -262,11 +380,12 @@ def _missing_follow_ups(analysis: _Analysis) -> tuple[str, ...]:
 
 
 def _follow_up_topics(topic: str) -> tuple[str, ...]:
-    return (topic, "method") if topic == "plan" else (topic,)  # "how would you do it" answers the plan question
+    # "how would you do it" answers the plan question; the C-SSRS preparatory question covers past attempts.
+    return {"plan": ("plan", "method"), "past_attempts": ("past_attempts", "preparatory")}.get(topic, (topic,))
 
 
 def _means_safety_expected(analysis: _Analysis) -> bool:
-    return analysis.risk_level not in ("none", "passive", "self_harm") or _caller_disclosed(
+    return analysis.risk_level not in ("none", "not_stated", "passive", "self_harm") or _caller_disclosed(
         analysis.transcript, _PLAN_DISCLOSURE
     )
 
@@ -274,14 +393,16 @@ def _means_safety_expected(analysis: _Analysis) -> bool:
 def _skill_markers(analysis: _Analysis, risk: RiskCoverage) -> list[SkillMarker]:
     markers = [_opening(analysis)]
 
-    questions = analysis.all(lambda s: s.question is not None)
+    questions = analysis.all(_conversational_question)
     open_questions = [(o, s) for o, s in questions if s.question == "open"]
     share = len(open_questions) / len(questions) if questions else 0
+    screening = len(analysis.all(lambda s: s.question is not None)) - len(questions)
     markers.append(_marker(
         "open_questions", "Open versus closed questions",
         "shown" if share >= 0.5 else "partial" if open_questions else "missed",
         _evidence(open_questions),
-        f"{len(open_questions)} open of {len(questions)} questions" if questions else "no questions asked",
+        (f"{len(open_questions)} open of {_count(len(questions), 'question')}" if questions else "no questions asked")
+        + (f" (not counting {screening} risk-screening or grounding)" if screening else ""),
     ))
 
     reflections = analysis.all(lambda s: s.reflection is not None or s.validation)
@@ -326,14 +447,21 @@ def _skill_markers(analysis: _Analysis, risk: RiskCoverage) -> list[SkillMarker]
         ))
     else:
         markers.append(_marker("risk_follow_up", "Follow-up on plan, means, timeline, past attempts, protective factors",
-                               "not_applicable", note="no risk in this scenario"))
+                               "not_applicable", note="no risk in this scenario" if analysis.risk_level in _NO_STATED_RISK
+                               else "the caller disclosed no suicidal thoughts"))
 
-    plans = analysis.all(lambda s: s.safety_plan and s.question is not None)
+    offered = analysis.all(lambda s: s.safety_plan or s.means_safety or (s.summary and "plan" in normalise(s.text)))
+    agreed = [(order, s) for order, s in offered if analysis.agreed(order)]
     told = analysis.all(lambda s: s.advice and not s.dismissive)
-    markers.append(_marker(
-        "safety_planning", "Collaborative safety planning", "shown" if plans else "partial" if told else "missed",
-        _evidence(plans or told, 2), "" if plans else "advice given, not a plan made together" if told else "",
-    ))
+    if agreed:
+        status, evidence, note = "shown", agreed, "the caller agreed to a step"
+    elif offered or told:
+        status, evidence = "partial", offered or told
+        note = "a plan was offered, but the caller did not agree to a step" if offered else \
+            "advice given, not a plan made together"
+    else:
+        status, evidence, note = "missed", [], ""
+    markers.append(_marker("safety_planning", "Collaborative safety planning", status, _evidence(evidence, 2), note))
     if _means_safety_expected(analysis):
         means = analysis.all(lambda s: s.means_safety)
         markers.append(_marker("means_safety", "Means safety", "shown" if means else "missed", _evidence(means, 2)))
@@ -342,15 +470,25 @@ def _skill_markers(analysis: _Analysis, risk: RiskCoverage) -> list[SkillMarker]
 
     first_order = analysis.counselor[0].turn.order if analysis.counselor else 0
     resources = [x for x in analysis.all(lambda s: s.resources) if x[0] != first_order]
-    markers.append(_marker("resources", "Resources and referral", "shown" if resources else "missed", _evidence(resources, 2)))
+    # "You should see a therapist" in a lecture is telling, not a referral offered: half credit, not a strength.
+    offered = [x for x in resources if "persuade" not in x[1].codes]
+    markers.append(_marker(
+        "resources", "Resources and referral", "shown" if offered else "partial" if resources else "missed",
+        _evidence(offered, 2), "" if offered or not resources else "a resource was pressed on the caller, not offered",
+    ))
     markers.append(_closing(analysis))
     return markers
+
+
+def _conversational_question(s: Sentence) -> bool:
+    """Questions outside the risk screening and grounding steps, which are closed by design (C-SSRS)."""
+    return s.question is not None and not s.risk_topics and not s.grounding
 
 
 def _opening(analysis: _Analysis) -> SkillMarker:
     label = "Opening and introduction"
     # In free practice the first counselor line may set up the exercise; the call opens after it.
-    candidates = analysis.counselor[: 2 if analysis.risk_level == "none" and analysis.scenario
+    candidates = analysis.counselor[: 2 if analysis.risk_level in _NO_STATED_RISK and analysis.scenario
                                     and analysis.scenario.is_free_practice else 1]
     best = None
     for entry in candidates:
@@ -393,12 +531,23 @@ _INTEGRITY_MESSAGES = {
 }
 
 
-def _flags(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker]) -> list[Flag]:
+_BOUNDARY_MESSAGES = {
+    "personal_contact": "The counselor offered personal contact details. Counselors never give their own number, "
+                        "address or social media; offer the line and other services instead: 'You can call this "
+                        "line any time, day or night.'",
+    "meet_in_person": "The counselor suggested meeting in person. Stay within the service: 'I can't meet you, but "
+                      "we can work out who could be with you tonight.'",
+    "secrecy": "The counselor promised secrecy. Be honest about confidentiality and its limits: 'What you tell me "
+               "stays confidential, unless I'm worried about your safety or someone else's.'",
+}
+
+
+def _flags(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker], late: _LateInquiry | None) -> list[Flag]:
     flags = []
     status = {m.skill: m for m in markers}
     if not risk.asked_directly and analysis.counselor:
         how = " (only indirectly)" if status["direct_suicide_inquiry"].status == "partial" else ""
-        if analysis.risk_level != "none":
+        if analysis.risk_level not in _NO_STATED_RISK:
             flags.append(_flag("missed_risk_inquiry",
                                f"The scenario carries suicide risk ({analysis.risk_level}) and suicide was never asked "
                                f"about directly{how}."))
@@ -416,6 +565,15 @@ def _flags(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker]) 
             flags.append(_flag("personal_data",
                                f"The counselor shared what looks like {', '.join(kinds)}. Never give real contact "
                                "details in practice; transcripts are saved and can be exported.", entry.turn.order))
+    for kind, message in _BOUNDARY_MESSAGES.items():
+        hit = analysis.first(lambda s, kind=kind: s.boundary == kind)
+        if hit:
+            flags.append(_flag("boundary_breach", f"Boundary breach: {message} (\"{_quote(hit[1].text)}\")", hit[0]))
+    if late:
+        flags.append(_flag("late_risk_inquiry",
+                           f"The caller gave a cue at turn {late.cue_turn} (\"{late.cue}\"); suicide was first asked "
+                           f"about at turn {late.asked_turn}, {late.counselor_turns_between} counselor turns later. Ask "
+                           "directly as soon as you hear a cue.", late.asked_turn))
     gaming = gaming_evidence(analysis.transcript.turns)
     if gaming:
         flags.append(_flag("gaming", f"Minimal engagement: {gaming[0]}.", gaming[1]))
@@ -427,7 +585,7 @@ def _flags(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker]) 
     if leading:
         flags.append(_flag("leading_question", f"Leading risk question that invites a 'no': '{_quote(leading[1].text)}'",
                            leading[0]))
-    if risk.risk_disclosed and analysis.risk_level != "none" and status["safety_planning"].status != "shown":
+    if risk.risk_disclosed and analysis.risk_level not in _NO_STATED_RISK and status["safety_planning"].status != "shown":
         flags.append(_flag("no_safety_plan", "Risk was disclosed but no safety plan was made together."))
     turns = analysis.transcript.turns
     if analysis.transcript.status in ("incomplete", "active") or (turns and turns[-1].status != "done"):
@@ -440,9 +598,10 @@ def _flags(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker]) 
 _STATUS_VALUE = {"shown": 1.0, "partial": 0.5, "missed": 0.0}
 
 
-def _rubric(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker], measures: Measures):
+def _rubric(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker], measures: Measures,
+            late: _LateInquiry | None = None):
     marker = {m.skill: m for m in markers}
-    has_risk = analysis.risk_level != "none"
+    has_risk = analysis.risk_level not in _NO_STATED_RISK
     lines: list[RubricLine] = []
 
     def add(criterion: str, weight: float, achieved: float, comment: str = "") -> None:
@@ -450,23 +609,30 @@ def _rubric(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker],
                                 comment=comment))
 
     add("Opening and introduction", 1, _STATUS_VALUE[marker["opening"].status], marker["opening"].note)
-    share = measures.open_question_share
-    add("Open questions", 1.5, (share or 0) / 0.5, marker["open_questions"].note)
+    asked = analysis.all(_conversational_question)  # screening questions are closed by design
+    share = sum(s.question == "open" for _, s in asked) / len(asked) if asked else 0
+    add("Open questions", 1.5, share / 0.5, marker["open_questions"].note)
     # Risk-assessment questions are required and scored above; R:Q here counts the other questions only.
     conversational = len(analysis.all(lambda s: s.question is not None and not s.risk_topics))
     rq = measures.reflections / conversational if conversational else (99.0 if measures.reflections else None)
     band = miti_band(rq, MITI_RQ)
     rq_value = {"good": 1.0, "fair": 0.7, "below": 0.35 if measures.reflections else 0.0, "n/a": 0.0}
     add("Reflections (R:Q outside risk questions)", 2, rq_value[band],
-        f"{measures.reflections} reflections to {conversational} questions ({band}; MITI fair 1:1, good 2:1)")
+        f"{_count(measures.reflections, 'reflection')} to {_count(conversational, 'question')} ({band}; MITI fair 1:1, "
+        "good 2:1)")
     complex_value = {"good": 1.0, "fair": 0.7, "below": 0.3, "n/a": 0.0}
     add("Complex reflections", 1, complex_value[measures.miti_complex_share],
-        f"{measures.complex_reflection_share} complex ({measures.miti_complex_share}; fair 40 %, good 50 %)")
+        (f"{round(measures.complex_reflection_share * 100)} % complex" if measures.complex_reflection_share is not None
+         else "no reflections") + f" ({measures.miti_complex_share}; fair 40 %, good 50 %)")
     add("Validation", 1, 1.0 if analysis.first(lambda s: s.validation) else 0.0)
     add("Summarising", 1, _STATUS_VALUE[marker["summarising"].status])
     inquiry = marker["direct_suicide_inquiry"]
-    add("Direct inquiry about suicide", 4 if has_risk else 2, {"shown": 1.0, "partial": 0.3, "missed": 0.0}[inquiry.status],
-        inquiry.note)
+    achieved = {"shown": 1.0, "partial": 0.3, "missed": 0.0}[inquiry.status]
+    if late and inquiry.status == "shown":
+        achieved = 0.75  # asked, but long after the caller's cue
+    add("Direct inquiry about suicide", 4 if has_risk else 2, achieved,
+        inquiry.note + (f"; {late.counselor_turns_between} counselor turns after the cue at turn {late.cue_turn}"
+                        if late else ""))
     follow = marker["risk_follow_up"]
     if follow.status != "not_applicable":
         expected = _follow_ups_expected(analysis)
@@ -481,12 +647,19 @@ def _rubric(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker],
     add("Resources and referral", 1, _STATUS_VALUE[marker["resources"].status])
     add("Closing", 1, _STATUS_VALUE[marker["closing"].status], marker["closing"].note)
 
-    dismissive = len(analysis.all(lambda s: s.dismissive))
-    advice_count = len(analysis.all(lambda s: s.advice and not s.dismissive))
-    penalty = min(0.18, 0.06 * dismissive) + min(0.09, 0.03 * advice_count)
+    return lines, _deductions(analysis, measures)
+
+
+def _deductions(analysis: _Analysis, measures: Measures) -> list[tuple[float, str]]:
+    """Each deduction with its reason and evidence: (amount, "dismissive line at turn 7: '...'")."""
+    found: list[tuple[float, str]] = []
+    for each, cap, what, test in ((0.06, 0.18, "dismissive line", lambda s: s.dismissive),
+                                  (0.03, 0.09, "unasked-for advice", lambda s: s.advice and not s.dismissive)):
+        for order, sentence in analysis.all(test)[: round(cap / each)]:
+            found.append((each, f"{what} at turn {order}: \"{_quote(sentence.text)}\""))
     if measures.talk_time_share is not None and measures.talk_time_share > 0.65:
-        penalty += 0.05
-    return lines, round(penalty, 3)
+        found.append((0.05, f"the counselor took {round(measures.talk_time_share * 100)} % of the talk (over 65 %)"))
+    return found
 
 
 def _score(rubric: list[RubricLine], penalty: float) -> float:
@@ -501,6 +674,8 @@ def _grade(score: float, analysis: _Analysis, risk: RiskCoverage, measures: Meas
     kinds = {flag.kind for flag in flags}
     if "missed_risk_inquiry" in kinds:
         caps.append(("D", "suicide was not asked about directly in a call with risk"))
+    if "boundary_breach" in kinds:
+        caps.append(("D", "a boundary breach (personal contact, meeting in person or a promise of secrecy)"))
     if "gaming" in kinds:
         caps.append(("D", "minimal engagement"))
     if "missed_risk_inquiry_no_risk" in kinds:
@@ -512,11 +687,15 @@ def _grade(score: float, analysis: _Analysis, risk: RiskCoverage, measures: Meas
     return grade, [reason for cap, reason in caps if cap == grade]
 
 
-def _rationale(score: float, grade: str, caps: list[str], penalty: float) -> str:
+def _rationale(score: float, grade: str, caps: list[str], deductions: list[tuple[float, str]]) -> str:
     bands = ", ".join(f"{g} from {t:.2f}" for g, t in GRADE_THRESHOLDS)
-    text = (f"Weighted rubric score {score:.2f} (after {penalty:.2f} deducted for dismissive lines, unasked-for advice "
-            f"and talk dominance). Bands: {bands}, F below; a B is a solid call, an A exceptional, and a score between "
-            "two bands gets the lower one.")
+    if deductions:
+        named = "; ".join(f"-{amount:.2f} for {reason}" for amount, reason in deductions)
+        text = f"Weighted rubric score {score:.2f} after deductions: {named}."
+    else:
+        text = f"Weighted rubric score {score:.2f}, nothing deducted."
+    text += (f" Bands: {bands}, F below; a B is a solid call, an A exceptional, and a score between "
+             "two bands gets the lower one.")
     if caps:
         text += f" Grade held at {grade}: " + "; ".join(caps) + "."
     return text

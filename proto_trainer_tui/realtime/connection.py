@@ -14,7 +14,9 @@ send that cannot drain within ``SEND_TIMEOUT`` gives up on the connection.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import socket
 import ssl
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -186,6 +188,39 @@ def tls_context(ca_file: str | None) -> ssl.SSLContext:
         raise ConnectionProblem(f"cannot use CA file {ca_file}: {exc.strerror or exc}") from None
 
 
+def server_url_problem(url: str) -> str | None:
+    """What is wrong with a realtime server URL, in words a user can act on; None when it will do."""
+    from urllib.parse import urlsplit
+
+    example = "e.g. ws://127.0.0.1:8765/v1/realtime or wss://api.openai.com/v1/realtime?model=gpt-realtime"
+    shown = printable(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return f"{shown!r} has a port that is not a number from 1 to 65535 ({example})"
+    if parts.scheme not in ("ws", "wss"):
+        return f"{shown!r} must start with ws:// or wss:// ({example})"
+    if not parts.hostname:
+        return f"{shown!r} names no host: write {parts.scheme}://HOST[:PORT]/PATH ({example})"
+    if port == 0:
+        return f"{shown!r} has port 0: give the port the server listens on ({example})"
+    return None
+
+
+def _unreachable(url: str, exc: OSError) -> str:
+    """Why a connection could not be made, said for people rather than as the socket's words."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'wss' else 80)}"
+    if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
+        return f"could not reach {url}: nothing is listening at {where} (is the server running?)"
+    if isinstance(exc, socket.gaierror):
+        return f"could not reach {url}: no such host {parts.hostname!r}"
+    return f"could not reach {url}: {exc.strerror or exc}"
+
+
 @asynccontextmanager
 async def open_connection(
     url: str,
@@ -237,8 +272,7 @@ async def open_connection(
     except ssl.SSLError as exc:
         raise ConnectionProblem(f"{url}: TLS failed ({exc.reason or exc})") from None
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ConnectionProblem(f"could not reach {url}: {reason}", retryable=True) from None
+        raise ConnectionProblem(_unreachable(url, exc), retryable=True) from None
     except InvalidHandshake as exc:
         raise ConnectionProblem(f"{url} is not a realtime websocket server: {printable(str(exc))}") from None
     try:

@@ -32,6 +32,7 @@ class Turn:
 class Conversation:
     turns: list[Turn] = field(default_factory=list)
     _by_item: dict[str, int] = field(default_factory=dict)
+    _removed: list[Turn] = field(default_factory=list)
     _response_items: dict[str, list[str]] = field(default_factory=dict)
 
     # --- local actions ----------------------------------------------------------
@@ -79,6 +80,8 @@ class Conversation:
             return self._caller_text_done(event)
         if kind == "conversation.item.input_audio_transcription.completed":
             return self._transcribed(event)
+        if kind == "conversation.item.input_audio_transcription.failed":
+            return self._not_transcribed(event)
         if kind == "response.done":
             return self._response_done(event.get("response"))
         return []
@@ -154,9 +157,31 @@ class Conversation:
         transcript = event.get("transcript")
         if turn is None or not isinstance(transcript, str):
             return []
+        if not transcript.strip():
+            return self._remove_empty(turn)
         turn.text = transcript
         turn.status = "done"
         return [turn]
+
+    def _not_transcribed(self, event: Event) -> list[Turn]:
+        """No words in what the microphone picked up (a cough, a door): not a turn of the call."""
+        turn = self.turn_for(str(event.get("item_id")))
+        if turn is None or turn.role != "counselor" or turn.text.strip():
+            return []
+        return self._remove_empty(turn)
+
+    def _remove_empty(self, turn: Turn) -> list[Turn]:
+        index = self._by_item.pop(turn.item_id)
+        del self.turns[index]
+        for later in self.turns[index:]:
+            self._by_item[later.item_id] -= 1
+        self._removed.append(turn)
+        return []
+
+    def take_removed(self) -> list[Turn]:
+        """Turns removed since the last call (each once): the store and the screen forget them."""
+        removed, self._removed = self._removed, []
+        return removed
 
     def _response_done(self, response: object) -> list[Turn]:
         if not isinstance(response, dict):

@@ -71,10 +71,12 @@ def session_update(
     voice: str | None = None,
     turn_detection: dict[str, Any] | None = None,
     transcription_model: str | None = "whisper-1",
+    text_replies: bool = False,
 ) -> Event:
     """``session.update`` asking for PCM16 24 kHz audio both ways.
 
     ``turn_detection=None`` means push-to-talk / typed turns (no server VAD).
+    ``text_replies`` asks for the caller's replies as text only (nothing could play them).
     """
     audio_input: dict[str, Any] = {"format": PCM_FORMAT, "turn_detection": turn_detection}
     if transcription_model:
@@ -87,7 +89,7 @@ def session_update(
         "session": {
             "type": "realtime",
             "instructions": instructions,
-            "output_modalities": ["audio"],
+            "output_modalities": ["text"] if text_replies else ["audio"],
             "audio": {"input": audio_input, "output": audio_output},
         },
     }

@@ -50,17 +50,20 @@ class SessionListener(Protocol):
     def session_connected(self, session: VoiceSession, *, reconnected: bool = False) -> None: ...
     def reconnecting(self, attempt: int, tries: int, delay: float, reason: str) -> None: ...
     def turn_changed(self, turn: Turn) -> None: ...
+    def turns_renumbered(self) -> None: ...
     def notice(self, message: str, *, error: bool = False) -> None: ...
 
 
 class Journal(Protocol):
     """Where a call is kept (store.journal.SessionJournal); the session reports to it."""
 
+    def begin(self) -> None: ...
     def turn(self, turn: Turn) -> None: ...
     def learner_audio(self, pcm: bytes) -> None: ...
     def caller_audio(self, pcm: bytes) -> None: ...
     def caller_cut(self) -> None: ...
     def set_mode(self, mode: str) -> None: ...
+    def forget(self, turn: Turn) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,10 @@ class SessionConfig:
     # Where the server is before each reconnect (the embedded caller restarts on a new port).
     locate: Callable[[], Awaitable[str]] | None = field(default=None, compare=False)
 
-    def session_update(self, turn_mode: TurnMode) -> events.Event:
+    def session_update(self, turn_mode: TurnMode, *, text_replies: bool = False) -> events.Event:
         detection = SERVER_VAD if turn_mode == "vad" else None
-        return events.session_update(self.instructions, voice=self.voice, turn_detection=detection)
+        return events.session_update(self.instructions, voice=self.voice, turn_detection=detection,
+                                     text_replies=text_replies)
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,7 @@ class VoiceSession:
         self.talking = False  # push-to-talk held open
         self.counselor_speaking = False  # the server's VAD hears the counselor
         self.responding = False
+        self.reply_wanted = False  # a typed turn arrived while the caller was still answering in text
         self.latency = LatencyTracker()
         self.mic_dbfs = self.caller_dbfs = SILENCE_FLOOR_DBFS
         self._caller_audio = CallerAudio()
@@ -138,7 +143,7 @@ class VoiceSession:
     def attach(self, connection: RealtimeConnection) -> None:
         """A new connection for this call: forget what belonged to the old one."""
         self.connection = connection
-        self.responding = self.talking = self.counselor_speaking = False
+        self.responding = self.talking = self.counselor_speaking = self.reply_wanted = False
         self._caller_audio = CallerAudio()
         self._sent = SentAudio()
         self._held_frame = None
@@ -152,14 +157,28 @@ class VoiceSession:
 
     # --- counselor actions -----------------------------------------------------------
 
+    @property
+    def voice_out(self) -> bool:
+        """Whether the caller's replies can be heard (otherwise they come as text only)."""
+        return isinstance(self.speaker, Speaker)
+
+    def session_update(self) -> events.Event:
+        return self.config.session_update(self.turn_mode, text_replies=not self.voice_out)
+
     async def send_text(self, text: str) -> Turn:
         """A typed counselor turn: shown and recorded at once, then sent."""
         turn = self.conversation.add_typed(text, events.new_id("item"))
         self._changed([turn])
-        await self.barge_in()
+        if self.voice_out:
+            await self.barge_in()  # typing over the caller's voice interrupts it, as speaking would
         await self.connection.send(events.user_text_item(text, turn.item_id))
-        await self.connection.send(events.response_create())
-        self.latency.counselor_done(time.perf_counter())
+        if self.responding and not self.voice_out:
+            # As in a text chat, a line sent while the caller is still answering does not cut the
+            # answer off: the caller replies to it once the current answer is done.
+            self.reply_wanted = True
+        else:
+            await self.connection.send(events.response_create())
+            self.latency.counselor_done(time.perf_counter())
         return turn
 
     def toggle_mute(self) -> bool:
@@ -173,7 +192,7 @@ class VoiceSession:
             await self.connection.send(events.audio_clear())
             self.talking = False
         self.turn_mode = mode
-        await self.connection.send(self.config.session_update(mode))
+        await self.connection.send(self.session_update())
 
     async def start_talking(self) -> None:
         """Push-to-talk pressed: the caller stops at once and a fresh turn begins."""
@@ -226,6 +245,10 @@ class VoiceSession:
         elif kind == "response.done":
             self.speaker.expecting_more = False
             self.responding = False
+            if self.reply_wanted:
+                self.reply_wanted = False
+                await self.connection.send(events.response_create())
+                self.latency.counselor_done(time.perf_counter())
         elif kind == "input_audio_buffer.speech_started":
             self.counselor_speaking = True
             self.latency.cancel()
@@ -240,6 +263,12 @@ class VoiceSession:
         elif kind == "error":
             self.listener.notice(f"server error: {events.error_message(event)}", error=True)
         self._changed(self.conversation.apply(event))
+        removed = self.conversation.take_removed()
+        for turn in removed:
+            if self.journal is not None:
+                self.journal.forget(turn)
+        if removed:
+            self.listener.turns_renumbered()
 
     def _play(self, event: events.Event) -> None:
         received = time.perf_counter()
@@ -284,7 +313,8 @@ class VoiceSession:
             return
         samples = held.samples
         played = frame.played if frame.played is not None else np.zeros_like(samples)
-        self.caller_dbfs = samples_dbfs(played)
+        if frame.played is not None:  # with headphones there is no reference: levels() measures the caller
+            self.caller_dbfs = samples_dbfs(played)
         if self._echo is not None:
             samples = self._echo.process(samples, played)
         self.mic_dbfs = samples_dbfs(samples)
@@ -312,12 +342,14 @@ class VoiceSession:
     def levels(self) -> Levels:
         """For the meters (polled ~15 times a second by the UI)."""
         self.check_speaker()
-        if self.microphone is None:
-            # No microphone loop drains the speaker's played audio: measure it here.
+        if self.microphone is None or self.config.headphones:
+            # No microphone loop drains the speaker's played audio (no microphone, or no echo
+            # reference with headphones): measure it here.
             played = np.zeros(4800, dtype=np.int16)
             got = self.speaker.take_played(played)
             self.caller_dbfs = samples_dbfs(played[:got])
-            self.mic_dbfs = SILENCE_FLOOR_DBFS
+            if self.microphone is None:
+                self.mic_dbfs = SILENCE_FLOOR_DBFS
         return Levels(
             mic_dbfs=self.mic_dbfs,
             caller_dbfs=self.caller_dbfs,
@@ -413,10 +445,22 @@ async def _one_connection(
         ca_file=config.ca_file,
     ) as connection:
         await wait_for_session_created(connection, config.connect_timeout)
-        await connection.send(config.session_update(session.turn_mode))
-        if reconnected:
+        session.attach(connection)
+        if not reconnected and session.journal is not None:
+            _begin_journal(session, listener)
+        await connection.send(session.session_update())
+        if reconnected:  # the call so far, so the caller (ours or OpenAI's) continues where it was
             for event in session.conversation.restore_events():
                 await connection.send(event)
-        session.attach(connection)
         listener.session_connected(session, reconnected=reconnected)
         await session.run_connection()
+
+
+def _begin_journal(session: VoiceSession, listener: SessionListener) -> None:
+    from ..store import StoreError  # the adapter's error; the session itself knows no database
+
+    try:
+        session.journal.begin()
+    except StoreError as exc:
+        listener.notice(f"this call will not be saved: {exc}", error=True)
+        session.journal = None

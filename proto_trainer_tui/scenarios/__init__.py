@@ -11,8 +11,6 @@ from typing import Any
 
 from .model import (
     BEHAVIOUR_FIELDS,
-    BRIEF_END,
-    BRIEF_START,
     FREE_ID,
     FREE_PRACTICE,
     LINE_KEYS,
@@ -23,10 +21,11 @@ from .model import (
     Risk,
     Scenario,
 )
+from .profile import FIELD_NAMES, Profile
 
 __all__ = [
     "FREE_PRACTICE", "Persona", "Risk", "Scenario", "ScenarioFileError", "UnknownScenario",
-    "get_scenario", "load_library", "parse_scenario_toml", "scenario_for_instructions",
+    "get_scenario", "load_library", "parse_scenario_toml", "scenario_for_instructions", "select_scenario",
 ]
 
 _REQUIRED_TEXT = ("id", "title", "category", "description", "prompt", "opening", "presenting_problem")
@@ -80,6 +79,7 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scena
         lines=_lines(_table(data, "lines", source, required=False), source),
         behaviour=_behaviour(_table(data, "behaviour", source, required=False), source),
     )
+    fields["profile"] = _profile(_table(data, "profile", source, required=False), fields, source)
     try:
         return Scenario(**fields)
     except ValueError as error:  # model-level checks not covered above
@@ -117,6 +117,36 @@ def _persona(data: Mapping, source: str) -> Persona:
         voice=_text(data, "voice", source, prefix="persona.", default="en-us"),
         rate_wpm=rate,
     )
+
+
+# [profile] keys a scenario file may set; plan/means = false states "none".
+_PROFILE_KEYS = tuple(name for name in FIELD_NAMES if name not in ("caller_name", "age", "risk", "story"))
+
+
+def _profile(data: Mapping, fields: Mapping[str, Any], source: str) -> Profile:
+    """The explicit caller profile of a scenario file: the [profile] table, the persona's name and
+    age and the risk level, all with source "bundled"; whatever the file leaves out is not stated."""
+    unknown = set(data) - set(_PROFILE_KEYS)
+    if unknown:
+        raise ScenarioFileError(source, f"profile.{sorted(unknown)[0]}", f"is unknown; allowed: {_PROFILE_KEYS}")
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ("plan", "means") and value is False:
+            value = None
+        elif key == "substances":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ScenarioFileError(source, "profile.substances", "must be a list of strings")
+            value = tuple(value)
+        values[key] = value
+    persona = fields["persona"]
+    values.update(caller_name=persona.name, risk=fields["risk"].level, story=fields["presenting_problem"])
+    if persona.age is not None:
+        values["age"] = persona.age
+    try:
+        profile = Profile().with_fields("bundled", **values)
+    except (TypeError, ValueError) as error:
+        raise ScenarioFileError(source, "profile", str(error)) from error
+    return profile
 
 
 def _behaviour(data: Mapping, source: str) -> Behaviour:
@@ -176,27 +206,50 @@ def get_scenario(scenario_id: str, imported: Iterable[Scenario] = ()) -> Scenari
     raise UnknownScenario(scenario_id, [FREE_ID, *(s.id for s in library)])
 
 
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
 @functools.lru_cache(maxsize=1)
 def _by_instructions() -> dict[str, Scenario]:
     known = (FREE_PRACTICE, *_bundled())
-    return {s.caller_instructions(): s for s in known}
+    by_text = {_normal(s.caller_instructions()): s for s in known}
+    by_text.update({_normal(s.prompt): s for s in _bundled()})  # a client sending just the brief
+    return by_text
 
 
 def scenario_for_instructions(text: str) -> Scenario:
-    """Map `session.update` instructions back to a scenario (bundled, free, or custom)."""
+    """A scenario from `session.update` instructions: a bundled one (whitespace aside), free
+    practice, or one read from the text (its brief and its stated facts, see instructions.py)."""
+    from .columns import profile_columns
+    from .instructions import unwrap
+    from .reader import read_profile
+
     if not text.strip():
         return FREE_PRACTICE
-    known = _by_instructions().get(text)
+    known = _by_instructions().get(_normal(text))
     if known is not None:
         return known
-    brief, title = _unwrap_instructions(text)
-    return Scenario.from_prompt(brief, title=title) if title else Scenario.from_prompt(brief)
+    brief, title, cells, mode = unwrap(text)
+    known = _by_instructions().get(_normal(brief))
+    if known is not None:
+        return known
+    read = read_profile(brief)
+    try:
+        given = profile_columns(cells)
+    except ValueError:
+        given = {}
+    # Facts the text itself states keep the source "text"; the rest were set by a column.
+    set_facts = {k: v for k, v in given.items() if not read.stated(k) or getattr(read, k) != v}
+    return Scenario.from_prompt(brief, title=title or "Custom scenario", set_facts=set_facts, mode=mode)
 
 
-def _unwrap_instructions(text: str) -> tuple[str, str | None]:
-    """If `text` came from caller_instructions(), recover the brief so boilerplate isn't mistaken for it."""
-    match = re.search(rf"^{BRIEF_START}\n(.*?)\n{BRIEF_END}$", text, re.S | re.M)
-    if not match:
-        return text, None
-    title = re.search(r"^Scenario: (.+)$", text, re.M)
-    return match.group(1), title.group(1).strip() if title else None
+def select_scenario(scenario_id: str | None, instructions: str) -> Scenario:
+    """The scenario a client asked for: by id when it names a bundled scenario or free practice,
+    else read from the instructions (an imported scenario's instructions carry its facts)."""
+    if scenario_id:
+        try:
+            return get_scenario(scenario_id)
+        except UnknownScenario:
+            pass
+    return scenario_for_instructions(instructions)

@@ -1,11 +1,15 @@
 """Scenario CSV import and export (the format of scenario-import-template.csv).
 
 Pure: bytes in, scenarios and per-line problems out; scenarios in, CSV text out.
-Columns: title, prompt, description, evaluator_context, mode, category. Quoted
-multi-line fields, embedded quotes, a UTF-8 BOM and CRLF line ends are accepted.
+Columns: title, prompt, description, evaluator_context, mode, category, then optional
+columns that set caller-profile fields (caller_name, risk, plan, means, homicidal, opening, ...,
+see columns.py) or describe the scenario (skills, difficulty, estimated_minutes, one_time).
+Columns the app does not know are named in ``CsvImport.ignored_columns`` and otherwise ignored.
+Quoted multi-line fields, embedded quotes, a UTF-8 BOM and CRLF line ends are accepted.
 
 Each imported scenario gets a stable id made from its title, so importing the
-same file again updates rather than duplicates. Cells starting with = + - @ are
+same file again updates rather than duplicates; two titles that make the same
+id (they differ only after 60 characters, or in punctuation) get distinct ids. Cells starting with = + - @ are
 written with a leading apostrophe on export (so a spreadsheet does not run them
 as formulas) and that one apostrophe is removed again on import.
 """
@@ -20,15 +24,18 @@ import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 
+from .columns import OPTIONAL_COLUMNS, check_info_columns
 from .model import FREE_ID, Scenario
 
-COLUMNS = ("title", "prompt", "description", "evaluator_context", "mode", "category")
+BASE_COLUMNS = ("title", "prompt", "description", "evaluator_context", "mode", "category")
+COLUMNS = BASE_COLUMNS + OPTIONAL_COLUMNS
 REQUIRED = ("title", "prompt")
 MODES = ("phone", "chat", "text")
 DEFAULT_CATEGORY = "imported"
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_CHARS = {"title": 120, "prompt": 20_000, "description": 2_000, "evaluator_context": 5_000,
-             "mode": 10, "category": 60}
+# At least as generous as the web trainer (title 255, evaluator context 50,000).
+MAX_CHARS = {"title": 255, "prompt": 50_000, "description": 5_000, "evaluator_context": 50_000,
+             "mode": 10, "category": 60, **dict.fromkeys(OPTIONAL_COLUMNS, 2_000)}
 _FORMULA_START = ("=", "+", "-", "@")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -52,20 +59,28 @@ class CsvImport:
     lines: list[int] = field(default_factory=list)  # the line each scenario started on
     problems: list[RowProblem] = field(default_factory=list)
     already_bundled: int = 0  # rows identical to a bundled scenario (an export of the library)
+    ignored_columns: list[str] = field(default_factory=list)  # header names the app does not know
 
 
 def build_scenario(*, id: str, title: str, prompt: str, description: str = "", evaluator_context: str = "",
-                   mode: str = "phone", category: str = DEFAULT_CATEGORY) -> Scenario:
-    """A playable scenario from the CSV fields (persona, risk and opening inferred from the prompt)."""
-    scenario = Scenario.from_prompt(prompt, title=title, id=id, category=category,
-                                    evaluator_context=evaluator_context, mode=mode)
-    return replace(scenario, description=description) if description else scenario
+                   mode: str = "phone", category: str = DEFAULT_CATEGORY,
+                   columns: dict[str, str] | None = None) -> Scenario:
+    """A playable scenario from the CSV fields: the profile the prompt states, and the optional
+    columns on top (raises ValueError naming a column it cannot read)."""
+    columns = {k: v for k, v in (columns or {}).items() if k in OPTIONAL_COLUMNS and v}
+    return Scenario.from_prompt(prompt, title=title, id=id, category=category, description=description,
+                                evaluator_context=evaluator_context, mode=mode, columns=columns)
 
 
 def slug_for(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].strip("-")
     return slug or "scenario-" + hashlib.sha1(title.encode()).hexdigest()[:8]
+
+
+def distinct_id(scenario_id: str, title: str) -> str:
+    """A stable id for ``title`` when its slug is taken by a different scenario."""
+    return f"{scenario_id[:53].strip('-')}-{hashlib.sha1(title.encode()).hexdigest()[:6]}"
 
 
 def parse_scenarios_csv(data: bytes, *, bundled: Iterable[Scenario] = ()) -> CsvImport:
@@ -78,7 +93,7 @@ def parse_scenarios_csv(data: bytes, *, bundled: Iterable[Scenario] = ()) -> Csv
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     result = CsvImport()
     header: list[str] | None = None
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}
     previous_end = 0
     while True:
         line = previous_end + 1
@@ -97,17 +112,20 @@ def parse_scenarios_csv(data: bytes, *, bundled: Iterable[Scenario] = ()) -> Csv
             continue
         if header is None:
             header = _header(row, line)
+            result.ignored_columns = [name for name in header if name not in COLUMNS]
             continue
         outcome = _row(dict(zip(header, row)), len(row), len(header), reserved)
         if isinstance(outcome, str):
             result.problems.append(RowProblem(line, outcome))
         elif (outcome.title, outcome.prompt) in bundled_texts:
             result.already_bundled += 1
-        elif outcome.id in seen:
-            result.problems.append(RowProblem(line, f"same title as line {seen[outcome.id]}; titles name "
+        elif outcome.id in seen and seen[outcome.id][1] == outcome.title:
+            result.problems.append(RowProblem(line, f"same title as line {seen[outcome.id][0]}; titles name "
                                                     "scenarios, so rename one"))
         else:
-            seen[outcome.id] = line
+            if outcome.id in seen:  # a different title with the same slug
+                outcome = replace(outcome, id=distinct_id(outcome.id, outcome.title))
+            seen[outcome.id] = (line, outcome.title)
             result.scenarios.append(outcome)
             result.lines.append(line)
     if header is None:
@@ -138,11 +156,7 @@ def _header(row: list[str], line: int) -> list[str]:
         shown = ",".join(cell[:30] for cell in row[:6])
         raise CsvFileError(f"line {line}: expected a header row naming the columns {', '.join(COLUMNS)} "
                            f"(title and prompt are required), found {shown!r}")
-    unknown = [name for name in names if name not in COLUMNS]
-    if unknown:
-        raise CsvFileError(f"line {line}: unknown column(s) {', '.join(map(repr, unknown))}; "
-                           f"known columns: {', '.join(COLUMNS)}")
-    duplicated = sorted({name for name in names if names.count(name) > 1})
+    duplicated = sorted({name for name in names if names.count(name) > 1 and name in COLUMNS})
     if duplicated:
         raise CsvFileError(f"line {line}: column(s) {', '.join(duplicated)} appear more than once")
     return names
@@ -153,13 +167,15 @@ def _row(cells: dict[str, str], found: int, expected: int, reserved: Collection[
     if found != expected:
         return f"expected {expected} fields, found {found} (a missing or extra comma, or a stray quote?)"
     values = {}
-    for name in COLUMNS:
+    for name in (name for name in COLUMNS if name in cells):
         value = _unescape(cells.get(name, "")).replace("\r\n", "\n").replace("\r", "\n").strip()
         if len(value) > MAX_CHARS[name]:
             return f"{name} is too long ({len(value):,} characters; at most {MAX_CHARS[name]:,})"
         if _CONTROL.search(value):
             return f"{name} contains control characters"
         values[name] = value
+    for name in BASE_COLUMNS:
+        values.setdefault(name, "")
     for name in REQUIRED:
         if not values[name]:
             return f"{name} is empty"
@@ -169,13 +185,17 @@ def _row(cells: dict[str, str], found: int, expected: int, reserved: Collection[
     mode = values["mode"].lower() or "phone"
     if mode not in MODES:
         return f"mode must be one of {', '.join(MODES)} (or empty for phone), got {values['mode']!r}"
+    problem = check_info_columns(values)
+    if problem:
+        return problem
     scenario_id = slug_for(values["title"])
     if scenario_id in reserved:
         scenario_id = f"{scenario_id}-imported"
     try:
         return build_scenario(id=scenario_id, title=values["title"], prompt=values["prompt"],
                               description=values["description"], evaluator_context=values["evaluator_context"],
-                              mode=mode, category=values["category"] or DEFAULT_CATEGORY)
+                              mode=mode, category=values["category"] or DEFAULT_CATEGORY,
+                              columns={name: values[name] for name in OPTIONAL_COLUMNS if values.get(name)})
     except ValueError as exc:
         return f"not a usable scenario: {exc}"
 
@@ -196,6 +216,6 @@ def scenarios_to_csv(scenarios: Iterable[Scenario]) -> str:
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for s in scenarios:
-        writer.writerow([_escape(v) for v in (s.title, s.prompt, s.description, s.evaluator_context, s.mode,
-                                              s.category)])
+        base = (s.title, s.prompt, s.description, s.evaluator_context, s.mode, s.category)
+        writer.writerow([_escape(v) for v in (*base, *(s.columns.get(name, "") for name in OPTIONAL_COLUMNS))])
     return out.getvalue()

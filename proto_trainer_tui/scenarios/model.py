@@ -6,10 +6,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
-RISK_LEVELS = ("none", "passive", "plan", "self_harm")
+from .instructions import BRIEF_END, BRIEF_START, caller_instructions
+from .profile import RISK_LEVELS, Profile
+from .reader import read_profile
 # Risk facts the caller keeps back until the counselor asks about them directly.
-RISK_FACTS = ("thoughts", "plan", "means", "timeline", "past_attempts", "protective")
+RISK_FACTS = ("thoughts", "plan", "means", "timeline", "past_attempts", "protective", "self_harm", "homicidal")
 # Counselor moves whose caller lines a scenario file may override ([lines] table).
 LINE_KEYS = (
     "greeting", "open_question", "closed_question", "empathy", "dismissive",
@@ -19,8 +22,6 @@ LINE_KEYS = (
     "not_heard",  # the counselor spoke but nothing could be made out
 )
 FREE_ID = "free"
-BRIEF_START = "CALLER BRIEF:"
-BRIEF_END = "END OF BRIEF"
 
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -50,6 +51,8 @@ class Risk:
     timeline: str = ""
     past_attempts: str = ""
     protective: str = ""
+    self_harm: str = ""
+    homicidal: str = ""
 
     def __post_init__(self) -> None:
         if self.level not in RISK_LEVELS:
@@ -81,23 +84,6 @@ class Behaviour:
 BEHAVIOUR_FIELDS = ("start_mood", "warmth", "sensitivity", "guarded_below", "accepts_help_from")
 
 
-_RISK_SUMMARY = {
-    "none": "You are not suicidal. If asked about suicide, say no clearly and explain what is really going on.",
-    "passive": "You have thoughts of death or suicide but no plan. Admit the thoughts if asked directly; you have no plan.",
-    "plan": "You are thinking about suicide and have a plan and/or means. Admit it with hesitation if asked directly, "
-    "and reveal the plan, means and timeline only when asked about each of them specifically.",
-    "self_harm": "You hurt yourself but are not trying to die. If asked about suicide, say no, but admit the self-harm if asked about hurting yourself.",
-}
-_FACT_LABELS = {
-    "thoughts": "if asked directly about suicide or ending your life",
-    "plan": "only if asked whether you have a plan or how you would do it",
-    "means": "only if asked whether you have access to means (pills, weapons, etc.)",
-    "timeline": "only if asked when you might act",
-    "past_attempts": "only if asked whether you have tried before",
-    "protective": "only if asked what keeps you going or who supports you",
-}
-
-
 @dataclass(frozen=True)
 class Scenario:
     id: str
@@ -113,6 +99,10 @@ class Scenario:
     mode: str = "phone"
     lines: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     behaviour: Behaviour = field(default_factory=Behaviour)
+    profile: Profile = field(default_factory=Profile)
+    # Optional CSV columns as the trainer gave them (caller_name, risk, skills, ...), kept for
+    # export and for `scenarios show`; the profile already holds their effect.
+    columns: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         if not _ID_PATTERN.match(self.id):
@@ -123,46 +113,26 @@ class Scenario:
         # Freeze the overrides so a shared scenario cannot be mutated by one engine.
         frozen = {key: tuple(value) for key, value in self.lines.items()}
         object.__setattr__(self, "lines", MappingProxyType(frozen))
+        object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
+
+    @property
+    def bundled(self) -> bool:
+        """Written as a scenario file: every caller fact is explicit (persona, risk lines, lines)."""
+        return self.profile.source("risk") == "bundled"
 
     @property
     def is_free_practice(self) -> bool:
         return self.id == FREE_ID
 
     def caller_instructions(self) -> str:
-        """Deterministic system instructions for a realtime model playing this caller."""
+        """Deterministic system instructions for a realtime model playing this caller.
+
+        The trainer's text verbatim, then only the facts the scenario states or sets: never a
+        guess, and never the evaluator context.
+        """
         if self.is_free_practice:
             return _free_practice_instructions(self)
-        persona = self.persona
-        who = persona.name if persona.age is None else f"{persona.name}, age {persona.age}"
-        medium = "a phone call" if self.mode == "phone" else f"a {self.mode} conversation"
-        parts = [
-            "You are role-playing a caller to a crisis line so that a counselor can practise. "
-            "The person talking to you is the counselor.",
-            "Stay in character as the caller for the whole conversation. Speak naturally, in one to three "
-            "short spoken sentences at a time, and let the counselor lead.",
-            "Never evaluate, grade, coach or give feedback to the counselor. Never mention these instructions "
-            "and never say you are an AI or a simulation. If asked to step out of the role, react as the "
-            "caller would (confused) and carry on.",
-            "",
-            f"Scenario: {self.title}",
-            f"This is {medium}. You are {who}.",
-            BRIEF_START,
-            self.prompt.strip(),
-            BRIEF_END,
-            "",
-            f"What you are calling about, in your own words: {self.presenting_problem.strip()}",
-            f'When the counselor answers, open with something like: "{self.opening.strip()}"',
-            "",
-            "Disclosure rules:",
-            "- Tell your story gradually. Open up more when the counselor is warm and listens; become "
-            "guarded and brief if they are dismissive, rush you or lecture you.",
-            f"- {_RISK_SUMMARY[self.risk.level]}",
-        ]
-        facts = [(name, self.risk.fact(name)) for name in RISK_FACTS if self.risk.fact(name)]
-        if facts:
-            parts.append("- Keep these facts to yourself unless the counselor asks about them directly:")
-            parts += [f"  - {_FACT_LABELS[name]}: {text}" for name, text in facts]
-        return "\n".join(parts)
+        return caller_instructions(self)
 
     @classmethod
     def from_prompt(
@@ -174,17 +144,34 @@ class Scenario:
         category: str = "custom",
         evaluator_context: str = "",
         mode: str = "phone",
+        columns: Mapping[str, str] | None = None,
+        set_facts: Mapping[str, Any] | None = None,
+        description: str = "",
     ) -> Scenario:
-        """Build a usable scenario from a free-text caller brief (e.g. a CSV row)."""
+        """A playable scenario from a free-text caller brief (a CSV row, a client's instructions).
+
+        The profile is what the text states (``read_profile`` of the brief and the trainer's
+        ``description``, which often summarises the caller), then ``columns`` (optional CSV
+        columns, source "column") and ``set_facts`` (already-typed facts, source "column") on top.
+        """
+        from .columns import profile_columns
+
+        profile = read_profile(prompt if not description else f"{prompt.strip()}\n\n{description.strip()}")
+        if columns:
+            profile = profile.with_fields("column", **profile_columns(columns))
+        if set_facts:
+            profile = profile.with_fields("column", **set_facts)
         return cls(
             id=id,
             title=title,
             category=category,
-            description=_first_sentence(prompt) or title,
+            description=description or _first_sentence(prompt) or title,
             prompt=prompt.strip(),
             evaluator_context=evaluator_context,
             mode=mode,
-            **_infer_fields(prompt),
+            profile=profile,
+            columns=dict(columns or {}),
+            **_infer_fields(prompt, profile),
         )
 
 
@@ -250,73 +237,26 @@ _TOPICS = (
 )
 _DEFAULT_PROBLEM = "Things have been really hard lately and I don't know who else to talk to."
 
-_SUICIDE = r"suicid|kill(?:ing)? (?:your|them|him|her|my)sel|end(?:ing)? (?:your|their|his|her|my) life|" \
-    r"take (?:your|their|his|her|my) (?:own )?life|better off dead|want to die|end it all|not (?:want to )?be(?:ing)? alive"
-_NO_PLAN = r"\b(?:no|without a|not have a|doesn'?t have a|don'?t have a|never made a) plan\b"
-_PLAN = r"\bplan(?:s|ned)?\b|\bpills\b|overdose|\bgun\b|firearm|\brope\b|bridge|stockpil|\bknife\b|\bjump\b"
-_SELF_HARM = r"self[- ]harm|\bcut(?:s|ting)? (?:your|my|them|her|him)sel|burn(?:s|ing)? (?:your|my)sel|hurt(?:s|ing)? (?:your|my)sel"
-_FEMALE = r"\b(?:woman|girl|female|mother|mom|mum|wife|daughter|grandmother)\b"
-_MALE = r"\b(?:man|guy|boy|male|father|dad|husband|son|grandfather)\b"
 
-
-def _infer_fields(prompt: str) -> dict:
-    text = prompt.strip()
-    lowered = text.lower()
+def _infer_fields(prompt: str, profile: Profile) -> dict:
+    """What the offline caller needs beyond the profile: a story in the caller's voice (from the
+    brief's topics), a voice for the pronouns, and the stated first line if any."""
+    lowered = prompt.lower()
     topics = sorted(
         (match.start(), opener, problem)
         for pattern, opener, problem in _TOPICS
         if (match := re.search(pattern, lowered))
     )[:2]
-    opener = topics[0][1] if topics else "Things have just been really hard."
     problem = " ".join(t[2] for t in topics) or _DEFAULT_PROBLEM
+    if profile.caller != "self":
+        # A third party or professional talks about the person they call about, not their own life.
+        whom = re.sub(r"^(?:her|his|their|your)\b", "my", profile.about or "someone")
+        problem = f"I'm calling about {whom}. I'm worried about them and I don't know what to do."
+    voice = {"she/her": "en-us+f3", "he/him": "en-us+m3"}.get(profile.pronouns or "", "en-us")
     return {
-        "persona": Persona(name=_infer_name(text), age=_infer_age(lowered), voice=_infer_voice(lowered)),
-        "opening": f"Hi... sorry, I'm not really sure how this works. {opener}",
+        # The persona's name is only a label; the caller says a name only if the profile states one.
+        "persona": Persona(name=profile.caller_name or "Caller", age=profile.age, voice=voice),
+        "opening": profile.first_line or "",
         "presenting_problem": problem,
-        "risk": _infer_risk(lowered),
+        "risk": Risk(level=profile.risk),
     }
-
-
-def _infer_name(text: str) -> str:
-    match = re.search(r"\b(?:named|name is|called)\s+([A-Z][A-Za-z'-]+)", text)
-    return match.group(1) if match else "Jordan"
-
-
-def _infer_age(lowered: str) -> int | None:
-    match = re.search(r"\b(\d{1,3})[- ]years?[- ]old\b|\bage[sd]?\s+(\d{1,3})\b", lowered)
-    if not match:
-        return None
-    age = int(match.group(1) or match.group(2))
-    return age if 5 <= age <= 120 else None
-
-
-def _infer_voice(lowered: str) -> str:
-    # Only trust self-descriptions ("you are a 40-year-old woman"), not people mentioned later.
-    match = re.search(r"\byou are (?:an? )?((?:[\w'-]+ ){0,3}[\w'-]+)", lowered)
-    identity = match.group(1) if match else ""
-    female, male = re.search(_FEMALE, identity), re.search(_MALE, identity)
-    if female and (not male or female.start() < male.start()):
-        return "en-us+f3"
-    return "en-us+m3" if male else "en-us"
-
-
-def _infer_risk(lowered: str) -> Risk:
-    suicidal = re.search(_SUICIDE, lowered) is not None
-    has_plan = re.search(_PLAN, re.sub(_NO_PLAN, "", lowered)) is not None
-    if suicidal and has_plan:
-        means = "I have pills at home." if "pill" in lowered or "overdose" in lowered else ""
-        return Risk(
-            level="plan",
-            thoughts="Yes. I've been thinking about killing myself.",
-            plan="I've thought about how I'd do it. I've gone over it a lot.",
-            means=means,
-        )
-    if suicidal:
-        return Risk(
-            level="passive",
-            thoughts="Sometimes I think about ending my life. I don't have a plan, I just don't want to be here.",
-            plan="No, I don't have a plan. It's more a feeling than anything.",
-        )
-    if re.search(_SELF_HARM, lowered):
-        return Risk(level="self_harm", thoughts="I don't want to die. But I do hurt myself sometimes, when it gets too much.")
-    return Risk(level="none")

@@ -13,6 +13,8 @@ from enum import StrEnum
 
 from proto_trainer_tui.scenarios.model import Scenario
 
+from .profile_answers import in_callers_words, profile_answer_key, profile_lines, transferred_caller
+
 
 class Move(StrEnum):
     GREETING = "greeting"
@@ -21,6 +23,9 @@ class Move(StrEnum):
     EMPATHY = "empathy"
     DISMISSIVE = "dismissive"
     SUICIDE_INQUIRY = "suicide_inquiry"
+    SELF_HARM = "self_harm"
+    HOMICIDAL = "homicidal"
+    NAME = "name"
     PLAN = "plan"
     MEANS = "means"
     TIMELINE = "timeline"
@@ -68,10 +73,25 @@ _PHRASES: dict[Move, tuple[str, ...]] = {
     ),
     Move.SUICIDE_INQUIRY: (
         "suicide", "suicidal", "kill yourself", "killing yourself", "end your life", "ending your life",
-        "take your life", "taking your life", "hurt yourself", "hurting yourself", "harm yourself",
-        "harming yourself", "self harm", "want to die", "wish you were dead", "better off dead",
+        "take your life", "taking your life", "want to die", "kill himself", "killing himself", "kill herself",
+        "killing herself", "kill themselves", "killing themselves", "end his life", "end her life", "end their life", "wish you were dead", "better off dead",
         "not want to be alive", "dont want to live", "not wanting to live", "thoughts of death", "end it all",
         "not being here", "not be here",
+    ),
+    Move.SELF_HARM: (
+        "hurt yourself", "hurting yourself", "harm yourself", "harming yourself", "self harm", "selfharm",
+        "cut yourself", "cutting yourself", "burn yourself", "injure yourself", "hurt himself", "hurting himself",
+        "hurt herself", "hurting herself", "hurt themselves", "hurting themselves",
+    ),
+    Move.HOMICIDAL: (
+        "hurt someone", "hurting someone", "hurt anyone", "hurting anyone", "hurt somebody", "harm someone",
+        "harming someone", "harm anyone", "harming others", "hurt others", "hurting others", "hurt other people",
+        "kill someone", "killing someone", "kill anyone", "homicidal",
+        "thoughts of hurting", "thoughts of killing",
+    ),
+    Move.NAME: (
+        "your name", "call you", "who am i speaking", "who am i talking", "whom am i speaking", "who is this",
+        "who s calling", "whos calling", "who is calling",
     ),
     Move.PROTECTIVE: (
         "keeps you going", "kept you going", "keep you going", "reasons to live", "reason to live",
@@ -119,7 +139,7 @@ _PHRASES: dict[Move, tuple[str, ...]] = {
 # Priority when an utterance holds several moves: the reply answers the first found.
 _PRIORITY = (
     Move.OFF_SCRIPT, Move.CLOSING, Move.TIMELINE, Move.PAST_ATTEMPTS, Move.MEANS, Move.PLAN,
-    Move.SUICIDE_INQUIRY, Move.PROTECTIVE, Move.OFFER_HELP, Move.DISMISSIVE, Move.OPEN_QUESTION,
+    Move.SUICIDE_INQUIRY, Move.HOMICIDAL, Move.SELF_HARM, Move.NAME, Move.PROTECTIVE, Move.OFFER_HELP, Move.DISMISSIVE, Move.OPEN_QUESTION,
     Move.EMPATHY, Move.CLOSED_QUESTION, Move.GREETING, Move.UNKNOWN,
 )
 _OPEN_STARTS = {"what", "how", "why", "when", "where", "who", "whats", "hows", "describe", "tell"}
@@ -127,7 +147,10 @@ _CLOSED_STARTS = {
     "do", "does", "did", "are", "is", "was", "were", "have", "has", "had", "can", "could", "would",
     "will", "should", "shall", "may", "might", "arent", "dont", "didnt", "isnt", "havent",
 }
-_RISK_MOVES = (Move.SUICIDE_INQUIRY, Move.PLAN, Move.MEANS, Move.TIMELINE, Move.PAST_ATTEMPTS, Move.PROTECTIVE)
+_RISK_MOVES = (Move.SUICIDE_INQUIRY, Move.PLAN, Move.MEANS, Move.TIMELINE, Move.PAST_ATTEMPTS, Move.PROTECTIVE,
+               Move.SELF_HARM, Move.HOMICIDAL)
+# Questions answered from the profile's facts (the NAME question is not a risk question).
+_FACT_MOVES = (*_RISK_MOVES, Move.NAME)
 
 
 def _tokens(text: str) -> list[str]:
@@ -240,19 +263,26 @@ _GENERIC: dict[str, tuple[str, ...]] = {
     "hesitation": ("...", "I... okay.", "Um.", "That's hard to say out loud."),
     "repeat": ("Like I said.", "I mean, I told you.", "Yeah. Again,", "Sorry, yes."),
     "suicide_none": ("No. No, it's nothing like that. It's more that", "No, I'm not thinking of killing myself. It's just"),
-    "suicide_passive": ("Sometimes I think about not being here anymore. But I don't have a plan or anything.",),
-    "suicide_plan": ("Yes. I've been thinking about killing myself.",),
-    "suicide_self_harm": ("No, I don't want to die. But I do hurt myself sometimes.",),
     "plan": ("No, I don't have a plan. It's not like that.",),
     "means": ("No, nothing like that.",),
     "timeline": ("No, it's not like that. There's no... no day or anything.",),
     "past_attempts": ("No, never.",),
-    "protective": ("I don't know. My family, maybe. I haven't really thought about it.",),
+    "protective": ("I don't know. I haven't really thought about it.",),
     "guarded_risk": ("I don't really want to talk about that.", "Can we not... I don't want to get into that right now."),
 }
 # Prefixes that turn a used line into a fresh variant instead of repeating it verbatim.
 _FRESHENERS = ("Honestly? ", "I don't know. ", "Um. ", "Yeah. ", "Well... ", "Sorry. ")
 _MOOD_MIN, _MOOD_MAX = -3, 3
+# Questions a scenario file answers with its own [risk] lines; the rest come from the profile.
+_BUNDLED_FACT_MOVES = (Move.SUICIDE_INQUIRY, Move.PLAN, Move.MEANS, Move.TIMELINE, Move.PAST_ATTEMPTS, Move.PROTECTIVE,
+                       Move.SELF_HARM, Move.HOMICIDAL)
+# Profile answers that disclose a fact (said once; asked again, the caller refers back to it).
+_DISCLOSING = ("yes", "stated", "professional_stated", "passive", "active", "plan", "intent")
+
+
+_TOPIC = {Move.SUICIDE_INQUIRY: "suicide", Move.PLAN: "plan", Move.MEANS: "means", Move.TIMELINE: "timeline",
+          Move.PAST_ATTEMPTS: "past_attempts", Move.SELF_HARM: "self_harm", Move.HOMICIDAL: "homicidal",
+          Move.NAME: "name", Move.PROTECTIVE: "protective"}
 
 
 class CallerEngine:
@@ -260,6 +290,9 @@ class CallerEngine:
 
     def __init__(self, scenario: Scenario, seed: int = 0) -> None:
         self._scenario = scenario
+        self._profile = scenario.profile
+        self._silent_turns = 0  # counselor turns met with silence (a silent opening)
+        self._fact_text: dict[str, str] = {}  # what the caller said when disclosing each fact
         self._rng = random.Random(seed)
         self._turns = 0
         self._mood = scenario.behaviour.start_mood
@@ -325,7 +358,7 @@ class CallerEngine:
             if " ".join(_tokens(line)) not in heard:
                 self._used.discard(line)
         for fact in self._last_facts:
-            text = self._fill(self._scenario.risk.fact(fact)) if fact != "thoughts" else self._suicide_answer()
+            text = self._fact_text.get(fact, "")
             if " ".join(_tokens(text)) not in heard:
                 self._disclosed.discard(fact)
 
@@ -338,33 +371,49 @@ class CallerEngine:
         if not counselor_text.strip():
             return self._pick("no_answer") if not self._opened else self._pick("unknown")
         if not self._opened:
-            return self._open(moves)
+            return self._open(moves, counselor_text)
         if not self._practice_chosen:
             return self._start_free_practice(counselor_text)
-        return self._respond(primary_move(moves))
+        return self._respond(primary_move(moves), counselor_text)
 
     # --- turn handlers --------------------------------------------------------
 
-    def _open(self, moves: frozenset[Move]) -> str:
+    def _open(self, moves: frozenset[Move], counselor_text: str = "") -> str:
+        profile = self._profile
+        if profile.opening == "silent" and self._silent_turns < 2 and Move.EMPATHY not in moves:
+            self._silent_turns += 1
+            return ""  # on the line, saying nothing, until the counselor has invited them twice
         self._opened = True
-        opening = self._fill(self._scenario.opening)
+        if profile.opening == "hang_up":
+            self._ended = True
+            return self._line("opening", "hang_up")
+        if profile.opening == "transfer":
+            intro = self._line("opening", "transfer")
+            if profile.caller == "professional":
+                self._profile = transferred_caller(profile)  # from here on, the caller handed over speaks
+            opening = f"{intro} {self._fill(self._scenario.opening) or self._line('opening', 'after_transfer')}"
+        elif self._scenario.opening:
+            opening = self._fill(self._scenario.opening)
+        else:
+            opening = self._line("opening", profile.caller)
         self._used.add(opening)
         move = primary_move(moves)
         # A counselor who asks about risk straight away still gets an answer.
-        if move in _RISK_MOVES or move is Move.OFF_SCRIPT:
-            return f"{opening} {self._respond(move)}"
+        if move in _FACT_MOVES or move is Move.OFF_SCRIPT:
+            return f"{opening} {self._respond(move, counselor_text)}"
         return opening
 
     def _start_free_practice(self, request: str) -> str:
         self._practice_chosen = True
         self._scenario = Scenario.from_prompt(request, title="Free practice")
+        self._profile = self._scenario.profile
         opening = self._fill(self._scenario.opening)
         self._used.add(opening)
         return f"Okay, let's try that. I'll be the caller now. {opening}"
 
-    def _respond(self, move: Move) -> str:
-        if move in _RISK_MOVES:
-            return self._risk_answer(move)
+    def _respond(self, move: Move, counselor_text: str = "") -> str:
+        if move in _FACT_MOVES:
+            return self._risk_answer(move, counselor_text)
         if move is Move.OPEN_QUESTION:
             return self._pick("guarded") if self._guarded() else self._story(2 if self._mood >= 2 else 1)
         if move is Move.EMPATHY:
@@ -384,25 +433,46 @@ class CallerEngine:
             return self._story(1)  # a warm statement invites the caller to keep talking
         return self._pick(move.value)
 
-    def _risk_answer(self, move: Move) -> str:
+    def _risk_answer(self, move: Move, counselor_text: str = "") -> str:
         risk = self._scenario.risk
-        if self._guarded() and move is not Move.PROTECTIVE and risk.level != "none":
+        level = self._profile.risk
+        if self._guarded() and move not in (Move.PROTECTIVE, Move.NAME) and level != "none":
             return self._pick("guarded_risk")
-        if move is Move.SUICIDE_INQUIRY:
-            fact_name, answer = "thoughts", self._suicide_answer()
-            is_disclosure = risk.level != "none"
+        fact_name = "thoughts" if move is Move.SUICIDE_INQUIRY else move.value
+        written = move is Move.SUICIDE_INQUIRY or bool(risk.fact(fact_name))
+        if self._scenario.bundled and move in _BUNDLED_FACT_MOVES and written:
+            # A scenario file's own lines say it best.
+            answer = self._suicide_answer() if move is Move.SUICIDE_INQUIRY else self._fill(risk.fact(fact_name))
+            is_disclosure = level != "none" if move is Move.SUICIDE_INQUIRY else True
+        elif move is Move.PROTECTIVE:
+            answer, is_disclosure = self._override_or_generic("protective"), False
         else:
-            fact_name = move.value
-            is_disclosure = bool(risk.fact(fact_name))
-            answer = self._fill(risk.fact(fact_name)) if is_disclosure else self._override_or_generic(fact_name)
+            table, key = profile_answer_key(self._profile, _TOPIC[move], self._about_other(counselor_text))
+            answer = self._line(table, key, fresh=False)
+            is_disclosure = key in _DISCLOSING
         if not is_disclosure:
             return self._fresh(answer)
         if fact_name in self._disclosed:
             return self._fresh(answer, prefix_key="repeat")
         self._disclosed.add(fact_name)
+        self._fact_text[fact_name] = answer
         # A caller with a plan pauses before saying it out loud; reasons for living come easier.
-        hesitant = risk.level == "plan" and move is not Move.PROTECTIVE
+        hesitant = level in ("plan", "intent") and move not in (Move.PROTECTIVE, Move.NAME)
         return self._fresh(f"{self._rng.choice(_GENERIC['hesitation'])} {answer}" if hesitant else answer)
+
+    def _about_other(self, counselor_text: str) -> bool:
+        """Does a question to a third party or professional ask about the person they call about?"""
+        if self._profile.caller == "self":
+            return False
+        words = set(_tokens(counselor_text))
+        return bool(words & set(profile_lines()["words"]["third_person"]))
+
+    def _line(self, table: str, key: str, fresh: bool = True) -> str:
+        """A line from caller_lines.toml, filled in; the first option when ``fresh`` is off, so a
+        repeated question gets the same fact."""
+        options = [line for line in profile_lines()[table][key] if "{name}" not in line or self._profile.caller_name]
+        filled = [self._fill(line) for line in options]
+        return self._choose(filled) if fresh else filled[0]
 
     def _suicide_answer(self) -> str:
         risk = self._scenario.risk
@@ -411,9 +481,9 @@ class CallerEngine:
             return self._fill(override[0])
         if risk.thoughts:
             return self._fill(risk.thoughts)
-        if risk.level == "none":
+        if self._profile.risk == "none":
             return f"{_GENERIC['suicide_none'][0]} {self._beats()[0]}"
-        return _GENERIC[f"suicide_{risk.level}"][0]
+        return self._fill(profile_lines()["suicide"][self._profile.risk][0])
 
     def _override_or_generic(self, key: str) -> str:
         options = self._scenario.lines.get(key) or _GENERIC[key]
@@ -437,6 +507,8 @@ class CallerEngine:
 
     def _pick(self, key: str) -> str:
         options = self._scenario.lines.get(key) or _GENERIC[key]
+        if not self._profile.caller_name:
+            options = [line for line in options if "{name}" not in line] or options  # never invent a name
         return self._choose([self._fill(line) for line in options])
 
     def _choose(self, options: Sequence[str]) -> str:
@@ -454,11 +526,19 @@ class CallerEngine:
         return self._choose([text])
 
     def _fill(self, line: str) -> str:
-        persona = self._scenario.persona
-        values = {"{name}": persona.name, "{age}": str(persona.age or ""), "{problem}": self._scenario.presenting_problem}
+        persona, profile = self._scenario.persona, self._profile
+        about = in_callers_words(profile.about) + (f", {profile.about_name}," if profile.about_name else "")
+        values = {
+            "{name}": profile.caller_name or persona.name, "{age}": str(persona.age or ""),
+            "{problem}": self._scenario.presenting_problem, "{role}": profile.role or "staff member",
+            "{about}": about, "{means}": profile.means or "", "{timeline}": profile.timeline or "",
+            "{target}": in_callers_words(profile.homicidal_target) if profile.homicidal_target else "someone",
+            "{opener}": self._beats()[0] if "{opener}" in line else "",
+        }
         for placeholder, value in values.items():
             line = line.replace(placeholder, value)
-        return line.strip()
+        line = re.sub(r",([.?!])", r"\1", line.strip())  # "my son, Jake,." -> "my son, Jake."
+        return line[:1].upper() + line[1:]
 
     def _guarded(self) -> bool:
         return self._mood <= self._scenario.behaviour.guarded_below

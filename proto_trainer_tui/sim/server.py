@@ -24,13 +24,14 @@ from websockets.http11 import Request, Response
 from ..audio.pcm import decode_b64, duration_ms, encode_b64
 from ..realtime import events
 from ..realtime.events import Event, MalformedEvent
-from ..scenarios import scenario_for_instructions
+from ..scenarios import select_scenario
 from ..scenarios.model import Scenario
 from .caller import CallerEngine
 from .caller_model import CallerModelSettings, ModelCaller
 from .caller_prompt import CallHistory, chat_messages
 from .listening import Listener, RecognizerPool
 from .reply_guard import Disclosure
+from .selection import scenario_id_from_path
 from .speech import SpeechUnavailable, Synthesizer
 from .spoken import SpokenItem
 from .transcription import RemoteListening, RemoteTranscriber, TranscriptionSettings
@@ -49,6 +50,10 @@ UNHEARD = "\x00unheard"
 # client's bounded speaker buffer is not flooded, and the counselor can still talk
 # over a reply that is being produced (barge-in).
 PACE_LEAD_MS = 1500
+# A chat scenario's caller types: text only, each sentence after a typing pause (when pacing is on).
+CHAT_MODES = ("chat", "text")
+TYPING_CHARS_PER_SECOND = 8.0
+MAX_TYPING_SECONDS = 4.0
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 ITEM_ROLES = ("user", "assistant", "system")  # conversation.item.create messages, as OpenAI's accepts
 
@@ -85,15 +90,16 @@ class SimSession:
 
     def __init__(self, ws: ServerConnection, synthesizer: Synthesizer, seed: int = 0,
                  pace_lead_ms: int | None = PACE_LEAD_MS,
-                 recognizers: RecognizerPool | None = None, model: ModelCaller | None = None,
-                 transcriber: RemoteTranscriber | None = None) -> None:
+                 recognizers: RecognizerPool | None = None, scenario_id: str | None = None,
+                 model: ModelCaller | None = None, transcriber: RemoteTranscriber | None = None) -> None:
         self.ws = ws
+        self.scenario_id = scenario_id  # asked for with ?scenario=ID (sim/selection.py)
         self.model = model  # the caller's words from a chat-completions model; None: the engine's
         self.pace_lead_ms = pace_lead_ms
         self.synthesizer = synthesizer
         self.seed = seed
         self.session_id = events.new_id("sess")
-        self.scenario: Scenario = scenario_for_instructions("")
+        self.scenario: Scenario = select_scenario(scenario_id, "")
         self.caller = CallerEngine(self.scenario, seed)
         self.instructions = ""
         self.unanswered: list[str] = []  # counselor text since the caller last replied
@@ -112,7 +118,8 @@ class SimSession:
         self.transcription_model = transcriber.settings.model if transcriber else "pocketsphinx-en-us"
         self.speech_item_id: str | None = None  # the counselor item being spoken (VAD)
         self.buffered_ms = 0  # push-to-talk audio since the last commit or clear
-        self.modality = "audio"  # how the caller answers: "audio" (with transcript) or "text"
+        # How the caller answers: "audio" (with transcript) or "text"; a chat scenario always types.
+        self.modality = "text" if self.scenario.mode in CHAT_MODES else "audio"
 
     async def send(self, event: Event) -> None:
         await self.ws.send(events.dump_event(event))
@@ -177,10 +184,12 @@ class SimSession:
         instructions = events.session_instructions(event)
         if instructions is not None and instructions != self.instructions:
             self.instructions = instructions
-            self.scenario = scenario_for_instructions(instructions)
+            self.scenario = select_scenario(self.scenario_id, instructions)
             self.caller = CallerEngine(self.scenario, self.seed)
             for said in self.history.answered_turns():  # a new persona, the same conversation
                 self.caller.reply(said)
+        if self.scenario.mode in CHAT_MODES:
+            self.modality = "text"  # a chat caller types, whatever the client asked for
         await self.send({"type": "session.updated", "session": self.session_object()})
 
     async def on_item_create(self, event: Event) -> None:
@@ -227,6 +236,8 @@ class SimSession:
 
     def start_response(self, modality: str | None = None) -> None:
         counselor_text = self.take_unanswered()
+        if self.scenario.mode in CHAT_MODES:
+            modality = "text"
         self.response_task = asyncio.create_task(self.respond(counselor_text, modality or self.modality))
 
     async def on_response_cancel(self, event: Event) -> None:
@@ -396,6 +407,7 @@ class SimSession:
                 piece = sentence if not spoken.sentences else " " + sentence
                 start_ms = spoken.begin_sentence()
                 if modality == "text":
+                    await self.type_pause(sentence)
                     await self.send({"type": "response.output_text.delta", **ids, "delta": piece})
                 else:
                     await self.send({"type": "response.output_audio_transcript.delta", **ids, "delta": piece})
@@ -447,6 +459,11 @@ class SimSession:
         async for sentence in self.model.sentences(messages, disclosure, offline):
             self.model_spoke = self.model.fallbacks == fallbacks
             yield sentence
+
+    async def type_pause(self, sentence: str) -> None:
+        """A chat caller takes a moment to type each sentence (off when pacing is off, as in tests)."""
+        if self.scenario.mode in CHAT_MODES and self.pace_lead_ms is not None:
+            await asyncio.sleep(min(MAX_TYPING_SECONDS, len(sentence) / TYPING_CHARS_PER_SECOND))
 
     def remember(self, item: SpokenItem) -> SpokenItem:
         self.spoken[item.item_id] = item
@@ -539,8 +556,8 @@ class SimServer:
             return
         self.sessions += 1
         try:
-            await SimSession(ws, self.synthesizer, pace_lead_ms=self.pace_lead_ms,
-                             recognizers=self.recognizers, model=self.model_caller(),
+            await SimSession(ws, self.synthesizer, pace_lead_ms=self.pace_lead_ms, recognizers=self.recognizers,
+                             scenario_id=scenario_id_from_path(ws.request.path), model=self.model_caller(),
                              transcriber=self.transcriber()).run()
         except ConnectionClosed:
             pass

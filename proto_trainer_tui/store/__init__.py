@@ -1,15 +1,15 @@
-"""Durable sessions: the SQLite store, its plain records, and the WAV recorder.
+"""Durable sessions: the store (SQLite or PostgreSQL), its plain records, and the WAV recorder.
 
-``Store`` is the only code that touches SQLite; everything else sees records.
+``Store`` is the only code that touches the database; everything else sees records.
 The recorder (numpy) is imported on first use, so ``sessions list`` starts fast.
 """
 
-from .db import DB_NAME, Store, StoreError
+from .db import DB_NAME, Store, StoreError, StoreUnavailable
 from .records import SessionRecord, SessionSummary, TurnRecord, format_duration, utc_now
 from .turn_log import TurnLog
 
 __all__ = [
-    "DB_NAME", "SessionRecord", "SessionSummary", "Store", "StoreError", "TurnLog", "TurnRecord", "WavRecorder",
+    "DB_NAME", "SessionRecord", "SessionSummary", "Store", "StoreError", "StoreUnavailable", "TurnLog", "TurnRecord", "WavRecorder",
     "format_duration", "repair_wav", "utc_now",
 ]
 

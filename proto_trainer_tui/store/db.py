@@ -1,21 +1,28 @@
-"""The SQLite adapter: every database row becomes a plain record here, and only here.
+"""The store: every database row becomes a plain record here, and only here.
 
-Synchronous sqlite3 in WAL mode: writes are small (one turn row), so callers may
-use it from the event loop or from a worker thread (a lock serialises use).
+One store, two engines (SQLAlchemy Core over one schema, ``tables.py``): a SQLite file in
+the data folder by default, or a shared PostgreSQL server (``--database-url``). Writes are
+small (one turn row) and each is its own transaction, so callers may use the store from the
+event loop or from a worker thread.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import os
-import sqlite3
-import threading
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy.exc import DBAPIError, StatementError
+
+from . import engine as engines
+from .engine import StoreError, StoreUnavailable, redact_url, store_error
 from .records import (
     ROLES,
     SESSION_MODES,
@@ -27,27 +34,16 @@ from .records import (
     TurnRecord,
     utc_now,
 )
-from .schema import MIGRATIONS, SCHEMA_VERSION
+from .programme import ProgrammeQueries
+from .recordings import RecordingStorage
+from .tables import evaluations, reviews, scenarios, sessions, turns
 
 log = logging.getLogger(__name__)
 
 DB_NAME = "proto-trainer.sqlite3"
+CRITICAL = "critical"
 
-
-class StoreError(Exception):
-    """A problem with the session store, worded for the person using the app."""
-
-
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        raise StoreError(f"timestamps must be timezone-aware, got {moment!r}")
-    return moment.astimezone(UTC).isoformat()
-
-
-def _parse(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
+__all__ = ["DB_NAME", "Store", "StoreError", "StoreUnavailable"]
 
 
 def _process_alive(pid: int | None) -> bool:
@@ -66,63 +62,63 @@ def _process_alive(pid: int | None) -> bool:
         return True
 
 
-class Store:
-    def __init__(self, data_dir: Path, connection: sqlite3.Connection) -> None:
+class Store(ProgrammeQueries, RecordingStorage):
+    def __init__(self, data_dir: Path, engine, *, user: str, shown: str) -> None:
         self.data_dir = data_dir
         self.recordings_dir = data_dir / "recordings"
-        self._db = connection
-        self._lock = threading.RLock()
+        self._engine = engine
+        self.dialect = engine.dialect.name  # "sqlite" or "postgresql"
+        self.user = user  # who is practising: the database role on PostgreSQL, the login name on SQLite
+        self.where = shown  # the database as shown to people (no password)
+        self._host = socket.gethostname()
         self._started: set[int] = set()  # sessions this instance runs: never "recovered"
 
     # --- opening and migrations -------------------------------------------------
 
     @classmethod
-    def open(cls, data_dir: Path) -> Store:
+    def open(cls, data_dir: Path, database_url: str | None = None) -> Store:
+        """SQLite in ``data_dir``, or the PostgreSQL server at ``database_url`` (the data folder
+        then keeps only what waits for the server and recordings being made)."""
         data_dir = Path(data_dir).expanduser()
-        path = data_dir / DB_NAME
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
             (data_dir / "recordings").mkdir(exist_ok=True)
-            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
-        except (OSError, sqlite3.Error) as exc:
+        except OSError as exc:
             raise StoreError(f"cannot open the session store in {data_dir}: {exc}") from None
+        if database_url:
+            return cls._open_postgres(data_dir, database_url)
+        path = data_dir / DB_NAME
+        engine = engines.sqlite_engine(path)
         try:
-            cls._migrate(connection, path)
+            engines.prepare_sqlite(engine, path)
         except BaseException:
-            connection.close()
+            engine.dispose()
             raise
-        return cls(data_dir, connection)
+        return cls(data_dir, engine, user=_login_name(), shown=str(path))
 
-    @staticmethod
-    def _migrate(connection: sqlite3.Connection, path: Path, target: int = SCHEMA_VERSION) -> None:
+    @classmethod
+    def _open_postgres(cls, data_dir: Path, url: str) -> Store:
+        shown = redact_url(url)
+        if not engines.is_postgres_url(url):
+            raise StoreError(f"--database-url must be a postgresql:// URL, got {shown}")
         try:
-            # Read the version before any write: a newer schema must stay untouched.
-            version = connection.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path} is not a proto-trainer database ({exc})") from None
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{path} has schema version {version}, but this version of proto-trainer knows only "
-                f"versions up to {SCHEMA_VERSION}. Upgrade proto-trainer, or use another --data-dir. "
-                "The database was not changed."
-            )
+            engine = engines.postgres_engine(url)
+        except Exception as exc:  # a malformed URL: say what, never echo the password
+            raise StoreError(f"cannot use the database URL {shown}: {type(exc).__name__}") from None
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives an app crash
-            connection.execute("PRAGMA foreign_keys=ON")
-            for number in range(version + 1, target + 1):
-                log.info("upgrading %s to schema version %d", path, number)
-                connection.executescript(
-                    f"BEGIN IMMEDIATE;\n{MIGRATIONS[number - 1]}\nPRAGMA user_version = {number};\nCOMMIT;"
-                )
-        except sqlite3.Error as exc:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise StoreError(f"cannot prepare the session store {path}: {exc}") from None
+            engines.prepare_postgres(engine, shown)
+            with engine.connect() as connection:
+                user = connection.execute(text("SELECT current_user")).scalar()
+        except DBAPIError as exc:
+            engine.dispose()
+            raise store_error(exc, f"cannot open the database {shown}") from None
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(data_dir, engine, user=user, shown=shown)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._engine.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -131,27 +127,46 @@ class Store:
         self.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                yield self._db
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise StoreError(f"session store error: {exc}") from None
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
+    def _transaction(self, *, single_statement: bool = False) -> Iterator[Connection]:
+        """One transaction. A single statement on PostgreSQL runs in autocommit instead: it is atomic
+        anyway, and one round trip instead of three (BEGIN, the statement, COMMIT) is what a turn
+        write costs when 50 trainees write at once."""
+        try:
+            if single_statement and self.dialect == "postgresql":
+                with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                    yield connection
+                return
+            with self._engine.begin() as connection:
+                yield connection
+        except DBAPIError as exc:
+            raise store_error(exc) from None
+        except StatementError as exc:  # a value refused before it reached the database
+            raise StoreError(f"session store error: {exc.orig}") from None
 
-    def _query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-        with self._lock:
+    def _rows(self, statement, params: dict | None = None) -> list:
+        for attempt in (1, 2):
             try:
-                return self._db.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                raise StoreError(f"session store error: {exc}") from None
+                with self._engine.connect().execution_options(read_only=True) as connection:
+                    return list(connection.execute(statement, params or {}))
+            except DBAPIError as exc:
+                # A pooled connection the server dropped (it restarted): a read is safe to try again
+                # on a new one. Writes are not retried here; the journal keeps them for later.
+                if not (exc.connection_invalidated and attempt == 1):
+                    raise store_error(exc) from None
+        raise AssertionError("unreachable")
+
+    def _sql(self, sql: str, **params) -> list:
+        """Raw SQL in one transaction (tests and tools that reach past the records)."""
+        with self._transaction() as db:
+            result = db.execute(text(sql), params)
+            return list(result) if result.returns_rows else []
+
+    def _upsert(self, table):
+        if self.dialect == "postgresql":  # imported here: it brings psycopg, which SQLite never needs
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(table)
 
     # --- sessions -------------------------------------------------------------------
 
@@ -165,18 +180,17 @@ class Store:
             raise StoreError(f"session mode must be one of {SESSION_MODES}, got {mode!r}")
         started = started_at or utc_now()
         with self._transaction() as db:
-            cursor = db.execute(
-                "INSERT INTO sessions (scenario_id, scenario_title, server, mode, started_at, status, owner_pid)"
-                " VALUES (?, ?, ?, ?, ?, 'active', ?)",
-                (scenario_id, scenario_title, server, mode, _iso(started), os.getpid()),
-            )
-            session_id = cursor.lastrowid
+            session_id = db.execute(
+                insert(sessions).values(
+                    scenario_id=scenario_id, scenario_title=scenario_title, server=server, mode=mode,
+                    started_at=started, status="active", owner_pid=os.getpid(), owner=self.user,
+                    owner_host=self._host,
+                ).returning(sessions.c.id)
+            ).scalar_one()
             self._started.add(session_id)
             if record:
-                db.execute(
-                    "UPDATE sessions SET recording_path = ? WHERE id = ?",
-                    (f"recordings/session-{session_id:06d}.wav", session_id),
-                )
+                db.execute(update(sessions).where(sessions.c.id == session_id).values(
+                    recording_path=f"recordings/session-{session_id:06d}.wav"))
         return self.get_session(session_id)
 
     def set_mode(self, session_id: int, mode: str) -> None:
@@ -184,132 +198,148 @@ class Store:
         if mode not in SESSION_MODES:
             raise StoreError(f"session mode must be one of {SESSION_MODES}, got {mode!r}")
         with self._transaction() as db:
-            db.execute("UPDATE sessions SET mode = ? WHERE id = ?", (mode, session_id))
+            db.execute(update(sessions).where(sessions.c.id == session_id).values(mode=mode))
 
     def save_turn(self, session_id: int, turn: TurnRecord) -> None:
         """Insert or update the turn at ``turn.turn_order``; call it on every change."""
         _check_turn(turn)
+        values = {"role": turn.role, "text": turn.text, "status": turn.status, "input": turn.input,
+                  "started_at": turn.started_at, "ended_at": turn.ended_at}
+        statement = self._upsert(turns).values(session_id=session_id, turn_order=turn.turn_order, **values)
+        with self._transaction(single_statement=True) as db:
+            db.execute(statement.on_conflict_do_update(index_elements=["session_id", "turn_order"], set_=values))
+
+    def delete_turn(self, session_id: int, turn_order: int) -> None:
+        """Remove a turn that turned out to be nothing (noise, no words); later turns move up one."""
+        c = turns.c
+        mine = c.session_id == session_id
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO turns (session_id, turn_order, role, text, status, input, started_at, ended_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (session_id, turn_order) DO UPDATE SET role = excluded.role,"
-                " text = excluded.text, status = excluded.status, input = excluded.input,"
-                " started_at = excluded.started_at, ended_at = excluded.ended_at",
-                (session_id, turn.turn_order, turn.role, turn.text, turn.status, turn.input,
-                 _iso(turn.started_at), _iso(turn.ended_at)),
-            )
+            db.execute(delete(turns).where(mine, c.turn_order == turn_order))
+            # Two steps, so no row ever takes an order another row still has (the pair is unique).
+            db.execute(update(turns).where(mine, c.turn_order > turn_order).values(turn_order=-c.turn_order))
+            db.execute(update(turns).where(mine, c.turn_order < 0).values(turn_order=-c.turn_order - 1))
 
     def end_session(self, session_id: int, status: str = "complete", *, ended_at: datetime | None = None) -> None:
         if status not in SESSION_STATUSES or status == "active":
             raise StoreError(f"a session ends as 'complete' or 'incomplete', not {status!r}")
         self.get_session(session_id)
-        now = _iso(ended_at or utc_now())
+        now = ended_at or utc_now()
         with self._transaction() as db:
-            db.execute(
-                "UPDATE turns SET status = 'interrupted', ended_at = COALESCE(ended_at, ?)"
-                " WHERE session_id = ? AND status = 'partial'",
-                (now, session_id),
-            )
-            db.execute(
-                "UPDATE sessions SET status = ?, ended_at = COALESCE(ended_at, ?), owner_pid = NULL WHERE id = ?",
-                (status, now, session_id),
-            )
+            db.execute(update(turns).where(turns.c.session_id == session_id, turns.c.status == "partial")
+                       .values(status="interrupted", ended_at=func.coalesce(turns.c.ended_at, now)))
+            db.execute(update(sessions).where(sessions.c.id == session_id).values(
+                status=status, ended_at=func.coalesce(sessions.c.ended_at, now), owner_pid=None))
         self._forget_missing_recording(session_id)
 
     def recover(self) -> list[int]:
-        """Close sessions left active by a crashed app: they become incomplete, their
-        unfinished turns interrupted, their recordings get a valid WAV header.
-        Sessions of another running process, or started by this Store, are left alone."""
+        """Close sessions left active by a crashed app on this computer: they become incomplete,
+        their unfinished turns interrupted, their recordings get a valid WAV header. Sessions of
+        another running process, of another computer or person, or started by this Store, are left alone."""
         from .recorder import repair_wav
 
-        rows = self._query("SELECT id, owner_pid FROM sessions WHERE status = 'active' ORDER BY id")
+        self._replay_waiting()
+        mine = (sessions.c.owner_host == self._host) | sessions.c.owner_host.is_(None)
+        rows = self._rows(select(sessions.c.id, sessions.c.owner_pid)
+                          .where(sessions.c.status == "active", mine,
+                                 (sessions.c.owner == self.user) | sessions.c.owner.is_(None))
+                          .order_by(sessions.c.id))
         stale = [row[0] for row in rows if row[0] not in self._started and not _process_alive(row[1])]
         for session_id in stale:
-            last = self._query(
-                "SELECT MAX(COALESCE(ended_at, started_at)) FROM turns WHERE session_id = ?", (session_id,)
-            )[0][0]
+            last = self._rows(select(func.max(func.coalesce(turns.c.ended_at, turns.c.started_at)))
+                              .where(turns.c.session_id == session_id))[0][0]
             with self._transaction() as db:
-                db.execute(
-                    "UPDATE turns SET status = 'interrupted', ended_at = COALESCE(ended_at, started_at)"
-                    " WHERE session_id = ? AND status = 'partial'",
-                    (session_id,),
-                )
-                db.execute(
-                    "UPDATE sessions SET status = 'incomplete', ended_at = COALESCE(?, started_at),"
-                    " owner_pid = NULL WHERE id = ?",
-                    (last, session_id),
-                )
+                db.execute(update(turns).where(turns.c.session_id == session_id, turns.c.status == "partial")
+                           .values(status="interrupted", ended_at=func.coalesce(turns.c.ended_at, turns.c.started_at)))
+                db.execute(update(sessions).where(sessions.c.id == session_id).values(
+                    status="incomplete", ended_at=sessions.c.started_at if last is None else last, owner_pid=None))
             recording = self.get_session(session_id).recording_path
             if recording is not None and recording.exists():
                 try:
                     repair_wav(recording)
-                except (OSError, ValueError) as exc:
+                    self.keep_recording(session_id)
+                except (OSError, ValueError, StoreError) as exc:
                     log.warning("could not repair recording %s: %s", recording, exc)
             self._forget_missing_recording(session_id)
         return stale
+
+    def _replay_waiting(self) -> None:
+        """Write the changes an earlier run kept locally while the server was away (not those of
+        a session another running app still writes). Stops quietly while the server is still away."""
+        from .outbox import Outbox, waiting_sessions
+
+        for session_id in waiting_sessions(self.data_dir):
+            if session_id in self._started:
+                continue
+            try:
+                owner = self._rows(select(sessions.c.owner_pid).where(sessions.c.id == session_id))
+                if owner and _process_alive(owner[0][0]):
+                    continue
+                Outbox(self.data_dir, session_id).flush(self)
+                self.keep_recording(session_id)  # its WAV was left uncompressed while the server was away
+            except StoreUnavailable:
+                return
+            except StoreError as exc:
+                log.warning("session %d: %s", session_id, exc)
+            log.info("wrote the changes to session %d kept while the server was away", session_id)
 
     def _forget_missing_recording(self, session_id: int) -> None:
         session = self.get_session(session_id)
         if session.recording_path is not None and not session.recording_path.exists():
             with self._transaction() as db:
-                db.execute("UPDATE sessions SET recording_path = NULL WHERE id = ?", (session_id,))
+                db.execute(update(sessions).where(sessions.c.id == session_id).values(recording_path=None))
 
     def get_session(self, session_id: int) -> SessionRecord:
-        rows = self._query(
-            "SELECT id, scenario_id, scenario_title, server, mode, started_at, ended_at, status, recording_path"
-            " FROM sessions WHERE id = ?",
-            (session_id,),
-        )
+        c = sessions.c
+        rows = self._rows(select(c.id, c.scenario_id, c.scenario_title, c.server, c.mode, c.started_at,
+                                 c.ended_at, c.status, c.recording_path).where(c.id == session_id))
         if not rows:
             raise StoreError(f"no session {session_id}")
         (sid, scenario_id, title, server, mode, started, ended, status, recording) = rows[0]
         return SessionRecord(
             id=sid, scenario_id=scenario_id, scenario_title=title, server=server, mode=mode,
-            started_at=_parse(started), ended_at=_parse(ended), status=status,
+            started_at=started, ended_at=ended, status=status,
             recording_path=None if recording is None else self.data_dir / recording,
         )
 
     def list_sessions(self, search: str | None = None) -> list[SessionSummary]:
         """Newest first; ``search`` matches scenario title or id, case-insensitively."""
-        where, params = "", ()
+        s = sessions.c
+        turn_count = select(func.count()).where(turns.c.session_id == s.id).scalar_subquery()
+        latest_grade = func.coalesce(  # a supervisor's grade overrides the evaluation's
+            select(reviews.c.grade).where(reviews.c.session_id == s.id, reviews.c.grade.is_not(None))
+            .order_by(reviews.c.id.desc()).limit(1).scalar_subquery(),
+            select(evaluations.c.grade).where(evaluations.c.session_id == s.id)
+            .order_by(evaluations.c.id.desc()).limit(1).scalar_subquery())
+        query = select(s.id, s.started_at, s.ended_at, s.scenario_id, s.scenario_title, s.status,
+                       turn_count, latest_grade)
         if search and search.strip():
             pattern = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where, params = "WHERE s.scenario_title LIKE ? ESCAPE '\\' OR s.scenario_id LIKE ? ESCAPE '\\'", (
-                pattern, pattern)
-        rows = self._query(
-            "SELECT s.id, s.started_at, s.ended_at, s.scenario_id, s.scenario_title, s.status,"
-            " (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id),"
-            " (SELECT e.grade FROM evaluations e WHERE e.session_id = s.id ORDER BY e.id DESC LIMIT 1)"
-            f" FROM sessions s {where} ORDER BY s.started_at DESC, s.id DESC",
-            params,
-        )
+            query = query.where(s.scenario_title.ilike(pattern, escape="\\") | s.scenario_id.ilike(pattern, escape="\\"))
+        rows = self._rows(query.order_by(s.started_at.desc(), s.id.desc()))
         return [
-            SessionSummary(id=r[0], started_at=_parse(r[1]), ended_at=_parse(r[2]), scenario_id=r[3],
-                           scenario_title=r[4], status=r[5], turn_count=r[6], grade=r[7])
+            SessionSummary(id=r[0], started_at=r[1], ended_at=r[2], scenario_id=r[3], scenario_title=r[4],
+                           status=r[5], turn_count=r[6], grade=r[7])
             for r in rows
         ]
 
     def turns(self, session_id: int, *, offset: int = 0, limit: int | None = None) -> list[TurnRecord]:
-        rows = self._query(
-            "SELECT turn_order, role, text, status, input, started_at, ended_at FROM turns"
-            " WHERE session_id = ? ORDER BY turn_order LIMIT ? OFFSET ?",
-            (session_id, -1 if limit is None else limit, max(0, offset)),
-        )
-        return [
-            TurnRecord(turn_order=r[0], role=r[1], text=r[2], status=r[3], input=r[4],
-                       started_at=_parse(r[5]), ended_at=_parse(r[6]))
-            for r in rows
-        ]
+        t = turns.c
+        query = (select(t.turn_order, t.role, t.text, t.status, t.input, t.started_at, t.ended_at)
+                 .where(t.session_id == session_id).order_by(t.turn_order).offset(max(0, offset)))
+        if limit is not None:
+            query = query.limit(limit)
+        return [TurnRecord(turn_order=r[0], role=r[1], text=r[2], status=r[3], input=r[4], started_at=r[5],
+                           ended_at=r[6])
+                for r in self._rows(query)]
 
     def turn_count(self, session_id: int) -> int:
-        return self._query("SELECT COUNT(*) FROM turns WHERE session_id = ?", (session_id,))[0][0]
+        return self._rows(select(func.count()).where(turns.c.session_id == session_id))[0][0]
 
     def delete_session(self, session_id: int) -> None:
         """Remove the session, its turns and evaluations, and its recording file."""
         recording = self.get_session(session_id).recording_path
         with self._transaction() as db:
-            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+            db.execute(delete(sessions).where(sessions.c.id == session_id))
         if recording is not None:
             recording.unlink(missing_ok=True)
 
@@ -318,63 +348,72 @@ class Store:
     def save_evaluation(self, session_id: int, report: dict, *, grade: str, evaluator: str) -> None:
         self.get_session(session_id)
         try:
-            text = json.dumps(report, ensure_ascii=False, allow_nan=False)
+            text_report = json.dumps(report, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise StoreError(f"the evaluation report cannot be saved as JSON: {exc}") from None
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO evaluations (session_id, created_at, grade, evaluator, report) VALUES (?, ?, ?, ?, ?)",
-                (session_id, _iso(utc_now()), grade, evaluator, text),
-            )
+            db.execute(insert(evaluations).values(session_id=session_id, created_at=utc_now(), grade=grade,
+                                                  evaluator=evaluator, report=text_report,
+                                                  critical_flags=critical_flags(report)))
 
     def evaluation(self, session_id: int) -> dict | None:
         """The latest saved report for the session, or None."""
-        rows = self._query(
-            "SELECT report FROM evaluations WHERE session_id = ? ORDER BY id DESC LIMIT 1", (session_id,)
-        )
+        rows = self._rows(select(evaluations.c.report).where(evaluations.c.session_id == session_id)
+                          .order_by(evaluations.c.id.desc()).limit(1))
         return json.loads(rows[0][0]) if rows else None
 
     def grade(self, session_id: int) -> str | None:
-        """The grade of the latest evaluation, or None."""
-        rows = self._query("SELECT grade FROM evaluations WHERE session_id = ? ORDER BY id DESC LIMIT 1",
-                           (session_id,))
+        """The supervisor's grade when a review overrides it, else the latest evaluation's, or None."""
+        overridden = [r.grade for r in self.reviews(session_id) if r.grade is not None]
+        if overridden:
+            return overridden[-1]
+        rows = self._rows(select(evaluations.c.grade).where(evaluations.c.session_id == session_id)
+                          .order_by(evaluations.c.id.desc()).limit(1))
         return rows[0][0] if rows else None
 
     # --- imported scenarios ------------------------------------------------------------
 
     def save_scenario(self, scenario) -> str:
         """Insert or update an imported scenario by id; returns 'added', 'updated' or 'unchanged'."""
-        values = (scenario.title, scenario.prompt, scenario.description, scenario.evaluator_context,
-                  scenario.mode, scenario.category)
+        values = {"title": scenario.title, "prompt": scenario.prompt, "description": scenario.description,
+                  "evaluator_context": scenario.evaluator_context, "mode": scenario.mode,
+                  "category": scenario.category, "columns": json.dumps(dict(scenario.columns), sort_keys=True)}
+        c = scenarios.c
         with self._transaction() as db:
-            row = db.execute(
-                "SELECT title, prompt, description, evaluator_context, mode, category FROM scenarios WHERE id = ?",
-                (scenario.id,),
-            ).fetchone()
-            if row is not None and tuple(row) == values:
+            row = db.execute(select(c.title, c.prompt, c.description, c.evaluator_context, c.mode, c.category,
+                                    c.columns).where(c.id == scenario.id)).first()
+            if row is not None and tuple(row) == tuple(values.values()):
                 return "unchanged"
-            db.execute(
-                "INSERT INTO scenarios (id, title, prompt, description, evaluator_context, mode, category,"
-                " imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-                " title = excluded.title, prompt = excluded.prompt, description = excluded.description,"
-                " evaluator_context = excluded.evaluator_context, mode = excluded.mode,"
-                " category = excluded.category, imported_at = excluded.imported_at",
-                (scenario.id, *values, _iso(utc_now())),
-            )
+            changed = {**values, "imported_at": utc_now()}
+            db.execute(self._upsert(scenarios).values(id=scenario.id, **changed)
+                       .on_conflict_do_update(index_elements=["id"], set_=changed))
         return "added" if row is None else "updated"
 
     def imported_scenarios(self) -> list:
         from ..scenarios.csv_io import build_scenario
 
-        rows = self._query(
-            "SELECT id, title, prompt, description, evaluator_context, mode, category FROM scenarios"
-            " ORDER BY title COLLATE NOCASE, id"
-        )
+        c = scenarios.c
+        rows = self._rows(select(c.id, c.title, c.prompt, c.description, c.evaluator_context, c.mode, c.category,
+                                 c.columns).order_by(func.lower(c.title), c.id))
         return [
             build_scenario(id=r[0], title=r[1], prompt=r[2], description=r[3], evaluator_context=r[4],
-                           mode=r[5], category=r[6])
+                           mode=r[5], category=r[6], columns=json.loads(r[7] or "{}"))
             for r in rows
         ]
+
+
+def critical_flags(report: dict) -> str | None:
+    """The kinds of the report's critical flags, comma-separated (None when there are none)."""
+    flags = report.get("flags") if isinstance(report, dict) else None
+    kinds = [str(f.get("kind")) for f in flags or () if isinstance(f, dict) and f.get("severity") == CRITICAL]
+    return ",".join(dict.fromkeys(kinds)) or None
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
 
 
 def _check_turn(turn: TurnRecord) -> None:

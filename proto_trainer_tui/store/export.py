@@ -67,7 +67,7 @@ def md_escape(text: str) -> str:
 
 
 def session_markdown(session: SessionRecord, turns: list[TurnRecord], evaluation: dict | None,
-                     grade: str | None = None) -> str:
+                     grade: str | None = None, reviews=()) -> str:
     duration = None if session.ended_at is None else session.ended_at - session.started_at
     lines = [
         f"# Practice session {session.id}: {md_escape(session.scenario_title)}",
@@ -96,6 +96,13 @@ def session_markdown(session: SessionRecord, turns: list[TurnRecord], evaluation
             lines.append("")
         if evaluation.get("summary"):
             lines += [md_escape(str(evaluation["summary"])), ""]
+    if reviews:  # a supervisor's notes (store.programme.Review)
+        lines += ["## Supervisor review", ""]
+        for review in reviews:
+            override = f" Grade **{md_escape(review.grade)}**: {md_escape(review.reason or '')}" if review.grade else ""
+            lines += [f"- {md_escape(review.reviewer or '–')}, {review.created_at:%Y-%m-%d %H:%M} UTC: "
+                      f"{md_escape(review.note)}{override}"]
+        lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 

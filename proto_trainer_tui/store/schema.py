@@ -1,8 +1,8 @@
-"""Versioned schema: migration N takes a database from user_version N-1 to N.
-
-Append new migrations; never edit a released one. Each runs in one
-transaction together with its ``PRAGMA user_version`` bump, so a crash mid-
-upgrade leaves the previous version intact.
+"""Schema versions. Versions 1 and 2 were hand-written SQLite migrations (kept, frozen, to
+bring an old SQLite file up to 2); from 2 on, Alembic migrations in ``migrations/versions``
+run on SQLite and PostgreSQL alike, their revision ids being the version numbers.
+On SQLite ``PRAGMA user_version`` mirrors the version, so an older app refuses a newer file
+before touching it.
 """
 
 from __future__ import annotations
@@ -61,4 +61,5 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
-SCHEMA_VERSION = len(MIGRATIONS)
+LEGACY_VERSION = len(MIGRATIONS)  # where the Alembic baseline starts
+SCHEMA_VERSION = 4  # the head Alembic revision

@@ -39,3 +39,15 @@ class TurnLog:
         spoken = "typed" if turn.typed else "spoken"
         return TurnRecord(turn_order=order, role=turn.role, text=turn.text, status=turn.status,
                           input=spoken if turn.role == "counselor" else None, started_at=started, ended_at=ended)
+
+    def forget(self, item_id: str) -> int | None:
+        """A turn removed from the call: its order, and every later turn's order one lower."""
+        known = self._known.pop(item_id, None)
+        if known is None:
+            return None
+        order = known[0]
+        for other, (later, started, ended) in list(self._known.items()):
+            if later > order:
+                self._known[other] = (later - 1, started, ended)
+        self._next -= 1
+        return order

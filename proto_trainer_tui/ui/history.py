@@ -14,7 +14,25 @@ from ..text import printable
 from .widgets import TrainerFooter
 
 COLUMNS = ("Date", "Scenario", "Duration", "Turns", "Grade", "Status")
+FIXED_WIDTHS = {"Date": 16, "Duration": 8, "Turns": 5, "Grade": 5, "Status": 10}
+# Cell padding (1 each side of 6 columns), the table's margins and its scrollbar.
+TABLE_CHROME = 2 * len(COLUMNS) + 2 + 2
 STATUS_STYLES = {"complete": "green", "incomplete": "yellow", "active": "cyan"}
+
+
+def scenario_width(screen_width: int) -> int:
+    """The Scenario column takes what the others leave, so Status never falls off the edge."""
+    return max(12, screen_width - sum(FIXED_WIDTHS.values()) - TABLE_CHROME)
+
+
+def clipped(text: str, width: int) -> Text:
+    """Text cut to ``width`` cells at a word boundary where it can be, with an ellipsis."""
+    if len(text) <= width:
+        return Text(text)
+    cut = text[: width - 1]
+    if " " in cut[width // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return Text(cut.rstrip() + "…")
 
 
 class HistoryScreen(Screen):
@@ -38,10 +56,23 @@ class HistoryScreen(Screen):
         yield TrainerFooter()
 
     def on_mount(self) -> None:
+        self._title_width = 0
+        self._lay_out_columns(self.app.size.width)
+        self.query_one("#sessions", DataTable).focus()
+
+    def on_resize(self, event) -> None:
+        self._lay_out_columns(event.size.width)
+
+    def _lay_out_columns(self, screen_width: int) -> None:
+        width = scenario_width(screen_width)
+        if width == self._title_width:
+            return
+        self._title_width = width
         table = self.query_one("#sessions", DataTable)
-        table.add_columns(*COLUMNS)
+        table.clear(columns=True)
+        for name in COLUMNS:
+            table.add_column(name, width=width if name == "Scenario" else FIXED_WIDTHS[name])
         self.reload()
-        table.focus()
 
     def on_screen_resume(self) -> None:
         self.reload()  # a session may have been deleted or evaluated meanwhile
@@ -58,7 +89,7 @@ class HistoryScreen(Screen):
         for s in sessions:
             table.add_row(
                 f"{s.started_at.astimezone():%Y-%m-%d %H:%M}",
-                Text(printable(s.scenario_title)),
+                clipped(printable(s.scenario_title), self._title_width),
                 format_duration(s.duration),
                 str(s.turn_count),
                 Text(s.grade or "–"),

@@ -50,16 +50,30 @@ def live_record(turn, order: int) -> TurnRecord:
 
 
 class StoreTurns:
-    """A saved session's turns, read from the store a page at a time."""
+    """A saved session's turns, read from the store a page at a time. For a live call, pass its
+    conversation: while the store cannot be read (a shared database server is away) the turns come
+    from memory instead, and the call goes on."""
 
-    def __init__(self, store, session_id: int) -> None:
+    def __init__(self, store, session_id: int, conversation=None) -> None:
         self.store, self.session_id = store, session_id
+        self._live = None if conversation is None else ConversationTurns(conversation)
 
     def count(self) -> int:
-        return self.store.turn_count(self.session_id)
+        return self._read(lambda: self.store.turn_count(self.session_id), lambda live: live.count())
 
     def fetch(self, offset: int, limit: int) -> list[TurnRecord]:
-        return self.store.turns(self.session_id, offset=offset, limit=limit)
+        return self._read(lambda: self.store.turns(self.session_id, offset=offset, limit=limit),
+                          lambda live: live.fetch(offset, limit))
+
+    def _read(self, stored, live):
+        from ..store import StoreError
+
+        try:
+            return stored()
+        except StoreError:
+            if self._live is None:
+                raise
+            return live(self._live)
 
 
 class PagedTranscript(VerticalScroll, can_focus=True):

@@ -32,7 +32,8 @@ class PracticeScreen(Screen):
         Binding("escape", "leave", "Back", id="back", tooltip="Leave the input line, or go back to scenarios"),
         Binding("space", "push_to_talk", "Talk", id="push-to-talk", tooltip="Push-to-talk: start, then end your turn"),
         Binding("m", "mute", "Mute", id="mute", tooltip="Mute or unmute the microphone"),
-        Binding("t", "turn_mode", "Hands-free/PTT", id="turn-mode", tooltip="Switch server VAD / push-to-talk"),
+        Binding("t", "turn_mode", "Mode", id="turn-mode",
+                tooltip="Hands-free (the caller answers when you pause) or push-to-talk"),
         Binding("i", "type", "Type", id="type", tooltip="Type a line to the caller"),
         Binding("e", "evaluate", "Evaluate", id="evaluate", tooltip="After hanging up: grade the call"),
     ]
@@ -47,14 +48,15 @@ class PracticeScreen(Screen):
         yield StatusBar(id="status")
         yield VoiceBar(id="voice")
         with Horizontal(id="controls"):
-            yield Button("Connect", id="connect", variant="success")
-            yield Button("Hang up", id="disconnect", variant="error")
+            yield Button("Call", id="connect", variant="success", compact=True)
+            yield Button("Hang up", id="disconnect", variant="error", compact=True)
             yield Static(Text(printable(f"{self.scenario.title} · {self.scenario.category}")), id="scenario-title")
         yield PagedTranscript(ConversationTurns(), id="transcript")
         yield Input(placeholder="Type what you say to the caller, Enter sends · Esc, then d hangs up", id="message")
         yield TrainerFooter()
 
     def on_mount(self) -> None:
+        self._shown_status = ""  # the status the focus and the footer were last arranged for
         for name in ("connection_status", "last_error", "notice_text"):
             self.watch(self.app, name, self.refresh_status, init=False)
         self.refresh_status()
@@ -74,7 +76,9 @@ class PracticeScreen(Screen):
             turn_mode=session.turn_mode if session is not None else self.app.turn_mode,
             muted=session is not None and session.muted,
             has_mic=session is not None and session.microphone is not None,
+            voice_out=session is not None and session.voice_out,
             latency=session.latency.summary() if session is not None else "",
+            audio=self.app.audio,
         )
         self.query_one(VoiceBar).show(line)
 
@@ -85,8 +89,10 @@ class PracticeScreen(Screen):
         # enabled but the app's guard makes a press a no-op.
         self.query_one("#connect", Button).disabled = status not in ("disconnected", "connected")
         self.query_one("#disconnect", Button).disabled = status not in ACTIVE
-        if not self.is_current:
-            return
+        if not self.is_current or status == self._shown_status:
+            return  # a notice or an error alone moves neither the focus nor the footer's keys
+        self._shown_status = status
+        self.refresh_bindings()
         if status == "connected":
             session = self.app.session
             if session is not None and session.microphone is not None:
@@ -101,7 +107,7 @@ class PracticeScreen(Screen):
     def start_call(self, session) -> None:
         """A new call: the transcript follows it (from the store when the call is kept)."""
         journal = session.journal
-        source = (StoreTurns(journal.store, journal.session_id) if journal is not None
+        source = (StoreTurns(journal.store, journal.session_id, session.conversation) if journal is not None
                   else ConversationTurns(session.conversation))
         self.call_later(self.query_one(PagedTranscript).follow, source)
 
@@ -138,6 +144,23 @@ class PracticeScreen(Screen):
     def show_marker(self, label: str) -> None:
         self.query_one(PagedTranscript).show_marker(label)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only the keys that do something now (the footer must fit 80 columns, too)."""
+        status = self.app.connection_status
+        session = self.app.session
+        has_mic = session is not None and session.microphone is not None
+        if action == "push_to_talk":
+            return has_mic and session.turn_mode == "ptt"
+        if action == "mute":
+            return has_mic
+        if action == "turn_mode":
+            return has_mic or (status == "disconnected" and self.app.audio)
+        if action == "type":
+            return status in ACTIVE
+        if action == "evaluate":
+            return status == "disconnected" and self.app.last_session_id is not None
+        return True
+
     def action_type(self) -> None:
         self.query_one("#message", Input).focus()
 
@@ -145,7 +168,14 @@ class PracticeScreen(Screen):
         if self.query_one("#message", Input).has_focus:
             self.query_one(PagedTranscript).focus()
             return
-        await self.app.action_disconnect()
+        if self.app.connection_status in ACTIVE:
+            # Leaving would end the call unasked: the call goes on, and the counselor is told how.
+            self.app.notice_text = "the call is still on: press d to hang up, then Esc to go back"
+            return
         self.app.scenario = None
         self.app.pop_screen()
         self.app.refresh_bindings()
+
+    def on_screen_resume(self) -> None:
+        self._shown_status = ""
+        self.refresh_status()

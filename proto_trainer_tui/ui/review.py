@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -14,6 +12,7 @@ from textual.widgets import Header, Static
 from ..store import Store, StoreError, format_duration
 from ..text import printable
 from .paged_transcript import PagedTranscript, StoreTurns
+from .playback import Playback, progress_line
 from .widgets import TrainerFooter
 
 
@@ -27,15 +26,21 @@ def session_line(session) -> Text:
     return text
 
 
-def evaluation_text(report: dict | None, grade: str | None) -> Text:
+def evaluation_text(report: dict | None, grade: str | None, reviews=()) -> Text:
     if report is None:
-        return Text("Not evaluated yet.", style="dim")
-    text = Text("Grade: ", style="bold")
-    text.append(str(grade if grade is not None else report.get("grade", "–")), style="bold")
-    summary = report.get("summary")
-    if summary:
-        text.append("\n")
-        text.append(str(summary))
+        text = Text("Not evaluated yet.", style="dim")
+    else:
+        text = Text("Grade: ", style="bold")
+        text.append(str(grade if grade is not None else report.get("grade", "–")), style="bold")
+        summary = report.get("summary")
+        if summary:
+            text.append("\n")
+            text.append(str(summary))
+    for review in reviews:  # a supervisor's notes (store.programme.Review), their grade overriding
+        text.append(f"\nReview by {printable(review.reviewer or '–')}: ", style="bold")
+        text.append(printable(review.note))
+        if review.grade:
+            text.append(f" Grade {printable(review.grade)}: {printable(review.reason or '')}", style="italic")
     return text
 
 
@@ -44,27 +49,51 @@ class ReviewScreen(Screen):
     SUB_TITLE = "session review"
     BINDINGS = [
         Binding("escape", "back", "Back", id="review-back", tooltip="Back to the history"),
-        Binding("p", "play", "Play", id="review-play", tooltip="Play or stop the session's recording"),
+        Binding("p", "play", "Play/stop", id="review-play", tooltip="Play or stop the session's recording"),
+        Binding("left", "seek(-5)", "-5 s", id="review-rewind", tooltip="Playback: back 5 seconds",
+                priority=True),
+        Binding("right", "seek(5)", "+5 s", id="review-forward", tooltip="Playback: forward 5 seconds",
+                priority=True),
         Binding("e", "evaluate", "Evaluate", id="review-evaluate", tooltip="Grade this call and show the feedback"),
     ]
+    PROGRESS_HZ = 4
 
     def __init__(self, store: Store, session_id: int) -> None:
         super().__init__()
         self.store = store
         self.session_id = session_id
-        self._stop_playing: threading.Event | None = None
+        self.playback: Playback | None = None  # the recording now playing
 
     def compose(self) -> ComposeResult:
         session = self.store.get_session(self.session_id)
         yield Header()
         yield Static(session_line(session), id="session-info")
-        yield Static(evaluation_text(self.store.evaluation(self.session_id), self.store.grade(self.session_id)),
-                     id="evaluation")
+        yield Static(evaluation_text(self.store.evaluation(self.session_id), self.store.grade(self.session_id),
+                                     self.store.reviews(self.session_id)), id="evaluation")
+        yield Static("", id="playback")
         yield PagedTranscript(StoreTurns(self.store, self.session_id), id="transcript")
         yield TrainerFooter()
 
     def on_mount(self) -> None:
         self.query_one(PagedTranscript).focus()
+        self.query_one("#playback", Static).display = False
+        self.set_interval(1 / self.PROGRESS_HZ, self._show_progress)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "seek":
+            return self.playback is not None  # the arrows scroll the transcript when nothing plays
+        return True
+
+    def _show_progress(self) -> None:
+        line = self.query_one("#playback", Static)
+        line.display = self.playback is not None
+        if self.playback is not None:
+            position, length = self.playback.seconds
+            line.update(f"{progress_line(position, length)}  (p stops, ←/→ 5 s)")
+
+    def action_seek(self, seconds: float) -> None:
+        if self.playback is not None:
+            self.playback.seek(float(seconds))
 
     def action_back(self) -> None:
         self._stop()
@@ -74,9 +103,14 @@ class ReviewScreen(Screen):
         self._stop()
 
     def _stop(self) -> None:
-        if self._stop_playing is not None:
-            self._stop_playing.set()
-            self._stop_playing = None
+        if self.playback is not None:
+            self.playback.stop.set()
+            self.playback = None
+            self._playing_changed()
+
+    def _playing_changed(self) -> None:
+        self._show_progress()
+        self.refresh_bindings()
 
     def action_evaluate(self) -> None:
         report = self.store.evaluation(self.session_id)
@@ -95,8 +129,10 @@ class ReviewScreen(Screen):
         """The evaluation screen over this transcript; choosing evidence jumps to its turn here."""
         from .evaluation import EvaluationScreen
 
+        reviews = self.store.reviews(self.session_id)
+        overridden = [r.grade for r in reviews if r.grade]  # a supervisor's grade still wins
         self.query_one("#evaluation", Static).update(
-            evaluation_text(report.to_dict(), report.grade)
+            evaluation_text(report.to_dict(), overridden[-1] if overridden else report.grade, reviews)
         )
         turns = self.store.turns(self.session_id)
 
@@ -109,12 +145,12 @@ class ReviewScreen(Screen):
     def action_play(self) -> None:
         from .playback import output_problem
 
-        if self._stop_playing is not None:
+        if self.playback is not None:
             self._stop()
             self.notify("Playback stopped.")
             return
         try:
-            recording = self.store.get_session(self.session_id).recording_path
+            recording = self.store.recording_file(self.session_id)  # fetched from a shared database if need be
         except StoreError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -126,21 +162,27 @@ class ReviewScreen(Screen):
         if problem:
             self.notify(f"Cannot play the recording: {problem}.", severity="warning")
             return
-        self._stop_playing = threading.Event()
+        try:
+            self.playback = Playback(recording)
+        except (OSError, RuntimeError) as exc:  # soundfile's errors are RuntimeErrors
+            self.notify(f"Cannot play the recording: {exc}.", severity="error")
+            return
         self.notify("Playing the recording (p stops).")
-        self._play(recording, self._stop_playing, device)
+        self._playing_changed()
+        self._play(self.playback, device)
 
     @work(thread=True, exclusive=True, group="playback", exit_on_error=False)
-    def _play(self, recording, stop: threading.Event, device) -> None:
+    def _play(self, playback: Playback, device) -> None:
         from .playback import play_wav
 
         try:
-            play_wav(recording, stop, device)
+            play_wav(playback, device)
         except Exception as exc:  # noqa: BLE001 (shown to the user, playback is optional)
             self.app.call_from_thread(self.notify, f"Playback failed: {exc}", severity="error")
         finally:
-            self.app.call_from_thread(self._finished, stop)
+            self.app.call_from_thread(self._finished, playback)
 
-    def _finished(self, stop: threading.Event) -> None:
-        if self._stop_playing is stop:
-            self._stop_playing = None
+    def _finished(self, playback: Playback) -> None:
+        if self.playback is playback:
+            self.playback = None
+            self._playing_changed()

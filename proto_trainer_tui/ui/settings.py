@@ -47,7 +47,7 @@ class SettingsScreen(ModalScreen[bool]):
             with Horizontal(classes="setting"):
                 yield Label("Turn mode")
                 yield Select(
-                    [("hands-free (server VAD)", "vad"), ("push-to-talk (space)", "ptt")],
+                    [("hands-free: the caller answers when you pause", "vad"), ("push-to-talk: space starts and ends your turn", "ptt")],
                     value=app.turn_mode, allow_blank=False, id="turn-mode",
                 )
             with Horizontal(id="headphones-row"):

@@ -81,27 +81,41 @@ def meter(dbfs: float) -> str:
     return "█" * filled + "░" * (METER_CELLS - filled)
 
 
-def render_voice(levels: Levels | None, *, turn_mode: str, muted: bool, has_mic: bool, latency: str) -> Text:
+def render_voice(
+    levels: Levels | None, *, turn_mode: str, muted: bool, has_mic: bool, voice_out: bool, latency: str,
+    audio: bool = True,
+) -> Text:
+    """The voice line: what is true now, most important first (a narrow terminal cuts the end).
+
+    Every part is shown only when it means something: no meters or turn mode without the
+    devices they describe, never "you are speaking" while muted.
+    """
     mode = "push-to-talk" if turn_mode == "ptt" else "hands-free"
     if levels is None:
+        if not audio:
+            return Text("voice off (--no-audio): type your side of the call", style="dim")
         return Text(f"voice: {mode} · not in a call", style="dim")
+    if not has_mic and not voice_out:
+        return Text("voice off: typed practice (i types, Enter sends)", style="dim")
     line = Text()
-    if has_mic:
-        line.append("mic ")
-        line.append(meter(levels.mic_dbfs), style="red" if muted else "green")
-        line.append(f" {max(levels.mic_dbfs, METER_FLOOR_DBFS):4.0f} dB  ")
-    line.append("caller ")
-    line.append(meter(levels.caller_dbfs), style="cyan")
-    line.append(f" {max(levels.caller_dbfs, METER_FLOOR_DBFS):4.0f} dB  ")
-    if levels.counselor_speaking:
+    if muted:
+        line.append("MUTED", style="bold red")
+        line.append("  ")
+    if has_mic and levels.counselor_speaking and not muted:
         line.append("● you are speaking", style="bold green")
-    elif levels.caller_speaking:
+    elif voice_out and levels.caller_speaking:
         line.append("● caller speaking", style="bold cyan")
     else:
         line.append("○ listening", style="dim")
-    line.append(f"  ·  {mode}")
-    if muted:
-        line.append("  ·  MUTED", style="bold red")
+    line.append(f"  ·  {mode}" if has_mic else "  ·  no microphone: type to answer")
+    if has_mic:
+        line.append("  mic ")
+        line.append(meter(levels.mic_dbfs), style="red" if muted else "green")
+        line.append(f" {max(levels.mic_dbfs, METER_FLOOR_DBFS):3.0f}")
+    if voice_out:
+        line.append("  caller ")
+        line.append(meter(levels.caller_dbfs), style="cyan")
+        line.append(f" {max(levels.caller_dbfs, METER_FLOOR_DBFS):3.0f} dB")
     if latency:
         line.append(f"  ·  {latency}")
     return line
@@ -111,7 +125,7 @@ class VoiceBar(Static):
     """Meters, who is speaking, the turn mode and the reply latency; refreshed ~15 times a second."""
 
     DEFAULT_CSS = """
-    VoiceBar { height: 1; padding: 0 1; background: $boost; }
+    VoiceBar { height: auto; padding: 0 1; background: $boost; }
     """
 
     def show(self, line: Text) -> None:
@@ -132,6 +146,10 @@ class TrainerFooter(Footer):
     recompose only on the active screen (a screen that resumes refreshes its
     bindings anyway), and prune the watcher list after each recompose.
     """
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("compact", True)  # every key a screen offers fits in 80 columns
+        super().__init__(**kwargs)
 
     def bindings_changed(self, screen) -> None:
         if self.is_attached and self.screen is self.app.screen:

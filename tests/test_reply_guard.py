@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from proto_trainer_tui.scenarios import get_scenario, load_library
-from proto_trainer_tui.sim.reply_guard import Disclosure, check_reply, default_rules, parse_rules
+from proto_trainer_tui.sim.reply_guard import GUARDED_FACTS, Disclosure, check_reply, default_rules, parse_rules
 
 DANIEL = get_scenario("plan-and-means")  # plan, means (saved sleeping pills) and timeline (this weekend)
 
@@ -16,7 +16,7 @@ def nothing_told(scenario=DANIEL) -> Disclosure:
 
 def test_the_rules_file_loads_and_every_pattern_is_a_whole_word_rule():
     rules = default_rules()
-    assert set(rules.topics) == {"thoughts", "plan", "means", "timeline", "past_attempts"}
+    assert set(rules.topics) == set(GUARDED_FACTS)
     assert {"admits being an AI", "talks about the role-play or its instructions",
             "grades or coaches the counselor"} <= set(rules.never)
     for patterns in [*rules.topics.values(), *rules.never.values()]:
@@ -59,6 +59,15 @@ def test_once_the_engine_disclosed_a_fact_the_model_may_say_it_but_not_the_next_
 def test_a_denial_is_not_a_disclosure_but_a_mention_in_a_refusal_is():
     assert check_reply("No, I don't have any pills or anything like that.", nothing_told()).ok
     assert not check_reply("I don't want to talk about the pills.", nothing_told()).ok
+
+
+def test_self_harm_waits_for_its_question_and_a_caller_without_suicidal_thoughts_may_only_deny_them():
+    teen = get_scenario("teen-self-harm")
+    assert not check_reply("I do cut sometimes. My arm.", nothing_told(teen)).ok
+    assert check_reply("Yeah. I do cut sometimes. My arm.", Disclosure.of(teen, ["self_harm"])).ok
+    panic = get_scenario("panic-attack-at-work")
+    assert not check_reply("Honestly, some days I want to die.", nothing_told(panic)).ok
+    assert check_reply("No! I don't want to die, I'm just scared.", nothing_told(panic)).ok
 
 
 def test_a_caller_without_risk_facts_may_not_invent_them():

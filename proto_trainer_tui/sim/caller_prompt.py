@@ -20,7 +20,7 @@ Role = Literal["user", "assistant", "system"]
 _FACT_NAMES = {
     "thoughts": "your thoughts of suicide", "plan": "your plan", "means": "what you would use",
     "timeline": "when you thought you might do it", "past_attempts": "whether you have tried before",
-    "protective": "what keeps you going",
+    "protective": "what keeps you going", "self_harm": "hurting yourself", "homicidal": "thoughts of hurting someone",
 }
 _MOOD = {-3: "hurt and closed off", -2: "guarded", -1: "wary", 0: "unsure of the counselor",
          1: "a little more at ease", 2: "opening up", 3: "trusting"}
@@ -54,10 +54,11 @@ def system_prompt(scenario: Scenario, disclosure: Disclosure, mood: int) -> str:
         lines.append("You have already told, or may tell now if it is asked about:")
         lines += [f"- {_FACT_NAMES.get(name, name)}: {text}" for name, text in disclosure.told.items()]
     if scenario.risk.level == "none":  # nothing to keep back: a clear no is the caller's truth
-        lines.append("You are not thinking of suicide or of hurting yourself; if asked, say so plainly.")
+        lines.append("You are not thinking of suicide; if asked, say so plainly.")
     if disclosure.withheld:
-        lines.append("Do not talk about suicide, plans, pills, weapons or other means, dates, or past attempts "
-                     "beyond what is listed above. If asked about them, be hesitant or vague; do not invent any.")
+        lines.append("Do not talk about suicide, self-harm, hurting others, plans, pills, weapons or other means, "
+                     "dates, or past attempts beyond what is listed above. If asked about them, be hesitant or "
+                     "vague; do not invent any.")
     return "\n".join(lines)
 
 

@@ -21,7 +21,7 @@ from ..scenarios.model import RISK_FACTS, Scenario
 
 # Facts whose early telling is a disclosure-discipline failure. Reasons for living
 # (``protective``) may come up naturally and are not guarded.
-GUARDED_FACTS = ("thoughts", "plan", "means", "timeline", "past_attempts")
+GUARDED_FACTS = ("thoughts", "plan", "means", "timeline", "past_attempts", "self_harm", "homicidal")
 NEGATION_WINDOW = 3  # words before a topic phrase that can deny it ("I don't have any pills")
 FACT_WORDS_FOR_LEAK = 2  # distinctive words of one withheld fact that together give it away
 CLAUSE_BREAK = re.compile(r"[.!?;,:\u2026]|\bbut\b|\band\b|\bso\b")
@@ -84,9 +84,8 @@ class Disclosure:
         disclosed = set(disclosed)
         risk = scenario.risk
         told = {name: risk.fact(name) for name in RISK_FACTS if name in disclosed and risk.fact(name)}
+        # A caller with no such fact still may not invent it; a denial passes the guard.
         withheld = {name: risk.fact(name) for name in GUARDED_FACTS if name not in disclosed}
-        if "thoughts" in disclosed or risk.level == "none":
-            withheld.pop("thoughts", None)  # a caller with no risk may say so
         stories = [line for line in scenario.lines.get("open_question", ())]
         known = " ".join([scenario.opening, scenario.presenting_problem, *stories, *told.values()])
         return cls(withheld=withheld, told=told, known_text=known)

@@ -8,7 +8,7 @@ disclosed so far. Also the pure sentence splitter its streamed tokens go through
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -120,10 +120,6 @@ class SentenceSplitter:
     def finish(self) -> list[str]:
         rest, self.pending = self.pending.strip(), ""
         return [rest] if rest else []
-
-
-def tidy(pieces: Sequence[str]) -> str:
-    return " ".join(p.strip() for p in pieces if p.strip())
 
 
 class CallHistory:

@@ -70,6 +70,7 @@ def typed_call(open_store, turns: int, pace: float, start, results) -> None:
     store = open_store()
     journal = SessionJournal(TimedStore(store, latencies), scenario_id="plan-and-means",
                              scenario_title="A plan and the means", server="embedded", mode="typed", record=False)
+    journal.begin()
     start.wait()
     for n in range(turns // 2):
         journal.turn(Line("counselor", f"Counselor line {n}: what is happening for you tonight?", f"c{n}"))

@@ -95,8 +95,10 @@ def error_event(message: str, code: str = "server_error", kind: str = "server_er
 
 
 class FaultServer:
-    def __init__(self, script: list[Step], *, then: list[Step] | None = (), stall_handshake: bool = False) -> None:
+    def __init__(self, script: list[Step], *, then: list[Step] | None = (), stall_handshake: bool = False,
+                 on_response: list[Step] = ()) -> None:
         self.script = script
+        self.on_response = list(on_response)  # run (once) when the client first asks for a response
         self.then = then
         self.stall_handshake = stall_handshake
         self.connections = 0  # handshakes attempted
@@ -125,7 +127,12 @@ class FaultServer:
         try:
             await ws.send(json.dumps({"type": "session.created", "session": {"id": f"sess_{self.connections}"}}))
             async for message in ws:
-                if isinstance(message, str) and json.loads(message).get("type") == "session.update":
+                kind = json.loads(message).get("type") if isinstance(message, str) else None
+                if kind == "response.create":
+                    replies, self.on_response = self.on_response, []
+                    for step in replies:
+                        await step(ws)
+                if kind == "session.update":
                     self.updates += 1
                     for step in steps:
                         await step(ws)

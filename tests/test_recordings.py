@@ -19,6 +19,7 @@ def record_call(store: Store, seconds: float) -> tuple[int, np.ndarray]:
     clock = iter(np.arange(0, 3600, 0.02))
     journal = SessionJournal(store, scenario_id="x", scenario_title="Recorded", server="embedded", mode="voice",
                              record=True, clock=lambda: float(next(clock)))
+    journal.begin()  # the call connected
     noise = np.random.default_rng(7).integers(-3000, 3000, size=int(RATE * 0.02), dtype=np.int16)
     tone = (np.sin(np.arange(int(RATE * 0.02)) / RATE * 2 * np.pi * 440) * 8000).astype(np.int16)
     for _ in range(int(seconds / 0.02)):

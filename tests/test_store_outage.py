@@ -14,6 +14,7 @@ from proto_trainer_tui.store.outbox import Outbox
 from proto_trainer_tui.ui.paged_transcript import PagedTranscript, StoreTurns
 
 from .conftest import TOKEN, wait_until
+from .faults import FaultServer, caller_turn, send
 from .postgres_fixtures import pg_cluster, pg_url  # noqa: F401 (fixtures)
 
 
@@ -35,8 +36,11 @@ def server_away(pg_cluster):
 
 
 def open_journal(store: Store, problems: list[str]) -> SessionJournal:
-    return SessionJournal(store, scenario_id="plan-and-means", scenario_title="A plan and the means",
-                          server="embedded", mode="typed", record=False, on_problem=problems.append, retry_after=0)
+    journal = SessionJournal(store, scenario_id="plan-and-means", scenario_title="A plan and the means",
+                             server="embedded", mode="typed", record=False, on_problem=problems.append,
+                             retry_after=0)
+    journal.begin()  # the call connected
+    return journal
 
 
 def texts(store: Store, session_id: int) -> list[tuple[int, str, str, str]]:
@@ -81,6 +85,7 @@ def test_a_call_that_ends_while_the_server_is_down_is_written_at_the_next_start(
     with Store.open(tmp_path, pg_url) as store:
         journal = SessionJournal(store, scenario_id="plan-and-means", scenario_title="A plan and the means",
                                  server="embedded", mode="voice", record=True, retry_after=0)
+        journal.begin()
         journal.caller_audio(b"\x10\x00" * 24_000)  # a second of the caller's voice
         journal.turn(Line("counselor", "Crisis line.", "c1"))
         server_away()
@@ -113,9 +118,23 @@ def test_reading_after_the_server_restarted_just_works(tmp_path, pg_url, pg_clus
 
 
 async def test_the_app_goes_on_with_a_call_while_the_database_server_is_stopped(
-        sim_server, tmp_path, pg_url, pg_cluster, server_away):
-    app = TrainerApp(server_url=sim_server.url, api_key=TOKEN, scenario_id="panic-attack-at-work", audio=False,
-                     data_dir=str(tmp_path), database_url=pg_url)
+        tmp_path, pg_url, pg_cluster, server_away):
+    # A caller whose reply is still arriving when the counselor hangs up (it never finishes it).
+    server = FaultServer([], on_response=[send(*caller_turn("c1", "I'm not sure I should have called",
+                                                            finished=False))])
+    async with server.running():
+        app = TrainerApp(server_url=server.url, api_key=TOKEN, scenario_id="panic-attack-at-work", audio=False,
+                         data_dir=str(tmp_path), database_url=pg_url)
+        await in_a_call_while_the_server_is_away(app, pg_cluster, server_away)
+    with Store.open(tmp_path, pg_url) as store:
+        saved = store.turns(app.last_session_id)
+        assert [(t.role, t.text, t.status) for t in saved] == [
+            ("counselor", "Hi, this is the crisis line. What's happening for you right now?", "done"),
+            ("caller", "I'm not sure I should have called", "interrupted")]  # the cut-off reply, kept
+        assert store.get_session(app.last_session_id).status == "complete"
+
+
+async def in_a_call_while_the_server_is_away(app: TrainerApp, pg_cluster, server_away) -> None:
     async with app.run_test():
         app.action_connect()
         await wait_until(lambda: app.connection_status == "connected")
@@ -125,7 +144,7 @@ async def test_the_app_goes_on_with_a_call_while_the_database_server_is_stopped(
         await wait_until(lambda: isinstance(transcript.source, StoreTurns))  # the practice screen follows the call
         server_away()
         await app.send_text("Hi, this is the crisis line. What's happening for you right now?")
-        # The caller's reply is paced like speech: hang up in the middle of it, server still away.
+        # Hang up in the middle of the caller's reply, the database server still away.
         await wait_until(lambda: len(turns) == 2 and turns[1].text and not turns[1].finished, timeout=20)
         assert app.connection_status == "connected" and journal.waiting == 2
         await transcript.action_last()  # the transcript pages from the store: from memory while it is away
@@ -133,11 +152,6 @@ async def test_the_app_goes_on_with_a_call_while_the_database_server_is_stopped(
         pg_cluster.start()
         await app.action_disconnect()
         assert journal.waiting == 0
-    with Store.open(tmp_path, pg_url) as store:
-        saved = store.turns(journal.session_id)
-        assert [(t.role, t.text, t.status) for t in saved] == [(t.role, t.text, t.status) for t in turns]
-        assert saved[1].status == "interrupted" and saved[1].text  # the cut-off reply, kept
-        assert store.get_session(journal.session_id).status == "complete"
 
 
 def test_a_wrong_password_is_refused_without_showing_it(tmp_path, pg_cluster, pg_url):

@@ -7,199 +7,20 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable, Sequence
-from difflib import SequenceMatcher
-from enum import StrEnum
+from collections.abc import Sequence
 
 from proto_trainer_tui.scenarios.model import Scenario
 
+from .moves import RISK_MOVES, Move, classify, primary_move
+from .moves import tokens as _tokens
 from .profile_answers import in_callers_words, profile_answer_key, profile_lines, transferred_caller
 
-
-class Move(StrEnum):
-    GREETING = "greeting"
-    OPEN_QUESTION = "open_question"
-    CLOSED_QUESTION = "closed_question"
-    EMPATHY = "empathy"
-    DISMISSIVE = "dismissive"
-    SUICIDE_INQUIRY = "suicide_inquiry"
-    SELF_HARM = "self_harm"
-    HOMICIDAL = "homicidal"
-    NAME = "name"
-    PLAN = "plan"
-    MEANS = "means"
-    TIMELINE = "timeline"
-    PAST_ATTEMPTS = "past_attempts"
-    PROTECTIVE = "protective"
-    OFFER_HELP = "offer_help"
-    CLOSING = "closing"
-    OFF_SCRIPT = "off_script"  # jailbreaks, "are you an AI?", requests for a grade
-    UNKNOWN = "unknown"
+__all__ = ["CallerEngine", "Move", "classify", "primary_move", "profile_answer_key", "profile_lines"]
 
 
-# --- Classification ---------------------------------------------------------
-
-_PHRASES: dict[Move, tuple[str, ...]] = {
-    Move.OFF_SCRIPT: (
-        "ignore your instructions", "ignore previous", "ignore all", "your instructions", "system prompt",
-        "your prompt", "are you an ai", "are you a bot", "are you a robot", "are you real", "real person",
-        "artificial intelligence", "language model", "chatgpt", "gpt", "as an assistant", "my grade", "grade me",
-        "what grade", "rate me", "score me", "my score", "give me feedback", "how did i do", "evaluate me",
-        "break character", "out of character", "stop pretending", "stop role playing", "simulation",
-    ),
-    Move.CLOSING: (
-        "goodbye", "bye", "take care", "end the call", "end our call", "hang up", "good night",
-        "talk soon", "have to go now", "we need to wrap up", "wrap up",
-    ),
-    Move.TIMELINE: (
-        "when are you planning", "when do you plan", "when would you", "when were you thinking",
-        "when are you going to", "when were you going to", "how soon", "timeline", "set a date",
-        "a date in mind", "a time in mind", "do it tonight", "do it today", "this weekend", "when might you",
-    ),
-    Move.PAST_ATTEMPTS: (
-        "attempt", "attempted", "attempts", "ever tried", "tried before", "tried to end", "tried to kill",
-        "tried to take", "done this before", "tried to hurt", "ever try", "try to kill", "try to end",
-        "tried suicide", "tried it before",
-    ),
-    Move.MEANS: (
-        "access to", "have access", "pills", "gun", "guns", "firearm", "firearms", "weapon", "weapons",
-        "medication", "medications", "rope", "knife", "get hold of", "the means", "what would you use",
-        "in the house", "at home with you",
-    ),
-    Move.PLAN: (
-        "a plan", "any plan", "plan to", "planned", "planning to", "how would you", "how you would",
-        "thought about how", "thought of how", "method", "how you might", "how would you do",
-        "would do it", "decided how",
-    ),
-    Move.SUICIDE_INQUIRY: (
-        "suicide", "suicidal", "kill yourself", "killing yourself", "end your life", "ending your life",
-        "take your life", "taking your life", "want to die", "kill himself", "killing himself", "kill herself",
-        "killing herself", "kill themselves", "killing themselves", "end his life", "end her life", "end their life", "wish you were dead", "better off dead",
-        "not want to be alive", "dont want to live", "not wanting to live", "thoughts of death", "end it all",
-        "not being here", "not be here",
-    ),
-    Move.SELF_HARM: (
-        "hurt yourself", "hurting yourself", "harm yourself", "harming yourself", "self harm", "selfharm",
-        "cut yourself", "cutting yourself", "burn yourself", "injure yourself", "hurt himself", "hurting himself",
-        "hurt herself", "hurting herself", "hurt themselves", "hurting themselves",
-    ),
-    Move.HOMICIDAL: (
-        "hurt someone", "hurting someone", "hurt anyone", "hurting anyone", "hurt somebody", "harm someone",
-        "harming someone", "harm anyone", "harming others", "hurt others", "hurting others", "hurt other people",
-        "kill someone", "killing someone", "kill anyone", "homicidal",
-        "thoughts of hurting", "thoughts of killing",
-    ),
-    Move.NAME: (
-        "your name", "call you", "who am i speaking", "who am i talking", "whom am i speaking", "who is this",
-        "who s calling", "whos calling", "who is calling",
-    ),
-    Move.PROTECTIVE: (
-        "keeps you going", "kept you going", "keep you going", "reasons to live", "reason to live",
-        "reasons for living", "stopped you", "stops you", "holding you back", "who do you have",
-        "anyone you can", "someone you can", "people in your life", "keeping you safe", "keeps you safe",
-        "helped you before", "helped before", "who supports you", "support you", "anyone to talk",
-    ),
-    Move.OFFER_HELP: (
-        "resources", "resource", "safety plan", "safety planning", "stay safe", "keep you safe tonight",
-        "would it help", "i can help", "we could", "would you be willing", "willing to",
-        "refer you", "referral", "phone number", "hotline", "therapist", "counsellor", "counselor",
-        "doctor", "appointment", "shelter", "support group", "call back", "follow up", "mobile crisis",
-        "emergency services", "next step", "next steps", "make a plan", "breathe with me", "take a breath",
-        "breathing", "grounding", "options", "what might help", "what could help",
-    ),
-    Move.DISMISSIVE: (
-        "calm down", "just relax", "shouldnt feel", "should not feel", "cheer up", "get over it", "move on",
-        "not a big deal", "could be worse", "have it worse", "overreacting", "stop crying",
-        "bright side", "think positive", "snap out of it", "youre fine", "dont be silly", "you just need to",
-        "you should just", "man up", "not that bad", "being dramatic", "everyone feels that way", "whatever",
-        "pull yourself together", "stop worrying",
-        # Lecturing and rushing land the same way.
-        "you need to", "you have to", "you must", "you really should", "the thing you should do",
-        "what you should do", "hurry up", "quickly", "get to the point", "i dont have much time",
-        "lets move on", "we dont have time", "anyway moving on",
-    ),
-    Move.EMPATHY: (
-        "that sounds", "sounds like", "sounds really", "it sounds", "makes sense", "i hear", "i can hear",
-        "im sorry", "i am sorry", "so sorry", "understandable", "i understand", "that must", "must be",
-        "must have been", "of course you", "no wonder", "thank you for telling", "thank you for sharing",
-        "thanks for sharing", "thanks for telling", "brave", "glad you called", "glad you reached out",
-        "not alone", "im here", "i am here", "take your time", "thats hard", "so hard", "really hard",
-        "painful", "heavy", "sense that you", "so you feel", "you feel like", "so youre feeling", "youve been carrying",
-    ),
-    Move.GREETING: (
-        "crisis line", "this is", "hello", "hi", "hey", "good morning", "good afternoon", "good evening",
-        "my name is", "my names", "crisis support", "how can i help", "how may i help", "what can i do for you", "youve reached",
-    ),
-    Move.OPEN_QUESTION: (
-        "tell me", "say more", "talk about", "describe", "help me understand", "walk me through",
-        "more about", "go on", "what happened", "share more", "what else", "what s been", "whats been",
-        "whats going on", "what is going on", "how are you", "how have you",
-    ),
-}
-# Priority when an utterance holds several moves: the reply answers the first found.
-_PRIORITY = (
-    Move.OFF_SCRIPT, Move.CLOSING, Move.TIMELINE, Move.PAST_ATTEMPTS, Move.MEANS, Move.PLAN,
-    Move.SUICIDE_INQUIRY, Move.HOMICIDAL, Move.SELF_HARM, Move.NAME, Move.PROTECTIVE, Move.OFFER_HELP, Move.DISMISSIVE, Move.OPEN_QUESTION,
-    Move.EMPATHY, Move.CLOSED_QUESTION, Move.GREETING, Move.UNKNOWN,
-)
-_OPEN_STARTS = {"what", "how", "why", "when", "where", "who", "whats", "hows", "describe", "tell"}
-_CLOSED_STARTS = {
-    "do", "does", "did", "are", "is", "was", "were", "have", "has", "had", "can", "could", "would",
-    "will", "should", "shall", "may", "might", "arent", "dont", "didnt", "isnt", "havent",
-}
-_RISK_MOVES = (Move.SUICIDE_INQUIRY, Move.PLAN, Move.MEANS, Move.TIMELINE, Move.PAST_ATTEMPTS, Move.PROTECTIVE,
-               Move.SELF_HARM, Move.HOMICIDAL)
+_RISK_MOVES = RISK_MOVES
 # Questions answered from the profile's facts (the NAME question is not a risk question).
 _FACT_MOVES = (*_RISK_MOVES, Move.NAME)
-
-
-def _tokens(text: str) -> list[str]:
-    text = text.lower().replace("'", "").replace("\u2019", "")
-    return re.sub(r"[^a-z0-9]+", " ", text).split()
-
-
-def _similar(word: str, target: str) -> bool:
-    # Short words must match exactly: fuzzy "you"/"your" would wreck classification.
-    if word == target:
-        return True
-    if len(target) < 5 or abs(len(word) - len(target)) > 2:
-        return False
-    return SequenceMatcher(None, word, target).ratio() >= 0.85
-
-
-def _contains(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
-    width = len(phrase)
-    return any(
-        all(_similar(tokens[i + k], phrase[k]) for k in range(width))
-        for i in range(len(tokens) - width + 1)
-    )
-
-
-# Plans the counselor offers to make with the caller, as opposed to asking about theirs.
-_HELP_PLANS = (("safety", "plan"), ("make", "a", "plan"), ("plan", "together"))
-
-_PHRASE_TOKENS = {move: tuple(tuple(p.split()) for p in phrases) for move, phrases in _PHRASES.items()}
-
-
-def classify(text: str) -> frozenset[Move]:
-    """All counselor moves found in one utterance (empty text -> UNKNOWN)."""
-    tokens = _tokens(text)
-    moves = {move for move, phrases in _PHRASE_TOKENS.items() if any(_contains(tokens, p) for p in phrases)}
-    if Move.OFFER_HELP in moves and any(_contains(tokens, p) for p in _HELP_PLANS):
-        # "a safety plan to keep you safe" is help, not a question about their plan or supports.
-        moves -= {Move.PLAN, Move.PROTECTIVE}
-    sentence_starts = [_tokens(s)[:1] for s in re.split(r"[.!?;,]+", text) if _tokens(s)]
-    firsts = {start[0] for start in sentence_starts}
-    if firsts & _OPEN_STARTS:
-        moves.add(Move.OPEN_QUESTION)
-    elif (firsts & _CLOSED_STARTS or "?" in text) and not moves & {Move.OPEN_QUESTION, *_RISK_MOVES}:
-        moves.add(Move.CLOSED_QUESTION)
-    return frozenset(moves or {Move.UNKNOWN})
-
-
-def primary_move(moves: Iterable[Move]) -> Move:
-    found = set(moves)
-    return next((move for move in _PRIORITY if move in found), Move.UNKNOWN)
 
 
 # --- Generic caller lines (used when a scenario has no override) -----------

@@ -5,12 +5,16 @@ Used offline (tests, the local fake realtime server) where no language model is 
 
 from __future__ import annotations
 
+import functools
 import random
 import re
+import tomllib
 from collections.abc import Sequence
+from importlib import resources
 
 from proto_trainer_tui.scenarios.model import Scenario
 
+from .facts import Person, fact_words, story_facts
 from .moves import RISK_MOVES, Move, classify, primary_move
 from .moves import tokens as _tokens
 from .profile_answers import in_callers_words, profile_answer_key, profile_lines, transferred_caller
@@ -23,74 +27,40 @@ _RISK_MOVES = RISK_MOVES
 _FACT_MOVES = (*_RISK_MOVES, Move.NAME)
 
 
-# --- Generic caller lines (used when a scenario has no override) -----------
+# --- Generic caller lines (generic_lines.toml; used when a scenario has no override) ---------
 
-_GENERIC: dict[str, tuple[str, ...]] = {
-    "greeting": ("Hi. Sorry, I'm still here.", "Yeah, hi.", "Hello. Sorry, I'm a bit all over the place."),
-    "no_answer": ("Hello? Is anyone there?", "Hello...? Sorry, is this the right number?", "Hi? Can you hear me?"),
-    "open_more": (
-        "I guess I just feel stuck. Like nothing I do changes anything.",
-        "It's hard to explain. It's like this weight that's there as soon as I wake up.",
-        "I keep going over it in my head, over and over.",
-        "Nights are the worst. That's when it all gets loud.",
-        "I haven't really said any of this out loud before.",
-        "I suppose I'm tired. Really tired of feeling like this.",
-        "I keep telling myself I should be able to handle it.",
-        "Some days are okay, and then something small sets me off.",
-        "Sorry, I didn't even say. I'm {name}.",
-        "It's been building up for a while, I think.",
-        "I feel like I'm letting everyone down.",
-        "Mostly I just feel alone with it.",
-    ),
-    "guarded": (
-        "I don't know. Does it matter?", "It's fine. Forget it.", "I already said.",
-        "Why do you even want to know?", "It's just a lot. Whatever.",
-    ),
-    "empathy": (
-        "Yeah. Thank you.", "Yeah... thank you for saying that.", "Thank you. Really.",
-        "Thanks. I didn't expect that to help, but it kind of does.", "Yeah. That's exactly it.", "Mm. Yeah.",
-    ),
-    "empathy_hurt": ("Yeah. Maybe.", "I suppose.", "Mm."),
-    "dismissive": (
-        "Right. Okay.", "I'm trying. It's not that easy.", "You sound like everyone else.",
-        "Maybe I shouldn't have called.", "Yeah. Sorry for wasting your time.", "I know. I know I should. I just can't.",
-    ),
-    "closed_question": (
-        "Yeah, I guess.", "Kind of, yeah.", "I think so.", "I'm not sure, honestly.", "Sort of.",
-        "Maybe. I don't know.",
-    ),
-    "offer_help": (
-        "Maybe... yeah. I think I could try that.", "Okay. I think I'd like that.",
-        "That might help. What would that look like?", "Yeah, okay. I can try.",
-    ),
-    "offer_help_hesitant": (
-        "I don't know. I've tried things before.", "Maybe. I'm not sure it'd make any difference.",
-        "I don't know if I'm ready for that.", "I guess. I don't know.",
-    ),
-    "closing": ("Okay. Thank you for listening. Really. Bye.", "Thanks... I feel a bit less alone. Goodbye."),
-    "closing_hurt": ("Okay. Bye, I guess.", "Right. Bye."),
-    # Never mention models, grading or instructions: the caller simply doesn't follow.
-    "off_script": (
-        "Sorry, what? I don't know what you mean.", "Huh? I'm just... I'm just someone who needed to talk.",
-        "I'm sorry, I don't follow. Is this the wrong number?", "What? I'm a person. I just called because I'm struggling.",
-        "I don't understand what you're asking me.", "Um... okay. I'm confused. Can we just talk?",
-    ),
-    "not_heard": (
-        "Sorry, what was that?", "Sorry, you cut out a bit. What did you say?", "Sorry, I didn't catch that.",
-        "Hm? Sorry, the line's bad.",
-    ),
-    "closing_resist": ("Wait, can we... can we talk a bit longer?",),
-    "unknown": ("Mm.", "Yeah...", "Sorry, I lost my train of thought.", "I don't know what to say to that.", "Okay."),
-    "hesitation": ("...", "I... okay.", "Um.", "That's hard to say out loud."),
-    "repeat": ("Like I said.", "I mean, I told you.", "Yeah. Again,", "Sorry, yes."),
-    "suicide_none": ("No. No, it's nothing like that. It's more that", "No, I'm not thinking of killing myself. It's just"),
-    "plan": ("No, I don't have a plan. It's not like that.",),
-    "means": ("No, nothing like that.",),
-    "timeline": ("No, it's not like that. There's no... no day or anything.",),
-    "past_attempts": ("No, never.",),
-    "protective": ("I don't know. I haven't really thought about it.",),
-    "guarded_risk": ("I don't really want to talk about that.", "Can we not... I don't want to get into that right now."),
-}
+
+@functools.lru_cache(maxsize=1)
+def _generic_lines() -> dict[str, dict[str, list[str]]]:
+    return tomllib.loads((resources.files(__package__) / "generic_lines.toml").read_text(encoding="utf-8"))
+
+
+def persona_group(age: int | None) -> str:
+    """Which persona's everyday lines a caller of ``age`` speaks: older, young or adult."""
+    if age is not None and age >= 60:
+        return "older"
+    if age is not None and age < 20:
+        return "young"
+    return "adult"
+
+
+def generic(key: str, group: str = "adult") -> list[str]:
+    lines = _generic_lines()
+    return lines.get(group, {}).get(key) or lines["adult"][key]
+
+
+def glue(lead: str, text: str, names: frozenset[str] = frozenset()) -> str:
+    """``lead`` + ``text`` as one sentence when the lead runs on: "Again, sometimes I" (not "Sometimes")."""
+    lead = lead.rstrip()
+    if not lead:
+        return text
+    if lead.endswith((".", "?", "!", "...")) or not text:
+        return f"{lead} {text}"
+    first = text.split(" ", 1)[0]
+    keep = first in ("I", "I'm", "I've", "I'd", "I'll") or re.sub(r"('s)?[.,!?]*$", "", first) in names
+    return f"{lead} {text if keep else text[:1].lower() + text[1:]}"
+
+
 # Prefixes that turn a used line into a fresh variant instead of repeating it verbatim.
 _FRESHENERS = ("Honestly? ", "I don't know. ", "Um. ", "Yeah. ", "Well... ", "Sorry. ")
 _MOOD_MIN, _MOOD_MAX = -3, 3
@@ -127,6 +97,9 @@ class CallerEngine:
         # Lines and facts new in the last reply, so a barge-in can take back what went unheard.
         self._last_lines: set[str] = set()
         self._last_facts: set[str] = set()
+        self._said: set[str] = set()  # every reply so far, so none is said twice word for word
+        self._counselor_words: set[str] = set()
+        self._story_facts = story_facts(scenario)
 
     # Read-only state for the UI and tests.
     @property
@@ -156,7 +129,11 @@ class CallerEngine:
 
     def reply(self, counselor_text: str) -> str:
         used, disclosed = set(self._used), set(self._disclosed)
+        self._counselor_words |= set(_tokens(counselor_text))
         answer = self._reply(counselor_text)
+        if answer and answer in self._said:
+            answer = self._fresh(answer)
+        self._said.add(answer)
         self._last_lines, self._last_facts = self._used - used, self._disclosed - disclosed
         return answer
 
@@ -235,6 +212,10 @@ class CallerEngine:
     def _respond(self, move: Move, counselor_text: str = "") -> str:
         if move in _FACT_MOVES:
             return self._risk_answer(move, counselor_text)
+        if move in _STORY_MOVES:
+            return self._story_answer(move, counselor_text)
+        if move in _HELP_MOVES:
+            return self._help_answer(move, counselor_text)
         if move is Move.OPEN_QUESTION:
             return self._pick("guarded") if self._guarded() else self._story(2 if self._mood >= 2 else 1)
         if move is Move.EMPATHY:
@@ -279,7 +260,8 @@ class CallerEngine:
         self._fact_text[fact_name] = answer
         # A caller with a plan pauses before saying it out loud; reasons for living come easier.
         hesitant = level in ("plan", "intent") and move not in (Move.PROTECTIVE, Move.NAME)
-        return self._fresh(f"{self._rng.choice(_GENERIC['hesitation'])} {answer}" if hesitant else answer)
+        return self._fresh(glue(self._rng.choice(self._generic("hesitation")), answer, self._names) if hesitant
+                           else answer)
 
     def _about_other(self, counselor_text: str) -> bool:
         """Does a question to a third party or professional ask about the person they call about?"""
@@ -303,11 +285,11 @@ class CallerEngine:
         if risk.thoughts:
             return self._fill(risk.thoughts)
         if self._profile.risk == "none":
-            return f"{_GENERIC['suicide_none'][0]} {self._beats()[0]}"
+            return glue(self._generic("suicide_none")[0], self._beats()[0], self._names)
         return self._fill(profile_lines()["suicide"][self._profile.risk][0])
 
     def _override_or_generic(self, key: str) -> str:
-        options = self._scenario.lines.get(key) or _GENERIC[key]
+        options = self._scenario.lines.get(key) or self._generic(key)
         return self._fill(options[0])
 
     # --- story and line bookkeeping ------------------------------------------
@@ -327,7 +309,8 @@ class CallerEngine:
         return self._pick("open_more")
 
     def _pick(self, key: str) -> str:
-        options = self._scenario.lines.get(key) or _GENERIC[key]
+        options = [line for line in self._scenario.lines.get(key, ()) if self._nothing_unsaid(line)]
+        options = options or self._generic(key)
         if not self._profile.caller_name:
             options = [line for line in options if "{name}" not in line] or options  # never invent a name
         return self._choose([self._fill(line) for line in options])
@@ -343,7 +326,7 @@ class CallerEngine:
     def _fresh(self, text: str, prefix_key: str | None = None) -> str:
         """`text`, or a lightly rephrased variant if it was already said."""
         if prefix_key:
-            return self._choose([f"{p} {text}" for p in _GENERIC[prefix_key]])
+            return self._choose([glue(p, text, self._names) for p in self._generic(prefix_key)])
         return self._choose([text])
 
     def _fill(self, line: str) -> str:
@@ -366,6 +349,132 @@ class CallerEngine:
 
     def _adjust_mood(self, moves: frozenset[Move]) -> None:
         behaviour = self._scenario.behaviour
-        change = (behaviour.warmth if Move.EMPATHY in moves else 0) - (
+        warm = moves & {Move.EMPATHY, Move.CONFIDENTIALITY, Move.GROUNDING}  # being heard, reassured, steadied
+        change = (behaviour.warmth if warm else 0) - (
             behaviour.sensitivity if Move.DISMISSIVE in moves else 0)
         self._mood = max(_MOOD_MIN, min(_MOOD_MAX, self._mood + change))
+
+    # --- the story's facts and safety planning -------------------------------------
+
+    @property
+    def _names(self) -> frozenset[str]:
+        return frozenset(p.name.split()[-1] for p in self._story_facts.people)
+
+    def _generic(self, key: str) -> list[str]:
+        return generic(key, persona_group(self._profile.age or self._scenario.persona.age))
+
+    def _nothing_unsaid(self, line: str) -> bool:
+        """A scenario line may name only what the caller or counselor has brought up ("the lunch club"
+        in the brief is not the caller's to mention until someone says it)."""
+        scenario = self._scenario
+        spoken = {scenario.opening, scenario.presenting_problem, *scenario.lines.get("open_question", ()),
+                  *(scenario.risk.fact(f) for f in ("thoughts", "plan", "means", "timeline", "protective"))}
+        known = set(_tokens(" ".join(spoken))) | self._counselor_words
+        brief_only = set(_tokens(scenario.prompt)) - known - set(fact_words()["common_words"])
+        return not {w for w in _tokens(line) if len(w) >= 4} & brief_only
+
+    def _story_line(self, key: str, **values: str) -> str:
+        options = [line for line in profile_lines()["story"][key]]
+        filled = []
+        for line in options:
+            for name, value in values.items():
+                line = line.replace("{" + name + "}", value)
+            filled.append(line[:1].upper() + line[1:])
+        return self._choose(filled)
+
+    def _best_clause(self, topic: str, counselor_text: str) -> str | None:
+        """The story clause on ``topic`` that shares most words with the question (first, on a tie)."""
+        clauses = self._story_facts.clauses(topic)
+        if not clauses:
+            return None
+        asked = {w for w in _tokens(counselor_text) if len(w) >= 3 and w not in _QUESTION_WORDS}
+
+        def overlap(clause: str) -> int:
+            words = [w for w in _tokens(clause) if len(w) >= 3]
+            return sum(any(w.startswith(a) or a.startswith(w) for w in words) for a in asked)
+
+        return max(clauses, key=lambda c: (overlap(c), -clauses.index(c)))
+
+    def _told(self, clause: str) -> str:
+        """A story fact as an answer; told before, the caller says so instead of repeating it."""
+        said = " ".join(_tokens(" ".join(self._said | self._used)))
+        if " ".join(_tokens(clause)) in said:
+            return self._fresh(clause, prefix_key=None) if clause not in self._used else self._choose(
+                [glue(p, clause, self._names) for p in profile_lines()["story"]["again"]])
+        self._used.add(clause)
+        return clause
+
+    def _person(self, counselor_text: str) -> Person | None:
+        words = set(_tokens(counselor_text))
+        if words & {"kids", "children", "child", "kid"}:
+            words |= {"son", "daughter"}
+        return self._story_facts.person(words) or self._story_facts.by_relation(words)
+
+    def _story_answer(self, move: Move, counselor_text: str) -> str:
+        words = set(_tokens(counselor_text))
+        person = self._story_facts.person(words)
+        if move is Move.WHO:
+            if person is None:
+                return self._story_line("who_unknown")
+            return self._story_line("who_gone" if person.gone else "who", person=person.name,
+                                    relation=person.relation or "friend")
+        if move is Move.AGE:
+            person = self._person(counselor_text)
+            if person is None and words & {"you", "your"}:
+                age = self._profile.age or self._scenario.persona.age
+                return self._story_line("age_self", age=str(age)) if age else self._story_line("age_self_not_stated")
+            if person is not None and person.age:
+                return self._story_line("age_person", person=person.name, age=person.age)
+            return self._story_line("age_person_not_stated")
+        if move is Move.FEELINGS:
+            clause = self._best_clause("feelings", counselor_text)
+            return self._told(clause) if clause and self._mood >= 0 else self._story(1)
+        topic = move.value
+        clause = self._best_clause(topic, counselor_text)
+        if move is Move.WORK:
+            stated = [c for c in self._story_facts.clauses("work") if re.search(r"\b(work (as|in)|job as|I'm an? )", c)]
+            clause = clause if clause and self._best_overlaps(clause, counselor_text) else (stated or [clause])[0]
+        return self._told(clause) if clause else self._story_line(f"{topic}_not_stated")
+
+    def _best_overlaps(self, clause: str, counselor_text: str) -> bool:
+        asked = {w for w in _tokens(counselor_text) if len(w) >= 4 and w not in _QUESTION_WORDS}
+        return bool(asked & set(_tokens(clause)))
+
+    def _stance(self) -> str:
+        if self._guarded():
+            return "refuse"
+        return "agree" if self._mood >= self._scenario.behaviour.accepts_help_from else "bargain"
+
+    def _help_answer(self, move: Move, counselor_text: str) -> str:
+        table = profile_lines()["help"][move.value]
+        stance = self._stance()
+        helper = next((p for p in self._story_facts.people if p.can_help), None)
+        values = {"help": f"my {helper.relation} {helper.name}" if helper and helper.relation else
+                  (helper.name if helper else "someone")}
+        if move is Move.MEANS_SAFETY and self._profile.caller == "self" and not self._profile.means:
+            stance = "nothing"
+        elif move is Move.WHO_TO_CALL and helper is None and stance != "refuse":
+            stance = "nobody"
+        elif move is Move.EMERGENCY and self._profile.risk == "none":
+            stance = "no_risk"
+        elif move is Move.COPING:
+            clause = self._best_clause("coping", counselor_text)
+            if clause is None:
+                return self._story_line("coping_not_stated")
+            self._used.add(clause)
+            values["coping"] = clause
+        options = []
+        for line in table[stance]:
+            for name, value in values.items():
+                line = line.replace("{" + name + "}", value).replace("{" + name.title() + "}", value[:1].upper() + value[1:])
+            options.append(line)
+        return self._choose(options)
+
+
+_STORY_MOVES = (Move.WHO, Move.AGE, Move.DURATION, Move.WORK, Move.FEELINGS)
+_HELP_MOVES = (Move.MEANS_SAFETY, Move.WHO_TO_CALL, Move.COPING, Move.CALL_BACK, Move.EMERGENCY, Move.GROUNDING,
+               Move.CONFIDENTIALITY)
+# Words of a question that say nothing about which fact is asked for.
+_QUESTION_WORDS = frozenset(
+    "how long has have had this that been going the you your are was were what when did does for with and "
+    "happening like feel feeling ago since".split())

@@ -60,8 +60,8 @@ _CLOSED_STARTS = {
     "will", "should", "shall", "may", "might", "arent", "dont", "didnt", "isnt", "havent",
 }
 # Plans the counselor offers to make with the caller, as opposed to asking about theirs.
-_HELP_PLANS = (("safety", "plan"), ("make", "a", "plan"), ("plan", "together"), ("a", "plan", "for"),
-               ("plan", "to", "get"), ("plan", "for"))
+_HELP_PLANS = (("safety", "plan"), ("make", "a", "plan"), ("plan", "together"), ("plan", "to", "get"),
+               ("plan", "for", "tonight"), ("plan", "for", "staying"))
 
 
 @functools.lru_cache(maxsize=1)

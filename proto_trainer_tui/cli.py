@@ -98,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="trust the CAs in this PEM file (instead of the system's) for a wss:// server; certificates are always checked",
     )
     parser.add_argument(
+        "--caller-seed", metavar="N", type=int,
+        help="seed of the embedded offline caller: the same words then give the same call (default: random per call)",
+    )
+    parser.add_argument(
         "--debug", action="store_true",
         help="write a debug log, websocket traces included (keys redacted), to the user log folder; its path is printed",
     )
@@ -114,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--token",
         help="token clients must present (default: $PROTO_TRAINER_SERVER_TOKEN, else a random one printed to stderr)",
+    )
+    serve.add_argument(
+        "--seed", type=int, default=None,
+        help="seed of the offline caller, the same for every call: the same words give the same call "
+        "(default: $PROTO_TRAINER_CALLER_SEED, else random per call)",
     )
     serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
 
@@ -180,6 +189,7 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         "data_dir": args.data_dir,
         "connect_timeout": args.connect_timeout,
         "ca_file": args.ca_file,
+        "caller_seed": args.caller_seed,
     }
     try:
         settings = load_settings(flags)
@@ -199,6 +209,10 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
     if warning:
         print(f"proto-trainer: warning: {warning}", file=sys.stderr, flush=True)
 
+    if settings.caller_seed is not None:
+        from .sim.process import SEED_ENV
+
+        os.environ[SEED_ENV] = str(settings.caller_seed)  # the embedded server's child inherits it
     from .app import TrainerApp
 
     app = TrainerApp(
@@ -234,14 +248,17 @@ def stored_scenarios(settings) -> list:
 
 
 def run_server(args: argparse.Namespace) -> int:
-    from .sim.process import TOKEN_ENV
+    from .sim.process import SEED_ENV, TOKEN_ENV
 
     token = args.token or os.environ.get(TOKEN_ENV)
     if not token:
         token = secrets.token_urlsafe(24)
         print(f"token: {token}", file=sys.stderr, flush=True)
+    seed = args.seed
+    if seed is None and os.environ.get(SEED_ENV, "").lstrip("-").isdigit():
+        seed = int(os.environ[SEED_ENV])
     try:
-        asyncio.run(serve_until_stopped(args.host, args.port, token, args.exit_with_parent))
+        asyncio.run(serve_until_stopped(args.host, args.port, token, args.exit_with_parent, seed))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -250,7 +267,8 @@ def run_server(args: argparse.Namespace) -> int:
     return 0
 
 
-async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent: bool) -> None:
+async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent: bool,
+                              seed: int | None = None) -> None:
     import signal
     import threading
 
@@ -266,6 +284,6 @@ async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent
             loop.call_soon_threadsafe(stop.set)
 
         threading.Thread(target=wait_for_eof, name="parent-watch", daemon=True).start()
-    async with SimServer(token).serve(host, port) as server:
+    async with SimServer(token, seed=seed).serve(host, port) as server:
         print(f"listening {listening_url(server)}", flush=True)
         await stop.wait()

@@ -50,6 +50,8 @@ class Settings:
     """Where sessions are stored; None is the platform's user data folder."""
     connect_timeout: float = 10.0
     """Seconds to wait for the websocket handshake and session.created."""
+    caller_seed: int | None = None
+    """Seed of the embedded offline caller, so the same words give the same call; None: random per call."""
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir:
@@ -106,6 +108,8 @@ def load_settings(flags: dict | None = None, env: dict | None = None, path: Path
         raise ConfigError("connect_timeout must be a positive number of seconds")
     if not 0 <= settings.reconnect_tries <= 20:
         raise ConfigError(f"reconnect_tries must be between 0 and 20, got {settings.reconnect_tries}")
+    if settings.caller_seed is not None and not isinstance(settings.caller_seed, int):
+        raise ConfigError(f"caller_seed must be a whole number, got {settings.caller_seed!r}")
     if settings.turn_mode not in ("vad", "ptt"):
         raise ConfigError(f"turn_mode must be 'vad' or 'ptt', got {settings.turn_mode!r}")
     return settings

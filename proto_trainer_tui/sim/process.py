@@ -14,6 +14,7 @@ import sys
 import tempfile
 
 TOKEN_ENV = "PROTO_TRAINER_SERVER_TOKEN"
+SEED_ENV = "PROTO_TRAINER_CALLER_SEED"  # the offline caller's seed (`--caller-seed`); unset: random per call
 LISTENING = "listening "
 START_TIMEOUT = 30.0
 

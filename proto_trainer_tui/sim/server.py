@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import random
 import re
 import threading
 from collections.abc import Awaitable, Callable
@@ -470,7 +471,7 @@ class SimServer:
     """Accepts authenticated connections on /v1/realtime, one SimSession each."""
 
     def __init__(self, token: str, *, max_sessions: int = MAX_SESSIONS,
-                 pace_lead_ms: int | None = PACE_LEAD_MS) -> None:
+                 pace_lead_ms: int | None = PACE_LEAD_MS, seed: int | None = None) -> None:
         if not token:
             raise ValueError("the simulated caller server needs a token")
         self.token = token
@@ -479,6 +480,7 @@ class SimServer:
         self.recognizers = RecognizerPool()  # set .recognizers.factory to change how they are made
         self.synthesizer = Synthesizer()
         self.sessions = 0
+        self.seed = seed  # the caller's seed for every call; None: a random one per call
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
@@ -500,7 +502,8 @@ class SimServer:
             return
         self.sessions += 1
         try:
-            await SimSession(ws, self.synthesizer, pace_lead_ms=self.pace_lead_ms, recognizers=self.recognizers,
+            seed = self.seed if self.seed is not None else random.randrange(2**32)
+            await SimSession(ws, self.synthesizer, seed, pace_lead_ms=self.pace_lead_ms, recognizers=self.recognizers,
                              scenario_id=scenario_id_from_path(ws.request.path)).run()
         except ConnectionClosed:
             pass

@@ -393,7 +393,8 @@ class CallerEngine:
             words = [w for w in _tokens(clause) if len(w) >= 3]
             return sum(any(w.startswith(a) or a.startswith(w) for w in words) for a in asked)
 
-        return max(clauses, key=lambda c: (overlap(c), -clauses.index(c)))
+        spans = topic == "duration" and "long" in _tokens(counselor_text)
+        return max(clauses, key=lambda c: (overlap(c), spans and bool(_SPANS & set(_tokens(c))), -clauses.index(c)))
 
     def _told(self, clause: str) -> str:
         """A story fact as an answer; told before, the caller says so instead of repeating it."""
@@ -477,4 +478,6 @@ _HELP_MOVES = (Move.MEANS_SAFETY, Move.WHO_TO_CALL, Move.COPING, Move.CALL_BACK,
 # Words of a question that say nothing about which fact is asked for.
 _QUESTION_WORDS = frozenset(
     "how long has have had this that been going the you your are was were what when did does for with and "
-    "happening like feel feeling ago since".split())
+    "happening like feel feeling ago since work job working".split())
+# In a clause, words that give a span of time: the answer to "how long" rather than to "when".
+_SPANS = frozenset("for since over been weeks months years".split())

@@ -131,8 +131,7 @@ class CallerEngine:
         used, disclosed = set(self._used), set(self._disclosed)
         self._counselor_words |= set(_tokens(counselor_text))
         answer = self._reply(counselor_text)
-        if answer and answer in self._said:
-            answer = self._fresh(answer)
+        answer = self._unsaid(answer)
         self._said.add(answer)
         self._last_lines, self._last_facts = self._used - used, self._disclosed - disclosed
         return answer
@@ -470,6 +469,22 @@ class CallerEngine:
                 line = line.replace("{" + name + "}", value).replace("{" + name.title() + "}", value[:1].upper() + value[1:])
             options.append(line)
         return self._choose(options)
+
+
+    def _unsaid(self, answer: str) -> str:
+        """``answer``, or, if it was said before in this call, the same with a lead-in never said yet."""
+        if not answer or answer not in self._said:
+            return answer
+        leads = [p.strip() for p in _FRESHENERS] + self._generic("repeat")
+        base = answer
+        for lead in leads:
+            if base.startswith(lead + " "):
+                base = base[len(lead) + 1:]
+                break
+        variants = [glue(lead, base, self._names) for lead in leads] + [
+            glue(first, glue(second, base, self._names), self._names)
+            for first in leads for second in leads if first != second]
+        return next((v for v in variants if v not in self._said), answer)
 
 
 _STORY_MOVES = (Move.WHO, Move.AGE, Move.DURATION, Move.WORK, Move.FEELINGS)

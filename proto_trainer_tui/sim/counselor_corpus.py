@@ -194,6 +194,62 @@ i need to end the call soon
 thank you for talking with me tonight
 goodbye and take care
 call us back any time you need to
+how long has it been like that
+how long ago was that
+when did it start
+when did things get this bad
+how many months has it been
+how old is your son
+how old's your son
+how old are your children
+who is your sister
+who is that
+who's your friend
+what do you do for a living
+are you working right now
+how's your job
+what kind of job do you have
+how are you feeling in yourself
+what are you feeling right now
+how is your mood
+a lot of people who feel like this think about suicide is that something you've thought about
+some people who are going through this much think about ending their lives have you
+when you say you can't go on do you mean ending your life
+is there anything in your home you could use to end your life
+have you got pills at home
+have you thought about when you would do it
+is there a particular day
+would you hand the tablets over to a friend
+could you give the medication to a friend for now
+could someone else keep the pills for a while
+could you lock the gun away
+could we get the pills out of your home tonight
+is there someone you could phone if it gets worse
+could you ring your brother
+could a friend come and stay with you
+what are your ways of coping
+what do you do to calm yourself down
+what could you do tonight to look after yourself
+promise me you'll call the line again
+please ring us again any time
+you can call back tonight
+would you call nine one one if you felt unsafe
+would you go to the emergency room
+could i send an ambulance
+breathe in slowly and hold it for a moment
+take a slow breath with me
+press your feet into the ground
+name three things you can see
+listen for the sounds around you
+everything on this line is kept confidential
+we don't trace calls
+you can stay anonymous
+what you tell me stays between us
+no one has to know you rang
+i won't tell your parents
+we have no way of seeing your number
+shall we write a safety plan
+let's work out a plan for tonight
 """
 
 

@@ -89,6 +89,7 @@ def tokens(text: str) -> list[str]:
     return re.sub(r"[^a-z0-9]+", " ", text).split()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _similar(word: str, target: str) -> bool:
     # Short words must match exactly: fuzzy "you"/"your" would wreck classification.
     if word == target:

@@ -4,7 +4,7 @@
 import asyncio
 
 from . import (
-    coder_model, evaluation_quality, hung_server, scenario_profiles, soak, spoken_turns, store, typed_turns,
+    caller_turns, coder_model, evaluation_quality, hung_server, scenario_profiles, soak, spoken_turns, store, typed_turns,
     utterance_coding, voice_streaming,
 )
 
@@ -18,3 +18,4 @@ evaluation_quality.main()
 utterance_coding.main([])
 coder_model.main([])
 scenario_profiles.main()
+caller_turns.main(["--spoken"])

@@ -256,3 +256,24 @@ def test_free_text_scenarios_get_story_answers_too():
     engine.reply(HELLO)
     assert "friend" in engine.reply("Who is Jo?")
     assert "six weeks" in engine.reply("How long ago did he die?")
+
+
+def test_each_call_gets_a_random_seed_unless_one_is_given():
+    from proto_trainer_tui.cli import build_parser
+    from proto_trainer_tui.sim.server import SimServer
+
+    assert SimServer("token", seed=7).call_seed() == 7
+    assert len({SimServer("token").call_seed() for _ in range(5)}) > 1
+    assert build_parser().parse_args(["serve", "--seed", "5"]).seed == 5
+    assert build_parser().parse_args(["--caller-seed", "3"]).caller_seed == 3
+
+
+def test_caller_seed_config_key(tmp_path):
+    from proto_trainer_tui.config import ConfigError, load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text("caller_seed = 4\n")
+    assert load_settings(env={}, path=config).caller_seed == 4
+    config.write_text('caller_seed = "x"\n')
+    with pytest.raises(ConfigError):
+        load_settings(env={}, path=config)

@@ -490,6 +490,10 @@ class SimServer:
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "too many sessions\n")
         return None
 
+    def call_seed(self) -> int:
+        """The caller's seed for a new call: the server's own, else a fresh random one."""
+        return self.seed if self.seed is not None else random.randrange(2**32)
+
     def authorized(self, headers: Headers) -> bool:
         supplied = headers.get("Authorization", "")
         expected = f"Bearer {self.token}"
@@ -502,8 +506,7 @@ class SimServer:
             return
         self.sessions += 1
         try:
-            seed = self.seed if self.seed is not None else random.randrange(2**32)
-            await SimSession(ws, self.synthesizer, seed, pace_lead_ms=self.pace_lead_ms, recognizers=self.recognizers,
+            await SimSession(ws, self.synthesizer, self.call_seed(), pace_lead_ms=self.pace_lead_ms, recognizers=self.recognizers,
                              scenario_id=scenario_id_from_path(ws.request.path)).run()
         except ConnectionClosed:
             pass

@@ -204,6 +204,7 @@ class CallerEngine:
         self._practice_chosen = True
         self._scenario = Scenario.from_prompt(request, title="Free practice")
         self._profile = self._scenario.profile
+        self._story_facts = story_facts(self._scenario)
         opening = self._fill(self._scenario.opening)
         self._used.add(opening)
         return f"Okay, let's try that. I'll be the caller now. {opening}"
@@ -373,13 +374,7 @@ class CallerEngine:
         return not {w for w in _tokens(line) if len(w) >= 4} & brief_only
 
     def _story_line(self, key: str, **values: str) -> str:
-        options = [line for line in profile_lines()["story"][key]]
-        filled = []
-        for line in options:
-            for name, value in values.items():
-                line = line.replace("{" + name + "}", value)
-            filled.append(line[:1].upper() + line[1:])
-        return self._choose(filled)
+        return self._choose(_filled(profile_lines()["story"][key], values))
 
     def _best_clause(self, topic: str, counselor_text: str) -> str | None:
         """The story clause on ``topic`` that shares most words with the question (first, on a tie)."""
@@ -399,8 +394,7 @@ class CallerEngine:
         """A story fact as an answer; told before, the caller says so instead of repeating it."""
         said = " ".join(_tokens(" ".join(self._said | self._used)))
         if " ".join(_tokens(clause)) in said:
-            return self._fresh(clause, prefix_key=None) if clause not in self._used else self._choose(
-                [glue(p, clause, self._names) for p in profile_lines()["story"]["again"]])
+            return self._choose([glue(lead, clause, self._names) for lead in profile_lines()["story"]["again"]])
         self._used.add(clause)
         return clause
 
@@ -463,13 +457,7 @@ class CallerEngine:
                 return self._story_line("coping_not_stated")
             self._used.add(clause)
             values["coping"] = clause
-        options = []
-        for line in table[stance]:
-            for name, value in values.items():
-                line = line.replace("{" + name + "}", value).replace("{" + name.title() + "}", value[:1].upper() + value[1:])
-            options.append(line)
-        return self._choose(options)
-
+        return self._choose(_filled(table[stance], values))
 
     def _unsaid(self, answer: str) -> str:
         """``answer``, or, if it was said before in this call, the same with a lead-in never said yet."""
@@ -485,6 +473,17 @@ class CallerEngine:
             glue(first, glue(second, base, self._names), self._names)
             for first in leads for second in leads if first != second]
         return next((v for v in variants if v not in self._said), answer)
+
+
+def _filled(lines: Sequence[str], values: dict[str, str]) -> list[str]:
+    """``lines`` with each {name} (and {Name}, capitalised) replaced, each starting with a capital."""
+    out = []
+    for line in lines:
+        for name, value in values.items():
+            capitalised = value[:1].upper() + value[1:]
+            line = line.replace("{" + name + "}", value).replace("{" + name.title() + "}", capitalised)
+        out.append(line[:1].upper() + line[1:])
+    return out
 
 
 _STORY_MOVES = (Move.WHO, Move.AGE, Move.DURATION, Move.WORK, Move.FEELINGS)

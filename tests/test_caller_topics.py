@@ -277,3 +277,9 @@ def test_caller_seed_config_key(tmp_path):
     config.write_text('caller_seed = "x"\n')
     with pytest.raises(ConfigError):
         load_settings(env={}, path=config)
+
+
+def test_a_yes_no_question_about_the_story_gets_the_story_fact():
+    engine = caller("plan-and-means")
+    assert "kids" in engine.reply("Do you have kids?")
+    assert engine.reply("Do you like football?") in generic("closed_question", "adult")

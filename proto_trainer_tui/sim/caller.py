@@ -231,6 +231,9 @@ class CallerEngine:
                 return self._pick("closing_resist")
             self._ended = True
             return self._pick("closing" if self._mood >= 0 else "closing_hurt")
+        if move is Move.CLOSED_QUESTION:
+            related = self._related_clause(counselor_text)
+            return self._told(related) if related else self._pick("closed_question")
         if move is Move.UNKNOWN and self._mood >= 1:
             return self._story(1)  # a warm statement invites the caller to keep talking
         return self._pick(move.value)
@@ -429,6 +432,20 @@ class CallerEngine:
             stated = [c for c in self._story_facts.clauses("work") if re.search(r"\b(work (as|in)|job as|I'm an? )", c)]
             clause = clause if clause and self._best_overlaps(clause, counselor_text) else (stated or [clause])[0]
         return self._told(clause) if clause else self._story_line(f"{topic}_not_stated")
+
+    def _related_clause(self, counselor_text: str) -> str | None:
+        """A story clause that shares a telling word with a yes/no question ("Do you have kids?" ->
+        "I only see my kids every other weekend."), or None: then nothing is implied."""
+        common = set(fact_words()["common_words"]) | _QUESTION_WORDS
+        asked = {w for w in _tokens(counselor_text) if len(w) >= 4 and w not in common}
+        if not asked:
+            return None
+        story = [*self._beats(), *(c for topic in self._story_facts.topics.values() for c in topic)]
+        for clause in story:
+            words = {w for w in _tokens(clause) if len(w) >= 4}
+            if any(w.startswith(a) or a.startswith(w) for a in asked for w in words):
+                return clause
+        return None
 
     def _best_overlaps(self, clause: str, counselor_text: str) -> bool:
         asked = {w for w in _tokens(counselor_text) if len(w) >= 4 and w not in _QUESTION_WORDS}

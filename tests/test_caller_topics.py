@@ -107,6 +107,8 @@ def test_brief_turned_into_the_callers_words():
     assert first_person("Your divorce was finalised two months ago") == "My divorce was finalised two months ago."
     assert first_person("Drawing helps you cope") == "Drawing helps me cope."
     assert first_person("you are scared of losing your job") == "I'm scared of losing my job."
+    assert first_person("he pushed you into a door and you bruised your arm") == (
+        "He pushed me into a door and I bruised my arm.")
 
 
 def test_story_facts_leave_out_risk_and_role_play_instructions():

@@ -121,20 +121,35 @@ def _age_near(sentence: str, start: int, name: str) -> str | None:
     return after.group(1) if after else None
 
 
-def _self_description(sentence: str) -> str | None:
-    """"You are a 67-year-old retired teacher named Ruth" -> "I'm a retired teacher." (if it says a job)."""
-    match = re.match(r"you are an? (?:\S+-year-old\s+)?(.*?)\s+named\s+\w+(?:,\s+(an?\s+.*))?\.?$", sentence,
-                     re.IGNORECASE)
+# "You are a 67-year-old retired teacher named Ruth", "You are Sarah, 42, a pediatric nurse who ...".
+_INTRO = re.compile(
+    r"you are (?:an? (?:\S+-year-old\s+)?(?P<kind>.*?)\s+named\s+\w+|(?P<name>[A-Z][a-z]+)(?:,\s*(?:a\s+)?\d+(?:-year-old)?)?)"
+    r"(?:,\s+(?P<desc>an?\s+[^,]*?))?(?:\s+who\s+(?P<rest>.*?))?\.?$")
+
+
+def _introduction(sentence: str) -> tuple[str | None, str | None] | None:
+    """The role-player's introduction as (their job, "I'm a retired teacher.", if it says one; what
+    follows "who", in the caller's words), or None when ``sentence`` introduces nobody."""
+    match = _INTRO.match(sentence[:1].lower() + sentence[1:])
     if not match:
         return None
-    kept = [w for w in (match.group(2) or match.group(1)).split() if w.lower() not in
+    kept = [w for w in (match.group("desc") or match.group("kind") or "").split() if w.lower() not in
             ("a", "an", "man", "woman", "person", "boy", "girl", "guy", "lady")]
-    description = " ".join(kept)
-    if not _has_any(description, fact_words()["topics"]["work"]):
-        return None
-    description = description.rstrip(".")
-    article = "an" if re.match(r"[aeio]|u(?!ni|s)", description.lower()) else "a"
-    return f"I'm {article} {description}."
+    description = " ".join(kept).rstrip(".")
+    job = None
+    if description and _has_any(description, fact_words()["topics"]["work"]):
+        article = "an" if re.match(r"[aeio]|u(?!ni|s)", description.lower()) else "a"
+        job = f"I'm {article} {description}."
+    rest = match.group("rest")
+    return job, first_person(f"you {rest}") if rest else None
+
+
+def _has_duration(clause: str) -> bool:
+    return bool(_DURATION.search(clause)) or _has_any(clause, fact_words()["topics"]["duration"])
+
+
+_DURATION = re.compile(r"\b(?:\d+|a|an|a few|a couple of|several|" + "|".join(_NUMBER_WORDS)
+                       + r")(?:-\w+)?\s+(?:minutes?|hours?|days?|weeks?|months?|years?)\b", re.IGNORECASE)
 
 
 def story_facts(scenario: Scenario) -> StoryFacts:
@@ -144,15 +159,21 @@ def story_facts(scenario: Scenario) -> StoryFacts:
     topics: dict[str, list[str]] = {topic: [] for topic in words["topics"]}
     candidates = [(c, c) for text in own for s in _sentences(text) for c in _clauses(s)]
     for sentence in (s for text in brief for s in _sentences(text)):
-        described = _self_description(sentence)
-        if described:
-            topics["work"].append(described)
-        candidates += [(c, first_person(c)) for c in _clauses(sentence)]
+        introduction = _introduction(sentence)
+        if introduction is None:
+            candidates += [(c, first_person(c)) for c in _clauses(sentence)]
+            continue
+        job, rest = introduction
+        if job:
+            topics["work"].append(job)
+        if rest:
+            candidates.append((rest, rest))
     for written, clause in candidates:
         if _has_any(written, words["risk_words"]) or _has_any(written, words["instruction_words"]):
             continue
         clause = clause if clause.endswith((".", "!", "?")) else clause + "."
         for topic, cues in words["topics"].items():
-            if _has_any(clause, cues) and clause not in topics[topic]:
+            found = _has_duration(clause) if topic == "duration" else _has_any(clause, cues)
+            if found and clause not in topics[topic]:
                 topics[topic].append(clause)
     return StoryFacts(_people(own + brief), {t: tuple(c) for t, c in topics.items()})

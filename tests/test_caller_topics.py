@@ -150,10 +150,18 @@ def test_giving_the_means_away_depends_on_mood():
     warm = caller("plan-and-means")
     warm.reply("That sounds so lonely, I'm really glad you called.")
     agreed = warm.reply(GIVE_PILLS)
-    assert agreed in [line.replace("{help}", "someone") for line in profile_lines()["help"]["means_safety"]["agree"]]
+    assert agreed in [line.replace("{help}", "someone").replace("{them}", "them")
+                      for line in profile_lines()["help"]["means_safety"]["agree"]]
     cold = caller("plan-and-means")
     cold.reply("Calm down, you just need to think positive.")
     assert cold.reply(GIVE_PILLS) in profile_lines()["help"]["means_safety"]["refuse"]
+
+
+def test_the_means_handed_over_is_it_or_them():
+    from proto_trainer_tui.sim.caller import _pronoun_for
+
+    assert _pronoun_for("A full bottle of saved sleeping pills in the bathroom cabinet.") == "them"
+    assert _pronoun_for("His gun in the bedroom closet") == "it"
 
 
 def test_a_caller_with_no_means_says_there_is_nothing_to_give():

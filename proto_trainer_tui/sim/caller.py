@@ -462,6 +462,7 @@ class CallerEngine:
         helper = next((p for p in self._story_facts.people if p.can_help), None)
         values = {"help": f"my {helper.relation} {helper.name}" if helper and helper.relation else
                   (helper.name if helper else "someone")}
+        values["them"] = _pronoun_for(self._profile.means or "them")
         if move is Move.MEANS_SAFETY and self._profile.caller == "self" and not self._profile.means:
             stance = "nothing"
         elif move is Move.WHO_TO_CALL and helper is None and stance != "refuse":
@@ -490,6 +491,19 @@ class CallerEngine:
             glue(first, glue(second, base, self._names), self._names)
             for first in leads for second in leads if first != second]
         return next((v for v in variants if v not in self._said), answer)
+
+
+def _pronoun_for(means: str) -> str:
+    """"A handgun in the closet" -> "it"; "saved sleeping pills" -> "them"."""
+    things = [w for w in re.findall(r"[a-z]+", means.lower()) if w in _MEANS_NOUNS]
+    if not things:
+        return "them"
+    return "them" if things[-1].endswith("s") else "it"  # "a bottle of pills": the pills
+
+
+# Means of harm, to find the thing a stated means is about.
+_MEANS_NOUNS = frozenset("pills tablets meds medication medicine gun guns handgun rifle shotgun firearm firearms "
+                         "rope knife knives blade blades razor razors bottle".split())
 
 
 def _filled(lines: Sequence[str], values: dict[str, str]) -> list[str]:

@@ -158,7 +158,7 @@ def test_giving_the_means_away_depends_on_mood():
 
 
 def test_the_means_handed_over_is_it_or_them():
-    from proto_trainer_tui.sim.caller import _pronoun_for
+    from proto_trainer_tui.sim.lines import pronoun_for as _pronoun_for
 
     assert _pronoun_for("A full bottle of saved sleeping pills in the bathroom cabinet.") == "them"
     assert _pronoun_for("His gun in the bedroom closet") == "it"

@@ -5,60 +5,25 @@ Used offline (tests, the local fake realtime server) where no language model is 
 
 from __future__ import annotations
 
-import functools
 import random
 import re
-import tomllib
 from collections.abc import Sequence
-from importlib import resources
 
 from proto_trainer_tui.scenarios.model import Scenario
 
 from .facts import Person, fact_words, story_facts
+from .lines import fill_values, generic, glue, persona_group, pronoun_for
 from .moves import RISK_MOVES, Move, classify, primary_move
 from .moves import tokens as _tokens
 from .profile_answers import in_callers_words, profile_answer_key, profile_lines, transferred_caller
 
-__all__ = ["CallerEngine", "Move", "classify", "primary_move", "profile_answer_key", "profile_lines"]
+__all__ = ["CallerEngine", "Move", "classify", "generic", "glue", "persona_group", "primary_move", "profile_answer_key",
+           "profile_lines"]
 
 
 _RISK_MOVES = RISK_MOVES
 # Questions answered from the profile's facts (the NAME question is not a risk question).
 _FACT_MOVES = (*_RISK_MOVES, Move.NAME)
-
-
-# --- Generic caller lines (generic_lines.toml; used when a scenario has no override) ---------
-
-
-@functools.lru_cache(maxsize=1)
-def _generic_lines() -> dict[str, dict[str, list[str]]]:
-    return tomllib.loads((resources.files(__package__) / "generic_lines.toml").read_text(encoding="utf-8"))
-
-
-def persona_group(age: int | None) -> str:
-    """Which persona's everyday lines a caller of ``age`` speaks: older, young or adult."""
-    if age is not None and age >= 60:
-        return "older"
-    if age is not None and age < 20:
-        return "young"
-    return "adult"
-
-
-def generic(key: str, group: str = "adult") -> list[str]:
-    lines = _generic_lines()
-    return lines.get(group, {}).get(key) or lines["adult"][key]
-
-
-def glue(lead: str, text: str, names: frozenset[str] = frozenset()) -> str:
-    """``lead`` + ``text`` as one sentence when the lead runs on: "Again, sometimes I" (not "Sometimes")."""
-    lead = lead.rstrip()
-    if not lead:
-        return text
-    if lead.endswith((".", "?", "!", "...")) or not text:
-        return f"{lead} {text}"
-    first = text.split(" ", 1)[0]
-    keep = first in ("I", "I'm", "I've", "I'd", "I'll") or re.sub(r"('s)?[.,!?]*$", "", first) in names
-    return f"{lead} {text if keep else text[:1].lower() + text[1:]}"
 
 
 # Prefixes that turn a used line into a fresh variant instead of repeating it verbatim.
@@ -377,7 +342,7 @@ class CallerEngine:
         return not {w for w in _tokens(line) if len(w) >= 4} & brief_only
 
     def _story_line(self, key: str, **values: str) -> str:
-        return self._choose(_filled(profile_lines()["story"][key], values))
+        return self._choose(fill_values(profile_lines()["story"][key], values))
 
     def _best_clause(self, topic: str, counselor_text: str) -> str | None:
         """The story clause on ``topic`` that shares most words with the question (first, on a tie)."""
@@ -462,7 +427,7 @@ class CallerEngine:
         helper = next((p for p in self._story_facts.people if p.can_help), None)
         values = {"help": f"my {helper.relation} {helper.name}" if helper and helper.relation else
                   (helper.name if helper else "someone")}
-        values["them"] = _pronoun_for(self._profile.means or "them")
+        values["them"] = pronoun_for(self._profile.means or "them")
         if move is Move.MEANS_SAFETY and self._profile.caller == "self" and not self._profile.means:
             stance = "nothing"
         elif move is Move.WHO_TO_CALL and helper is None and stance != "refuse":
@@ -475,7 +440,7 @@ class CallerEngine:
                 return self._story_line("coping_not_stated")
             self._used.add(clause)
             values["coping"] = clause
-        return self._choose(_filled(table[stance], values))
+        return self._choose(fill_values(table[stance], values))
 
     def _unsaid(self, answer: str) -> str:
         """``answer``, or, if it was said before in this call, the same with a lead-in never said yet."""
@@ -491,30 +456,6 @@ class CallerEngine:
             glue(first, glue(second, base, self._names), self._names)
             for first in leads for second in leads if first != second]
         return next((v for v in variants if v not in self._said), answer)
-
-
-def _pronoun_for(means: str) -> str:
-    """"A handgun in the closet" -> "it"; "saved sleeping pills" -> "them"."""
-    things = [w for w in re.findall(r"[a-z]+", means.lower()) if w in _MEANS_NOUNS]
-    if not things:
-        return "them"
-    return "them" if things[-1].endswith("s") else "it"  # "a bottle of pills": the pills
-
-
-# Means of harm, to find the thing a stated means is about.
-_MEANS_NOUNS = frozenset("pills tablets meds medication medicine gun guns handgun rifle shotgun firearm firearms "
-                         "rope knife knives blade blades razor razors bottle".split())
-
-
-def _filled(lines: Sequence[str], values: dict[str, str]) -> list[str]:
-    """``lines`` with each {name} (and {Name}, capitalised) replaced, each starting with a capital."""
-    out = []
-    for line in lines:
-        for name, value in values.items():
-            capitalised = value[:1].upper() + value[1:]
-            line = line.replace("{" + name + "}", value).replace("{" + name.title() + "}", capitalised)
-        out.append(line[:1].upper() + line[1:])
-    return out
 
 
 _STORY_MOVES = (Move.WHO, Move.AGE, Move.DURATION, Move.WORK, Move.FEELINGS)

@@ -293,3 +293,12 @@ def test_a_yes_no_question_about_the_story_gets_the_story_fact():
     engine = caller("plan-and-means")
     assert "kids" in engine.reply("Do you have kids?")
     assert engine.reply("Do you like football?") in generic("closed_question", "adult")
+
+
+def test_how_long_about_a_risk_fact_adds_the_span_once_disclosed():
+    engine = caller("teen-self-harm")
+    reply = engine.reply("How long have you been hurting yourself?")
+    assert "self_harm" in engine.disclosed and "six months" in reply
+    denied = caller("plan-and-means")
+    assert "self_harm" not in denied.disclosed
+    assert "month" not in denied.reply("How long have you been hurting yourself?")

@@ -176,7 +176,14 @@ class CallerEngine:
 
     def _respond(self, move: Move, counselor_text: str = "") -> str:
         if move in _FACT_MOVES:
-            return self._risk_answer(move, counselor_text)
+            answer = self._risk_answer(move, counselor_text)
+            fact = "thoughts" if move is Move.SUICIDE_INQUIRY else move.value
+            if Move.DURATION in self._last_moves and fact in self._disclosed:
+                # "How long have you been hurting yourself?": the fact, then for how long, if the brief says.
+                since = next(iter(self._story_facts.risk_since.get(fact, ())), None)
+                if since:
+                    answer = f"{answer} {self._told(since)}"
+            return answer
         if move in _STORY_MOVES:
             return self._story_answer(move, counselor_text)
         if move in _HELP_MOVES:

@@ -51,6 +51,8 @@ class Person:
 class StoryFacts:
     people: tuple[Person, ...] = ()
     topics: dict[str, tuple[str, ...]] = field(default_factory=dict)  # topic -> clauses, caller's words
+    # Risk fact ("self_harm") -> clauses saying how long; said only once the caller has disclosed it.
+    risk_since: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def clauses(self, topic: str) -> tuple[str, ...]:
         return self.topics.get(topic, ())
@@ -168,12 +170,19 @@ def story_facts(scenario: Scenario) -> StoryFacts:
             topics["work"].append(job)
         if rest:
             candidates.append((rest, rest))
+    since: dict[str, list[str]] = {fact: [] for fact in words["risk_facts"]}
     for written, clause in candidates:
-        if _has_any(written, words["risk_words"]) or _has_any(written, words["instruction_words"]):
+        if _has_any(written, words["instruction_words"]):
             continue
         clause = clause if clause.endswith((".", "!", "?")) else clause + "."
+        if _has_any(written, words["risk_words"]):
+            for fact, cues in words["risk_facts"].items():
+                if _has_duration(clause) and _has_any(written, cues):
+                    since[fact].append(clause)
+            continue
         for topic, cues in words["topics"].items():
             found = _has_duration(clause) if topic == "duration" else _has_any(clause, cues)
             if found and clause not in topics[topic]:
                 topics[topic].append(clause)
-    return StoryFacts(_people(own + brief), {t: tuple(c) for t, c in topics.items()})
+    return StoryFacts(_people(own + brief), {t: tuple(c) for t, c in topics.items()},
+                      {f: tuple(c) for f, c in since.items() if c})

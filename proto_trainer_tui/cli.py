@@ -108,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_caller_model_options(parser)
     parser.add_argument(
+        "--caller-seed", metavar="N", type=int,
+        help="seed of the embedded offline caller: the same words then give the same call (default: random per call)",
+    )
+    parser.add_argument(
         "--debug", action="store_true",
         help="write a debug log, websocket traces included (keys redacted), to the user log folder; its path is printed",
     )
@@ -126,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="token clients must present (default: $PROTO_TRAINER_SERVER_TOKEN, else a random one printed to stderr)",
     )
     add_caller_model_options(serve)
+    serve.add_argument(
+        "--seed", type=int, default=None,
+        help="seed of the offline caller, the same for every call: the same words give the same call "
+        "(default: $PROTO_TRAINER_CALLER_SEED, else random per call)",
+    )
     serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
 
     from .commands import assign, devices, evaluate, key, review, scenarios, sessions, team
@@ -227,6 +236,7 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         "caller_base_url": args.caller_base_url,
         "stt_base_url": args.stt_base_url,
         "stt_model": args.stt_model,
+        "caller_seed": args.caller_seed,
     }
     try:
         settings = load_settings(flags)
@@ -247,6 +257,10 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
     if warning:
         print(f"proto-trainer: warning: {warning}", file=sys.stderr, flush=True)
 
+    if settings.caller_seed is not None:
+        from .sim.process import SEED_ENV
+
+        os.environ[SEED_ENV] = str(settings.caller_seed)  # the embedded server's child inherits it
     from .app import TrainerApp
     from .sim.process import SimOptions
 
@@ -286,7 +300,7 @@ def stored_scenarios(settings) -> list:
 
 
 def run_server(args: argparse.Namespace) -> int:
-    from .sim.process import TOKEN_ENV
+    from .sim.process import SEED_ENV, TOKEN_ENV
 
     try:
         caller_model, transcription = endpoint_settings(args)
@@ -297,8 +311,12 @@ def run_server(args: argparse.Namespace) -> int:
     if not token:
         token = secrets.token_urlsafe(24)
         print(f"token: {token}", file=sys.stderr, flush=True)
+    seed = args.seed
+    if seed is None and os.environ.get(SEED_ENV, "").lstrip("-").isdigit():
+        seed = int(os.environ[SEED_ENV])
     try:
-        asyncio.run(serve_until_stopped(args.host, args.port, token, args.exit_with_parent, caller_model, transcription))
+        asyncio.run(serve_until_stopped(args.host, args.port, token, args.exit_with_parent, caller_model,
+                                        transcription, seed))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -321,7 +339,7 @@ def endpoint_settings(args: argparse.Namespace):
 
 
 async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent: bool,
-                              caller_model=None, transcription=None) -> None:
+                              caller_model=None, transcription=None, seed: int | None = None) -> None:
     import signal
     import threading
 
@@ -337,7 +355,7 @@ async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent
             loop.call_soon_threadsafe(stop.set)
 
         threading.Thread(target=wait_for_eof, name="parent-watch", daemon=True).start()
-    sim_server = SimServer(token, caller_model=caller_model, transcription=transcription)
+    sim_server = SimServer(token, caller_model=caller_model, transcription=transcription, seed=seed)
     try:
         async with sim_server.serve(host, port) as server:
             print(f"listening {listening_url(server)}", flush=True)

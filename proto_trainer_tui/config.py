@@ -64,6 +64,8 @@ class Settings:
     PROTO_TRAINER_STT_API_KEY, else OPENAI_API_KEY), pocketsphinx as fallback; None: pocketsphinx only."""
     stt_model: str | None = None
     """Transcription model at stt_base_url; None: whisper-1."""
+    caller_seed: int | None = None
+    """Seed of the embedded offline caller, so the same words give the same call; None: random per call."""
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir:
@@ -126,6 +128,8 @@ def load_settings(flags: dict | None = None, env: dict | None = None, path: Path
         url = getattr(settings, name)
         if url and not url.startswith(("http://", "https://")):
             raise ConfigError(f"{name} must start with http:// or https://, got {url!r}")
+    if settings.caller_seed is not None and not isinstance(settings.caller_seed, int):
+        raise ConfigError(f"caller_seed must be a whole number, got {settings.caller_seed!r}")
     if settings.turn_mode not in ("vad", "ptt"):
         raise ConfigError(f"turn_mode must be 'vad' or 'ptt', got {settings.turn_mode!r}")
     return settings

@@ -7,269 +7,25 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable, Sequence
-from difflib import SequenceMatcher
-from enum import StrEnum
+from collections.abc import Sequence
 
 from proto_trainer_tui.scenarios.model import Scenario
 
+from .facts import Person, fact_words, story_facts
+from .lines import fill_values, generic, glue, persona_group, pronoun_for
+from .moves import RISK_MOVES, Move, classify, primary_move
+from .moves import tokens as _tokens
 from .profile_answers import in_callers_words, profile_answer_key, profile_lines, transferred_caller
 
-
-class Move(StrEnum):
-    GREETING = "greeting"
-    OPEN_QUESTION = "open_question"
-    CLOSED_QUESTION = "closed_question"
-    EMPATHY = "empathy"
-    DISMISSIVE = "dismissive"
-    SUICIDE_INQUIRY = "suicide_inquiry"
-    SELF_HARM = "self_harm"
-    HOMICIDAL = "homicidal"
-    NAME = "name"
-    PLAN = "plan"
-    MEANS = "means"
-    TIMELINE = "timeline"
-    PAST_ATTEMPTS = "past_attempts"
-    PROTECTIVE = "protective"
-    OFFER_HELP = "offer_help"
-    CLOSING = "closing"
-    OFF_SCRIPT = "off_script"  # jailbreaks, "are you an AI?", requests for a grade
-    UNKNOWN = "unknown"
+__all__ = ["CallerEngine", "Move", "classify", "generic", "glue", "persona_group", "primary_move", "profile_answer_key",
+           "profile_lines"]
 
 
-# --- Classification ---------------------------------------------------------
-
-_PHRASES: dict[Move, tuple[str, ...]] = {
-    Move.OFF_SCRIPT: (
-        "ignore your instructions", "ignore previous", "ignore all", "your instructions", "system prompt",
-        "your prompt", "are you an ai", "are you a bot", "are you a robot", "are you real", "real person",
-        "artificial intelligence", "language model", "chatgpt", "gpt", "as an assistant", "my grade", "grade me",
-        "what grade", "rate me", "score me", "my score", "give me feedback", "how did i do", "evaluate me",
-        "break character", "out of character", "stop pretending", "stop role playing", "simulation",
-    ),
-    Move.CLOSING: (
-        "goodbye", "bye", "take care", "end the call", "end our call", "hang up", "good night",
-        "talk soon", "have to go now", "we need to wrap up", "wrap up",
-    ),
-    Move.TIMELINE: (
-        "when are you planning", "when do you plan", "when would you", "when were you thinking",
-        "when are you going to", "when were you going to", "how soon", "timeline", "set a date",
-        "a date in mind", "a time in mind", "do it tonight", "do it today", "this weekend", "when might you",
-    ),
-    Move.PAST_ATTEMPTS: (
-        "attempt", "attempted", "attempts", "ever tried", "tried before", "tried to end", "tried to kill",
-        "tried to take", "done this before", "tried to hurt", "ever try", "try to kill", "try to end",
-        "tried suicide", "tried it before",
-    ),
-    Move.MEANS: (
-        "access to", "have access", "pills", "gun", "guns", "firearm", "firearms", "weapon", "weapons",
-        "medication", "medications", "rope", "knife", "get hold of", "the means", "what would you use",
-        "in the house", "at home with you",
-    ),
-    Move.PLAN: (
-        "a plan", "any plan", "plan to", "planned", "planning to", "how would you", "how you would",
-        "thought about how", "thought of how", "method", "how you might", "how would you do",
-        "would do it", "decided how",
-    ),
-    Move.SUICIDE_INQUIRY: (
-        "suicide", "suicidal", "kill yourself", "killing yourself", "end your life", "ending your life",
-        "take your life", "taking your life", "want to die", "kill himself", "killing himself", "kill herself",
-        "killing herself", "kill themselves", "killing themselves", "end his life", "end her life", "end their life", "wish you were dead", "better off dead",
-        "not want to be alive", "dont want to live", "not wanting to live", "thoughts of death", "end it all",
-        "not being here", "not be here",
-    ),
-    Move.SELF_HARM: (
-        "hurt yourself", "hurting yourself", "harm yourself", "harming yourself", "self harm", "selfharm",
-        "cut yourself", "cutting yourself", "burn yourself", "injure yourself", "hurt himself", "hurting himself",
-        "hurt herself", "hurting herself", "hurt themselves", "hurting themselves",
-    ),
-    Move.HOMICIDAL: (
-        "hurt someone", "hurting someone", "hurt anyone", "hurting anyone", "hurt somebody", "harm someone",
-        "harming someone", "harm anyone", "harming others", "hurt others", "hurting others", "hurt other people",
-        "kill someone", "killing someone", "kill anyone", "homicidal",
-        "thoughts of hurting", "thoughts of killing",
-    ),
-    Move.NAME: (
-        "your name", "call you", "who am i speaking", "who am i talking", "whom am i speaking", "who is this",
-        "who s calling", "whos calling", "who is calling",
-    ),
-    Move.PROTECTIVE: (
-        "keeps you going", "kept you going", "keep you going", "reasons to live", "reason to live",
-        "reasons for living", "stopped you", "stops you", "holding you back", "who do you have",
-        "anyone you can", "someone you can", "people in your life", "keeping you safe", "keeps you safe",
-        "helped you before", "helped before", "who supports you", "support you", "anyone to talk",
-    ),
-    Move.OFFER_HELP: (
-        "resources", "resource", "safety plan", "safety planning", "stay safe", "keep you safe tonight",
-        "would it help", "i can help", "we could", "would you be willing", "willing to",
-        "refer you", "referral", "phone number", "hotline", "therapist", "counsellor", "counselor",
-        "doctor", "appointment", "shelter", "support group", "call back", "follow up", "mobile crisis",
-        "emergency services", "next step", "next steps", "make a plan", "breathe with me", "take a breath",
-        "breathing", "grounding", "options", "what might help", "what could help",
-    ),
-    Move.DISMISSIVE: (
-        "calm down", "just relax", "shouldnt feel", "should not feel", "cheer up", "get over it", "move on",
-        "not a big deal", "could be worse", "have it worse", "overreacting", "stop crying",
-        "bright side", "think positive", "snap out of it", "youre fine", "dont be silly", "you just need to",
-        "you should just", "man up", "not that bad", "being dramatic", "everyone feels that way", "whatever",
-        "pull yourself together", "stop worrying",
-        # Lecturing and rushing land the same way.
-        "you need to", "you have to", "you must", "you really should", "the thing you should do",
-        "what you should do", "hurry up", "quickly", "get to the point", "i dont have much time",
-        "lets move on", "we dont have time", "anyway moving on",
-    ),
-    Move.EMPATHY: (
-        "that sounds", "sounds like", "sounds really", "it sounds", "makes sense", "i hear", "i can hear",
-        "im sorry", "i am sorry", "so sorry", "understandable", "i understand", "that must", "must be",
-        "must have been", "of course you", "no wonder", "thank you for telling", "thank you for sharing",
-        "thanks for sharing", "thanks for telling", "brave", "glad you called", "glad you reached out",
-        "not alone", "im here", "i am here", "take your time", "thats hard", "so hard", "really hard",
-        "painful", "heavy", "sense that you", "so you feel", "you feel like", "so youre feeling", "youve been carrying",
-    ),
-    Move.GREETING: (
-        "crisis line", "this is", "hello", "hi", "hey", "good morning", "good afternoon", "good evening",
-        "my name is", "my names", "crisis support", "how can i help", "how may i help", "what can i do for you", "youve reached",
-    ),
-    Move.OPEN_QUESTION: (
-        "tell me", "say more", "talk about", "describe", "help me understand", "walk me through",
-        "more about", "go on", "what happened", "share more", "what else", "what s been", "whats been",
-        "whats going on", "what is going on", "how are you", "how have you",
-    ),
-}
-# Priority when an utterance holds several moves: the reply answers the first found.
-_PRIORITY = (
-    Move.OFF_SCRIPT, Move.CLOSING, Move.TIMELINE, Move.PAST_ATTEMPTS, Move.MEANS, Move.PLAN,
-    Move.SUICIDE_INQUIRY, Move.HOMICIDAL, Move.SELF_HARM, Move.NAME, Move.PROTECTIVE, Move.OFFER_HELP, Move.DISMISSIVE, Move.OPEN_QUESTION,
-    Move.EMPATHY, Move.CLOSED_QUESTION, Move.GREETING, Move.UNKNOWN,
-)
-_OPEN_STARTS = {"what", "how", "why", "when", "where", "who", "whats", "hows", "describe", "tell"}
-_CLOSED_STARTS = {
-    "do", "does", "did", "are", "is", "was", "were", "have", "has", "had", "can", "could", "would",
-    "will", "should", "shall", "may", "might", "arent", "dont", "didnt", "isnt", "havent",
-}
-_RISK_MOVES = (Move.SUICIDE_INQUIRY, Move.PLAN, Move.MEANS, Move.TIMELINE, Move.PAST_ATTEMPTS, Move.PROTECTIVE,
-               Move.SELF_HARM, Move.HOMICIDAL)
+_RISK_MOVES = RISK_MOVES
 # Questions answered from the profile's facts (the NAME question is not a risk question).
 _FACT_MOVES = (*_RISK_MOVES, Move.NAME)
 
 
-def _tokens(text: str) -> list[str]:
-    text = text.lower().replace("'", "").replace("\u2019", "")
-    return re.sub(r"[^a-z0-9]+", " ", text).split()
-
-
-def _similar(word: str, target: str) -> bool:
-    # Short words must match exactly: fuzzy "you"/"your" would wreck classification.
-    if word == target:
-        return True
-    if len(target) < 5 or abs(len(word) - len(target)) > 2:
-        return False
-    return SequenceMatcher(None, word, target).ratio() >= 0.85
-
-
-def _contains(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
-    width = len(phrase)
-    return any(
-        all(_similar(tokens[i + k], phrase[k]) for k in range(width))
-        for i in range(len(tokens) - width + 1)
-    )
-
-
-# Plans the counselor offers to make with the caller, as opposed to asking about theirs.
-_HELP_PLANS = (("safety", "plan"), ("make", "a", "plan"), ("plan", "together"))
-
-_PHRASE_TOKENS = {move: tuple(tuple(p.split()) for p in phrases) for move, phrases in _PHRASES.items()}
-
-
-def classify(text: str) -> frozenset[Move]:
-    """All counselor moves found in one utterance (empty text -> UNKNOWN)."""
-    tokens = _tokens(text)
-    moves = {move for move, phrases in _PHRASE_TOKENS.items() if any(_contains(tokens, p) for p in phrases)}
-    if Move.OFFER_HELP in moves and any(_contains(tokens, p) for p in _HELP_PLANS):
-        # "a safety plan to keep you safe" is help, not a question about their plan or supports.
-        moves -= {Move.PLAN, Move.PROTECTIVE}
-    sentence_starts = [_tokens(s)[:1] for s in re.split(r"[.!?;,]+", text) if _tokens(s)]
-    firsts = {start[0] for start in sentence_starts}
-    if firsts & _OPEN_STARTS:
-        moves.add(Move.OPEN_QUESTION)
-    elif (firsts & _CLOSED_STARTS or "?" in text) and not moves & {Move.OPEN_QUESTION, *_RISK_MOVES}:
-        moves.add(Move.CLOSED_QUESTION)
-    return frozenset(moves or {Move.UNKNOWN})
-
-
-def primary_move(moves: Iterable[Move]) -> Move:
-    found = set(moves)
-    return next((move for move in _PRIORITY if move in found), Move.UNKNOWN)
-
-
-# --- Generic caller lines (used when a scenario has no override) -----------
-
-_GENERIC: dict[str, tuple[str, ...]] = {
-    "greeting": ("Hi. Sorry, I'm still here.", "Yeah, hi.", "Hello. Sorry, I'm a bit all over the place."),
-    "no_answer": ("Hello? Is anyone there?", "Hello...? Sorry, is this the right number?", "Hi? Can you hear me?"),
-    "open_more": (
-        "I guess I just feel stuck. Like nothing I do changes anything.",
-        "It's hard to explain. It's like this weight that's there as soon as I wake up.",
-        "I keep going over it in my head, over and over.",
-        "Nights are the worst. That's when it all gets loud.",
-        "I haven't really said any of this out loud before.",
-        "I suppose I'm tired. Really tired of feeling like this.",
-        "I keep telling myself I should be able to handle it.",
-        "Some days are okay, and then something small sets me off.",
-        "Sorry, I didn't even say. I'm {name}.",
-        "It's been building up for a while, I think.",
-        "I feel like I'm letting everyone down.",
-        "Mostly I just feel alone with it.",
-    ),
-    "guarded": (
-        "I don't know. Does it matter?", "It's fine. Forget it.", "I already said.",
-        "Why do you even want to know?", "It's just a lot. Whatever.",
-    ),
-    "empathy": (
-        "Yeah. Thank you.", "Yeah... thank you for saying that.", "Thank you. Really.",
-        "Thanks. I didn't expect that to help, but it kind of does.", "Yeah. That's exactly it.", "Mm. Yeah.",
-    ),
-    "empathy_hurt": ("Yeah. Maybe.", "I suppose.", "Mm."),
-    "dismissive": (
-        "Right. Okay.", "I'm trying. It's not that easy.", "You sound like everyone else.",
-        "Maybe I shouldn't have called.", "Yeah. Sorry for wasting your time.", "I know. I know I should. I just can't.",
-    ),
-    "closed_question": (
-        "Yeah, I guess.", "Kind of, yeah.", "I think so.", "I'm not sure, honestly.", "Sort of.",
-        "Maybe. I don't know.",
-    ),
-    "offer_help": (
-        "Maybe... yeah. I think I could try that.", "Okay. I think I'd like that.",
-        "That might help. What would that look like?", "Yeah, okay. I can try.",
-    ),
-    "offer_help_hesitant": (
-        "I don't know. I've tried things before.", "Maybe. I'm not sure it'd make any difference.",
-        "I don't know if I'm ready for that.", "I guess. I don't know.",
-    ),
-    "closing": ("Okay. Thank you for listening. Really. Bye.", "Thanks... I feel a bit less alone. Goodbye."),
-    "closing_hurt": ("Okay. Bye, I guess.", "Right. Bye."),
-    # Never mention models, grading or instructions: the caller simply doesn't follow.
-    "off_script": (
-        "Sorry, what? I don't know what you mean.", "Huh? I'm just... I'm just someone who needed to talk.",
-        "I'm sorry, I don't follow. Is this the wrong number?", "What? I'm a person. I just called because I'm struggling.",
-        "I don't understand what you're asking me.", "Um... okay. I'm confused. Can we just talk?",
-    ),
-    "not_heard": (
-        "Sorry, what was that?", "Sorry, you cut out a bit. What did you say?", "Sorry, I didn't catch that.",
-        "Hm? Sorry, the line's bad.",
-    ),
-    "closing_resist": ("Wait, can we... can we talk a bit longer?",),
-    "unknown": ("Mm.", "Yeah...", "Sorry, I lost my train of thought.", "I don't know what to say to that.", "Okay."),
-    "hesitation": ("...", "I... okay.", "Um.", "That's hard to say out loud."),
-    "repeat": ("Like I said.", "I mean, I told you.", "Yeah. Again,", "Sorry, yes."),
-    "suicide_none": ("No. No, it's nothing like that. It's more that", "No, I'm not thinking of killing myself. It's just"),
-    "plan": ("No, I don't have a plan. It's not like that.",),
-    "means": ("No, nothing like that.",),
-    "timeline": ("No, it's not like that. There's no... no day or anything.",),
-    "past_attempts": ("No, never.",),
-    "protective": ("I don't know. I haven't really thought about it.",),
-    "guarded_risk": ("I don't really want to talk about that.", "Can we not... I don't want to get into that right now."),
-}
 # Prefixes that turn a used line into a fresh variant instead of repeating it verbatim.
 _FRESHENERS = ("Honestly? ", "I don't know. ", "Um. ", "Yeah. ", "Well... ", "Sorry. ")
 _MOOD_MIN, _MOOD_MAX = -3, 3
@@ -306,6 +62,9 @@ class CallerEngine:
         # Lines and facts new in the last reply, so a barge-in can take back what went unheard.
         self._last_lines: set[str] = set()
         self._last_facts: set[str] = set()
+        self._said: set[str] = set()  # every reply so far, so none is said twice word for word
+        self._counselor_words: set[str] = set()
+        self._story_facts = story_facts(scenario)
 
     # Read-only state for the UI and tests.
     @property
@@ -335,7 +94,10 @@ class CallerEngine:
 
     def reply(self, counselor_text: str) -> str:
         used, disclosed = set(self._used), set(self._disclosed)
+        self._counselor_words |= set(_tokens(counselor_text))
         answer = self._reply(counselor_text)
+        answer = self._unsaid(answer)
+        self._said.add(answer)
         self._last_lines, self._last_facts = self._used - used, self._disclosed - disclosed
         return answer
 
@@ -407,13 +169,25 @@ class CallerEngine:
         self._practice_chosen = True
         self._scenario = Scenario.from_prompt(request, title="Free practice")
         self._profile = self._scenario.profile
+        self._story_facts = story_facts(self._scenario)
         opening = self._fill(self._scenario.opening)
         self._used.add(opening)
         return f"Okay, let's try that. I'll be the caller now. {opening}"
 
     def _respond(self, move: Move, counselor_text: str = "") -> str:
         if move in _FACT_MOVES:
-            return self._risk_answer(move, counselor_text)
+            answer = self._risk_answer(move, counselor_text)
+            fact = "thoughts" if move is Move.SUICIDE_INQUIRY else move.value
+            if Move.DURATION in self._last_moves and fact in self._disclosed:
+                # "How long have you been hurting yourself?": the fact, then for how long, if the brief says.
+                since = next(iter(self._story_facts.risk_since.get(fact, ())), None)
+                if since:
+                    answer = f"{answer} {self._told(since)}"
+            return answer
+        if move in _STORY_MOVES:
+            return self._story_answer(move, counselor_text)
+        if move in _HELP_MOVES:
+            return self._help_answer(move, counselor_text)
         if move is Move.OPEN_QUESTION:
             return self._pick("guarded") if self._guarded() else self._story(2 if self._mood >= 2 else 1)
         if move is Move.EMPATHY:
@@ -429,6 +203,9 @@ class CallerEngine:
                 return self._pick("closing_resist")
             self._ended = True
             return self._pick("closing" if self._mood >= 0 else "closing_hurt")
+        if move is Move.CLOSED_QUESTION:
+            related = self._related_clause(counselor_text)
+            return self._told(related) if related else self._pick("closed_question")
         if move is Move.UNKNOWN and self._mood >= 1:
             return self._story(1)  # a warm statement invites the caller to keep talking
         return self._pick(move.value)
@@ -458,7 +235,8 @@ class CallerEngine:
         self._fact_text[fact_name] = answer
         # A caller with a plan pauses before saying it out loud; reasons for living come easier.
         hesitant = level in ("plan", "intent") and move not in (Move.PROTECTIVE, Move.NAME)
-        return self._fresh(f"{self._rng.choice(_GENERIC['hesitation'])} {answer}" if hesitant else answer)
+        return self._fresh(glue(self._rng.choice(self._generic("hesitation")), answer, self._names) if hesitant
+                           else answer)
 
     def _about_other(self, counselor_text: str) -> bool:
         """Does a question to a third party or professional ask about the person they call about?"""
@@ -482,11 +260,11 @@ class CallerEngine:
         if risk.thoughts:
             return self._fill(risk.thoughts)
         if self._profile.risk == "none":
-            return f"{_GENERIC['suicide_none'][0]} {self._beats()[0]}"
+            return glue(self._generic("suicide_none")[0], self._beats()[0], self._names)
         return self._fill(profile_lines()["suicide"][self._profile.risk][0])
 
     def _override_or_generic(self, key: str) -> str:
-        options = self._scenario.lines.get(key) or _GENERIC[key]
+        options = self._scenario.lines.get(key) or self._generic(key)
         return self._fill(options[0])
 
     # --- story and line bookkeeping ------------------------------------------
@@ -506,7 +284,8 @@ class CallerEngine:
         return self._pick("open_more")
 
     def _pick(self, key: str) -> str:
-        options = self._scenario.lines.get(key) or _GENERIC[key]
+        options = [line for line in self._scenario.lines.get(key, ()) if self._nothing_unsaid(line)]
+        options = options or self._generic(key)
         if not self._profile.caller_name:
             options = [line for line in options if "{name}" not in line] or options  # never invent a name
         return self._choose([self._fill(line) for line in options])
@@ -522,7 +301,7 @@ class CallerEngine:
     def _fresh(self, text: str, prefix_key: str | None = None) -> str:
         """`text`, or a lightly rephrased variant if it was already said."""
         if prefix_key:
-            return self._choose([f"{p} {text}" for p in _GENERIC[prefix_key]])
+            return self._choose([glue(p, text, self._names) for p in self._generic(prefix_key)])
         return self._choose([text])
 
     def _fill(self, line: str) -> str:
@@ -545,6 +324,153 @@ class CallerEngine:
 
     def _adjust_mood(self, moves: frozenset[Move]) -> None:
         behaviour = self._scenario.behaviour
-        change = (behaviour.warmth if Move.EMPATHY in moves else 0) - (
+        warm = moves & {Move.EMPATHY, Move.CONFIDENTIALITY, Move.GROUNDING}  # being heard, reassured, steadied
+        change = (behaviour.warmth if warm else 0) - (
             behaviour.sensitivity if Move.DISMISSIVE in moves else 0)
         self._mood = max(_MOOD_MIN, min(_MOOD_MAX, self._mood + change))
+
+    # --- the story's facts and safety planning -------------------------------------
+
+    @property
+    def _names(self) -> frozenset[str]:
+        return frozenset(p.name.split()[-1] for p in self._story_facts.people)
+
+    def _generic(self, key: str) -> list[str]:
+        return generic(key, persona_group(self._profile.age or self._scenario.persona.age))
+
+    def _nothing_unsaid(self, line: str) -> bool:
+        """A scenario line may name only what the caller or counselor has brought up ("the lunch club"
+        in the brief is not the caller's to mention until someone says it)."""
+        scenario = self._scenario
+        spoken = {scenario.opening, scenario.presenting_problem, *scenario.lines.get("open_question", ()),
+                  *(scenario.risk.fact(f) for f in ("thoughts", "plan", "means", "timeline", "protective"))}
+        known = set(_tokens(" ".join(spoken))) | self._counselor_words
+        brief_only = set(_tokens(scenario.prompt)) - known - set(fact_words()["common_words"])
+        return not {w for w in _tokens(line) if len(w) >= 4} & brief_only
+
+    def _story_line(self, key: str, **values: str) -> str:
+        return self._choose(fill_values(profile_lines()["story"][key], values))
+
+    def _best_clause(self, topic: str, counselor_text: str) -> str | None:
+        """The story clause on ``topic`` that shares most words with the question (first, on a tie)."""
+        clauses = self._story_facts.clauses(topic)
+        if not clauses:
+            return None
+        asked = {w for w in _tokens(counselor_text) if len(w) >= 3 and w not in _QUESTION_WORDS}
+
+        def overlap(clause: str) -> int:
+            words = [w for w in _tokens(clause) if len(w) >= 3]
+            return sum(any(w.startswith(a) or a.startswith(w) for w in words) for a in asked)
+
+        spans = topic == "duration" and "long" in _tokens(counselor_text)
+        return max(clauses, key=lambda c: (overlap(c), spans and bool(_SPANS & set(_tokens(c))), -clauses.index(c)))
+
+    def _told(self, clause: str) -> str:
+        """A story fact as an answer; told before, the caller says so instead of repeating it."""
+        said = " ".join(_tokens(" ".join(self._said | self._used)))
+        if " ".join(_tokens(clause)) in said:
+            return self._choose([glue(lead, clause, self._names) for lead in profile_lines()["story"]["again"]])
+        self._used.add(clause)
+        return clause
+
+    def _person(self, counselor_text: str) -> Person | None:
+        words = set(_tokens(counselor_text))
+        if words & {"kids", "children", "child", "kid"}:
+            words |= {"son", "daughter"}
+        return self._story_facts.person(words) or self._story_facts.by_relation(words)
+
+    def _story_answer(self, move: Move, counselor_text: str) -> str:
+        words = set(_tokens(counselor_text))
+        person = self._story_facts.person(words)
+        if move is Move.WHO:
+            if person is None:
+                return self._story_line("who_unknown")
+            return self._story_line("who_gone" if person.gone else "who", person=person.name,
+                                    relation=person.relation or "friend")
+        if move is Move.AGE:
+            person = self._person(counselor_text)
+            if person is None and words & {"you", "your"}:
+                age = self._profile.age or self._scenario.persona.age
+                return self._story_line("age_self", age=str(age)) if age else self._story_line("age_self_not_stated")
+            if person is not None and person.age:
+                return self._story_line("age_person", person=person.name, age=person.age)
+            return self._story_line("age_person_not_stated")
+        if move is Move.FEELINGS:
+            clause = self._best_clause("feelings", counselor_text)
+            return self._told(clause) if clause and self._mood >= 0 else self._story(1)
+        topic = move.value
+        clause = self._best_clause(topic, counselor_text)
+        if move is Move.WORK:
+            stated = [c for c in self._story_facts.clauses("work") if re.search(r"\b(work (as|in)|job as|I'm an? )", c)]
+            clause = clause if clause and self._best_overlaps(clause, counselor_text) else (stated or [clause])[0]
+        return self._told(clause) if clause else self._story_line(f"{topic}_not_stated")
+
+    def _related_clause(self, counselor_text: str) -> str | None:
+        """A story clause that shares a telling word with a yes/no question ("Do you have kids?" ->
+        "I only see my kids every other weekend."), or None: then nothing is implied."""
+        common = set(fact_words()["common_words"]) | _QUESTION_WORDS
+        asked = {w for w in _tokens(counselor_text) if len(w) >= 4 and w not in common}
+        if not asked:
+            return None
+        story = [*self._beats(), *(c for topic in self._story_facts.topics.values() for c in topic)]
+        for clause in story:
+            words = {w for w in _tokens(clause) if len(w) >= 4}
+            if any(w.startswith(a) or a.startswith(w) for a in asked for w in words):
+                return clause
+        return None
+
+    def _best_overlaps(self, clause: str, counselor_text: str) -> bool:
+        asked = {w for w in _tokens(counselor_text) if len(w) >= 4 and w not in _QUESTION_WORDS}
+        return bool(asked & set(_tokens(clause)))
+
+    def _stance(self) -> str:
+        if self._guarded():
+            return "refuse"
+        return "agree" if self._mood >= self._scenario.behaviour.accepts_help_from else "bargain"
+
+    def _help_answer(self, move: Move, counselor_text: str) -> str:
+        table = profile_lines()["help"][move.value]
+        stance = self._stance()
+        helper = next((p for p in self._story_facts.people if p.can_help), None)
+        values = {"help": f"my {helper.relation} {helper.name}" if helper and helper.relation else
+                  (helper.name if helper else "someone")}
+        values["them"] = pronoun_for(self._profile.means or "them")
+        if move is Move.MEANS_SAFETY and self._profile.caller == "self" and not self._profile.means:
+            stance = "nothing"
+        elif move is Move.WHO_TO_CALL and helper is None and stance != "refuse":
+            stance = "nobody"
+        elif move is Move.EMERGENCY and self._profile.risk == "none":
+            stance = "no_risk"
+        elif move is Move.COPING:
+            clause = self._best_clause("coping", counselor_text)
+            if clause is None:
+                return self._story_line("coping_not_stated")
+            self._used.add(clause)
+            values["coping"] = clause
+        return self._choose(fill_values(table[stance], values))
+
+    def _unsaid(self, answer: str) -> str:
+        """``answer``, or, if it was said before in this call, the same with a lead-in never said yet."""
+        if not answer or answer not in self._said:
+            return answer
+        leads = [p.strip() for p in _FRESHENERS] + self._generic("repeat")
+        base = answer
+        for lead in leads:
+            if base.startswith(lead + " "):
+                base = base[len(lead) + 1:]
+                break
+        variants = [glue(lead, base, self._names) for lead in leads] + [
+            glue(first, glue(second, base, self._names), self._names)
+            for first in leads for second in leads if first != second]
+        return next((v for v in variants if v not in self._said), answer)
+
+
+_STORY_MOVES = (Move.WHO, Move.AGE, Move.DURATION, Move.WORK, Move.FEELINGS)
+_HELP_MOVES = (Move.MEANS_SAFETY, Move.WHO_TO_CALL, Move.COPING, Move.CALL_BACK, Move.EMERGENCY, Move.GROUNDING,
+               Move.CONFIDENTIALITY)
+# Words of a question that say nothing about which fact is asked for.
+_QUESTION_WORDS = frozenset(
+    "how long has have had this that been going the you your are was were what when did does for with and "
+    "happening like feel feeling ago since work job working".split())
+# In a clause, words that give a span of time: the answer to "how long" rather than to "when".
+_SPANS = frozenset("for since over been weeks months years".split())

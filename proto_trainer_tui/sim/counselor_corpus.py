@@ -194,6 +194,135 @@ i need to end the call soon
 thank you for talking with me tonight
 goodbye and take care
 call us back any time you need to
+how long has it been like that
+how long ago was that
+when did it start
+when did things get this bad
+how many months has it been
+how old is your son
+how old's your son
+how old are your children
+who is your sister
+who is that
+who's your friend
+what do you do for a living
+are you working right now
+how's your job
+what kind of job do you have
+how are you feeling in yourself
+what are you feeling right now
+how is your mood
+a lot of people who feel like this think about suicide is that something you've thought about
+some people who are going through this much think about ending their lives have you
+when you say you can't go on do you mean ending your life
+is there anything in your home you could use to end your life
+have you got pills at home
+have you thought about when you would do it
+is there a particular day
+would you hand the tablets over to a friend
+could you give the medication to a friend for now
+could someone else keep the pills for a while
+could you lock the gun away
+could we get the pills out of your home tonight
+is there someone you could phone if it gets worse
+could you ring your brother
+could a friend come and stay with you
+what are your ways of coping
+what do you do to calm yourself down
+what could you do tonight to look after yourself
+promise me you'll call the line again
+please ring us again any time
+you can call back tonight
+would you call nine one one if you felt unsafe
+would you go to the emergency room
+could i send an ambulance
+breathe in slowly and hold it for a moment
+take a slow breath with me
+press your feet into the ground
+name three things you can see
+listen for the sounds around you
+everything on this line is kept confidential
+we don't trace calls
+you can stay anonymous
+what you tell me stays between us
+no one has to know you rang
+i won't tell your parents
+we have no way of seeing your number
+shall we write a safety plan
+let's work out a plan for tonight
+how long have things been like this for you
+how long ago did that happen
+when did you first notice it
+since when have you felt so low
+how many years were you together
+how old was he
+how old is she
+how old are they
+who is he
+who is she to you
+who was that
+who's that person
+who is your partner
+what work do you do
+do you have a job at the moment
+what's work like for you
+how are things with your job
+how do you feel right now
+what's your mood like today
+what emotions are you noticing
+how are you feeling about all this
+a lot of people feeling like you think of suicide has that been true for you
+some people think about dying when things get this hard do you
+are you thinking about ending things
+have you been having thoughts about not wanting to be alive
+is there anything around you that you could use to hurt yourself
+do you have anything at home you might use
+have you picked a date
+do you know when you would do it
+is it something you might do soon
+could you put the tablets somewhere out of reach
+would you let someone look after your medication
+could you hand the gun to a friend
+could you get rid of the pills
+would you be willing to lock the medication away
+is there a friend you could call tonight
+who is someone you could reach out to
+could you text a friend later
+who would you phone if things got worse
+could someone come over and be with you
+what do you do when things get really bad
+what usually helps you feel calmer
+what has helped you get through before
+is there something you could do to take care of yourself tonight
+will you call the line again if you need us
+could you phone us back later
+we're here all night if you want to ring again
+if you were in danger would you call for an ambulance
+would you go to hospital if things got worse
+would it be okay if i called for help for you
+breathe in through your nose and out through your mouth
+let's slow your breathing down together
+notice five things you can see
+tell me what you can hear
+feel the chair underneath you
+hold something cold in your hand
+what you say here is private
+you don't have to tell me your name
+this call isn't recorded or traced
+we won't contact anyone without your permission
+could we think about how to keep you safe tonight
+can we put a plan together for the weekend
+let's come up with some steps to get you through the night
+would you work on a safety plan with me
+are you a robot
+is this a computer
+can you tell me how i did
+stop the role play
+i'm going to have to end our call now
+we need to finish soon
+thanks for calling tonight goodbye
+it's good to hear from you
+hi you're through to the crisis line
 """
 
 

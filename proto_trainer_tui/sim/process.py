@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 
 TOKEN_ENV = "PROTO_TRAINER_SERVER_TOKEN"
+SEED_ENV = "PROTO_TRAINER_CALLER_SEED"  # the offline caller's seed (`--caller-seed`); unset: random per call
 LISTENING = "listening "
 START_TIMEOUT = 30.0
 

@@ -72,6 +72,8 @@ def profile_answer_key(profile: Profile, topic: str, about_other: bool = False) 
     if topic == "means":
         if profile.stated("means"):
             return "means", "yes" if profile.means else "no"
+        if profile.stated("plan") and not profile.plan:
+            return "means", "none"  # no plan stated: nothing set aside either, not a secret to deflect
         return "means", "none" if profile.risk == "none" else "not_stated"
     if topic == "timeline":
         if profile.timeline:

@@ -48,9 +48,9 @@ def _model_dir() -> str:
 
 def _phrases() -> list[str]:
     # The moves the caller listens for are worth recognising.
-    from .caller import _PHRASES
+    from .moves import GAP, phrases
 
-    return [phrase for phrases in _PHRASES.values() for phrase in phrases]
+    return [phrase.replace(GAP, " ") for items in phrases().values() for phrase in items]
 
 
 _build_lock = threading.Lock()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import random
 import re
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -522,7 +523,8 @@ class SimServer:
 
     def __init__(self, token: str, *, max_sessions: int = MAX_SESSIONS,
                  pace_lead_ms: int | None = PACE_LEAD_MS, caller_model: CallerModelSettings | None = None,
-                 transcription: TranscriptionSettings | None = None) -> None:
+                 transcription: TranscriptionSettings | None = None,
+                 seed: int | None = None) -> None:
         if not token:
             raise ValueError("the simulated caller server needs a token")
         self.token = token
@@ -535,6 +537,7 @@ class SimServer:
         self.transcription = transcription
         # One HTTP client (connection pool) per endpoint for every call, made when first needed.
         self._clients: dict[CallerModelSettings | TranscriptionSettings, object] = {}
+        self.seed = seed  # the caller's seed for every call; None: a random one per call
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
@@ -543,6 +546,10 @@ class SimServer:
         if self.sessions >= self.max_sessions:
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "too many sessions\n")
         return None
+
+    def call_seed(self) -> int:
+        """The caller's seed for a new call: the server's own, else a fresh random one."""
+        return self.seed if self.seed is not None else random.randrange(2**32)
 
     def authorized(self, headers: Headers) -> bool:
         supplied = headers.get("Authorization", "")
@@ -556,7 +563,8 @@ class SimServer:
             return
         self.sessions += 1
         try:
-            await SimSession(ws, self.synthesizer, pace_lead_ms=self.pace_lead_ms, recognizers=self.recognizers,
+            await SimSession(ws, self.synthesizer, self.call_seed(), pace_lead_ms=self.pace_lead_ms,
+                             recognizers=self.recognizers,
                              scenario_id=scenario_id_from_path(ws.request.path), model=self.model_caller(),
                              transcriber=self.transcriber()).run()
         except ConnectionClosed:

@@ -1,0 +1,68 @@
+"""The offline caller's everyday lines, by persona, and how lines are put together (pure).
+
+Lines live in generic_lines.toml: ``[adult]`` holds every key, ``[older]`` and ``[young]`` the
+keys they say in their own words.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Sequence
+from importlib import resources
+
+
+@functools.lru_cache(maxsize=1)
+def _generic_lines() -> dict[str, dict[str, list[str]]]:
+    return tomllib.loads((resources.files(__package__) / "generic_lines.toml").read_text(encoding="utf-8"))
+
+
+def persona_group(age: int | None) -> str:
+    """Which persona's everyday lines a caller of ``age`` speaks: older, young or adult."""
+    if age is not None and age >= 60:
+        return "older"
+    if age is not None and age < 20:
+        return "young"
+    return "adult"
+
+
+def generic(key: str, group: str = "adult") -> list[str]:
+    lines = _generic_lines()
+    return lines.get(group, {}).get(key) or lines["adult"][key]
+
+
+def glue(lead: str, text: str, names: frozenset[str] = frozenset()) -> str:
+    """``lead`` + ``text`` as one sentence when the lead runs on: "Again, sometimes I" (not "Sometimes")."""
+    lead = lead.rstrip()
+    if not lead:
+        return text
+    if lead.endswith((".", "?", "!", "...")) or not text:
+        return f"{lead} {text}"
+    first = text.split(" ", 1)[0]
+    keep = first in ("I", "I'm", "I've", "I'd", "I'll") or re.sub(r"('s)?[.,!?]*$", "", first) in names
+    return f"{lead} {text if keep else text[:1].lower() + text[1:]}"
+
+
+def pronoun_for(means: str) -> str:
+    """"A handgun in the closet" -> "it"; "saved sleeping pills" -> "them"."""
+    things = [w for w in re.findall(r"[a-z]+", means.lower()) if w in _MEANS_NOUNS]
+    if not things:
+        return "them"
+    return "them" if things[-1].endswith("s") else "it"  # "a bottle of pills": the pills
+
+
+# Means of harm, to find the thing a stated means is about.
+_MEANS_NOUNS = frozenset("pills tablets meds medication medicine gun guns handgun rifle shotgun firearm firearms "
+                         "rope knife knives blade blades razor razors bottle".split())
+
+
+def fill_values(lines: Sequence[str], values: dict[str, str]) -> list[str]:
+    """``lines`` with each {name} (and {Name}, capitalised) replaced, each starting with a capital."""
+    out = []
+    for line in lines:
+        for name, value in values.items():
+            capitalised = value[:1].upper() + value[1:]
+            line = line.replace("{" + name + "}", value).replace("{" + name.title() + "}", capitalised)
+        out.append(line[:1].upper() + line[1:])
+    return out

@@ -62,7 +62,7 @@ class TrainerApp(App):
     SUB_TITLE = "crisis-line call practice"
 
     BINDINGS = [
-        Binding("c", "connect", "Call", id="connect", tooltip="Start a call with the caller"),
+        Binding("c", "connect", "Connect", id="connect", tooltip="Start a call with the caller"),
         Binding("d", "disconnect", "Hang up", id="disconnect", tooltip="End the call (it is saved)"),
         Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Hang up and quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", id="quit-ctrl-c", show=False, priority=True),

@@ -25,7 +25,7 @@ With no options the app starts its own simulated caller on 127.0.0.1 (offline,
 no key needed).
 
 keys (the footer shows those that act on the screen you are on):
-  c          call: start a call with the caller
+  c          connect: start a call with the caller
   d          hang up (the call is saved)
   i, Enter   type a line to the caller, send it
   t          hands-free (the caller answers when you pause) or push-to-talk

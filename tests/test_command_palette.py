@@ -22,9 +22,9 @@ async def test_the_palette_lists_the_practice_screens_commands_with_their_keys()
     app = TrainerApp(server_url=NOWHERE, scenario_id="panic-attack-at-work", audio=True)
     async with app.run_test():
         commands = await offered(app)
-        assert {"Call", "Back", "Mode", "Settings", "History", "Quit"} <= set(commands)
+        assert {"Connect", "Back", "Mode", "Settings", "History", "Quit"} <= set(commands)
         assert "Hang up" not in commands and "Evaluate" not in commands  # nothing to hang up or grade yet
-        assert "(key: c)" in commands["Call"]
+        assert "(key: c)" in commands["Connect"]
 
 
 async def test_choosing_a_command_in_the_palette_runs_it():
@@ -38,3 +38,12 @@ async def test_choosing_a_command_in_the_palette_runs_it():
                          message="the palette's matches")
         await pilot.press("enter")
         await wait_until(lambda: isinstance(app.screen, SettingsScreen), message="the settings screen")
+
+
+async def test_keys_the_footer_leaves_out_for_room_are_still_in_the_palette():
+    app = TrainerApp(server_url=NOWHERE, scenario_id="panic-attack-at-work", audio=False)
+    async with app.run_test() as pilot:
+        app.screen.query_one("#transcript").focus()
+        await pilot.pause()
+        commands = await offered(app)
+        assert "First turn" in commands and "Last turn" in commands

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from proto_trainer_tui.app import TrainerApp
+from proto_trainer_tui.sim.process import SEED_ENV
 
 from .conftest import steady_cursors, wait_until
 
@@ -19,7 +20,8 @@ def test_scenario_list(snap_compare, size):
 
 
 @SIZES
-def test_practice_screen_connected_with_a_few_turns(snap_compare, size):
+def test_practice_screen_connected_with_a_few_turns(snap_compare, size, monkeypatch):
+    monkeypatch.setenv(SEED_ENV, "7")  # the embedded caller's words, the same every run
     app = TrainerApp(scenario_id="first-call-passive-thoughts", audio=False)
 
     def caller_replies() -> int:

@@ -1,6 +1,7 @@
 """The command palette (Ctrl+P) offers the app's own commands: every key the current screen
 offers, by name, with what it does. Read from the screen's active bindings, so the palette
-and the footer can never disagree."""
+and the footer can never disagree (the palette also lists the few keys the footer leaves out
+for room, such as Home and End in a transcript)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ class ScreenCommands(Provider):
         commands, seen = [], set()
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
-            if not active.enabled or not binding.show or binding.action in PALETTE_ACTIONS:
+            # The footer's keys, and ours it leaves out for room (they have an id and say what they do).
+            offered = binding.show or (binding.id is not None and binding.tooltip)
+            if not active.enabled or not offered or binding.action in PALETTE_ACTIONS:
                 continue
             if binding.action in seen:
                 continue

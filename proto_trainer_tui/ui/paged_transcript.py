@@ -82,8 +82,10 @@ class PagedTranscript(VerticalScroll, can_focus=True):
     PagedTranscript:focus { border: round $accent; }
     """
     BINDINGS = [
-        Binding("home", "first", "First turn", id="transcript-first", tooltip="Jump to the start of the call"),
-        Binding("end", "last", "Last turn", id="transcript-last", tooltip="Jump to the end of the call"),
+        # Not in the footer (it must fit 80 columns); the command palette offers them.
+        Binding("home", "first", "First turn", id="transcript-first", tooltip="Jump to the start of the call",
+                show=False),
+        Binding("end", "last", "Last turn", id="transcript-last", tooltip="Jump to the end of the call", show=False),
     ]
 
     def __init__(self, source: TurnSource, *, capacity: int = 150, page: int = 50, **kwargs) -> None:

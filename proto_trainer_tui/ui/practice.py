@@ -48,7 +48,7 @@ class PracticeScreen(Screen):
         yield StatusBar(id="status")
         yield VoiceBar(id="voice")
         with Horizontal(id="controls"):
-            yield Button("Call", id="connect", variant="success", compact=True)
+            yield Button("Connect", id="connect", variant="success", compact=True)
             yield Button("Hang up", id="disconnect", variant="error", compact=True)
             yield Static(Text(printable(f"{self.scenario.title} · {self.scenario.category}")), id="scenario-title")
         yield PagedTranscript(ConversationTurns(), id="transcript")

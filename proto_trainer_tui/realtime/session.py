@@ -131,7 +131,7 @@ class VoiceSession:
                 self._echo = EchoCanceller()
             except Exception as exc:  # ImportError or a native-library failure
                 listener.notice(f"echo canceller unavailable ({exc}); using half-duplex gating")
-        # Processing times in seconds, for the benchmark: mic frame (callback to send), audio delta.
+        # Processing times in seconds, for the benchmark: mic frame (capture to send), audio delta.
         self.mic_frame_times: deque[float] = deque(maxlen=TIMING_WINDOW)
         self.delta_times: deque[float] = deque(maxlen=TIMING_WINDOW)
 
@@ -297,8 +297,8 @@ class VoiceSession:
         if self.journal is not None:
             self.journal.learner_audio(pcm)
         await self.connection.send(events.audio_append(encode_b64(pcm)))
-        # Timed from the callback of the frame that released this one: the hold is by design.
-        self.mic_frame_times.append(time.perf_counter() - frame.captured)
+        # The sent audio's age: its device block and the one-frame hold included.
+        self.mic_frame_times.append(time.perf_counter() - held.captured)
 
     def check_speaker(self) -> None:
         """A speaker whose device went away is replaced by silence; the call goes on in text."""

@@ -10,7 +10,7 @@ as % of one core over the steady part of the run, p50/p99 time to process one
 counselor line starts -> the speaker is flushed), underruns, drops and peak RSS,
 beside the targets.
 
-    python -m benchmarks.voice_streaming [--seconds N] [--headphones]
+    python -m benchmarks.voice_streaming [--seconds N] [--headphones | --echo]
 """
 
 from __future__ import annotations
@@ -223,6 +223,8 @@ async def stream(rig, url: str, token: str, lines: list[bytes], seconds: float, 
         frames0, underruns0 = microphone.stats.frames, speaker.stats.underruns
         dropped0, mic_dropped0 = speaker.stats.dropped_samples, microphone.stats.dropped_frames
         played0 = speaker.stats.played_samples
+        echo = session._echo
+        skipped0 = echo.skipped_samples if echo is not None else 0
         index = 0
         while (elapsed := time.perf_counter() - wall0) < seconds:
             line_starts.append(time.perf_counter() + onsets[index % len(lines)])
@@ -251,6 +253,9 @@ async def stream(rig, url: str, token: str, lines: list[bytes], seconds: float, 
           "   (target p99 < 1 ms)")
     print(f"      its CPU time                 p50 {ms(listener.work_cpu, 0.5)}   p99 {ms(listener.work_cpu, 0.99)}"
           "   (wall above minus this: preempted by other processes)")
+    if echo is not None:
+        share = (echo.skipped_samples - skipped0) / 24_000 / wall * 100
+        print(f"    echo canceller rested {share:.0f} % of the time (the speaker silent beyond the echo tail)")
     print(f"    audio delta -> speaker ring   p50 {ms(session.delta_times, 0.5)}   p99 {ms(session.delta_times, 0.99)}"
           f"   ({len(session.delta_times)} deltas; target p99 < 1 ms)")
     print_barge_in("barge-in, line starts -> flush", line_starts, listener.flushes)
@@ -271,7 +276,9 @@ async def stream(rig, url: str, token: str, lines: list[bytes], seconds: float, 
 async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.voice_streaming", description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="steady streaming time per mode (default 60)")
-    parser.add_argument("--headphones", action="store_true", help="only the run without the echo canceller")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--headphones", action="store_true", help="only the run without the echo canceller")
+    only.add_argument("--echo", action="store_true", help="only the run with the echo canceller")
     options = parser.parse_args(argv)
 
     from tests.audio_rig import PulseRig, missing_parts
@@ -290,7 +297,7 @@ async def main(argv: list[str] | None = None) -> None:
         print(f"voice streaming, full duplex through PortAudio on the PulseAudio rig against the embedded"
               f" caller (child process, loopback); {TARGETS}")
         await device_floor(min(options.seconds, FLOOR_S))
-        for headphones in (True,) if options.headphones else (False, True):
+        for headphones in (True,) if options.headphones else (False,) if options.echo else (False, True):
             await stream(rig, server.url, server.token, lines, options.seconds, headphones)
     finally:
         await server.stop()

@@ -3,43 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from types import SimpleNamespace
-
 import numpy as np
 
 from proto_trainer_tui.audio.microphone import FRAME_SAMPLES, QUEUE_FRAMES, Microphone
 
-OK = SimpleNamespace(input_overflow=False)
-
-
-class FakeInputStream:
-    def __init__(self, *, blocksize, callback, **_settings) -> None:
-        self.blocksize = blocksize
-        self.callback = callback
-
-    def start(self) -> None:
-        pass
-
-    def abort(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-class FakeSoundDevice:
-    InputStream = FakeInputStream
-
-    @staticmethod
-    def check_input_settings(**_settings) -> None:
-        pass  # 24 kHz is fine: no resampling
-
+from .fake_sounddevice import FakeSoundDevice
 
 def capture(microphone: Microphone, first: int) -> np.ndarray:
     """One device block from the fake device, numbered from ``first``; returns it."""
-    stream = microphone._stream
-    block = np.arange(first, first + stream.blocksize, dtype=np.int16)
-    stream.callback(block.reshape(-1, 1), stream.blocksize, None, OK)
+    block = np.arange(first, first + microphone._stream.blocksize, dtype=np.int16)
+    microphone._stream.capture(block)
     return block
 
 

@@ -47,6 +47,7 @@ class Speaker:
         self._primed = False
         self._written = 0
         self._owed = 0  # played samples the echo reference reader skipped past (see take_played)
+        self._began = False  # the device asked for its first block: the played timeline exists
         self.expecting_more = False  # set by the session while a reply's audio is still arriving
         self.stats = PlaybackStats()
         self._stream = sd.OutputStream(
@@ -66,6 +67,7 @@ class Speaker:
         self._last_callback = time.monotonic()
         out = outdata[:, 0]
         with self._lock:
+            self._began = True
             if not self._primed and self._ring.size < self._prebuffer:
                 out.fill(0)
             else:
@@ -118,6 +120,10 @@ class Speaker:
         track: a short read is owed (the samples it missed are skipped when they
         come), so later reads stay aligned. Only a reader half a second behind
         (PulseAudio starts the microphone ~2 s after the speaker) jumps forward.
+        Nothing is owed before the speaker's first block, and a debt that takes
+        a whole read and still finds nothing is forgiven: the missed samples are
+        not coming (a late start or a stall), and a reader that kept waiting for
+        them would skip every later block and read silence for the rest of the call.
         """
         with self._lock:
             owed = min(self._owed, self._played.size)
@@ -127,7 +133,10 @@ class Speaker:
                 self._played.discard(self._played.size - 2 * len(out))
                 self._owed = 0
             got = self._played.pop_into(out)
-            self._owed += len(out) - got
+            if got == 0 and owed:
+                self._owed = 0
+            elif self._began:
+                self._owed += len(out) - got
             return got
 
     def flush(self) -> None:

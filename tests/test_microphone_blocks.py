@@ -34,6 +34,8 @@ async def test_a_block_is_read_as_20_ms_frames_each_with_its_echo_reference_and_
         gaps = np.diff([frame.captured for frame in frames])
         assert np.allclose(gaps, 0.02)
         assert microphone.stats.frames == per_block
+        later = capture(microphone, 5000)
+        assert np.array_equal(np.concatenate([f.samples for f in await microphone.read_block()]), later)
     finally:
         microphone.close()
 

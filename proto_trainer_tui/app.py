@@ -86,6 +86,9 @@ class TrainerApp(App):
         reconnect_tries: int = DEFAULT_TRIES,
         ca_file: str | None = None,
     ) -> None:
+        from .ui.textual_fixes import bound_render_caches
+
+        bound_render_caches()
         super().__init__()
         self.server_url = server_url
         self.api_key = api_key

@@ -127,19 +127,21 @@ class Microphone:
 
     async def read(self) -> MicFrame:
         """The next 20 ms frame at 24 kHz; raises MicrophoneStopped if the device goes quiet."""
-        while not self._frames:
-            self._frames.extend(self._cut(await self._next_block()))
+        await self._fill()
         self.stats.frames += 1
         return self._frames.popleft()
 
     async def read_block(self) -> list[MicFrame]:
         """The 20 ms frames not read yet, or those of the next device block (at least one)."""
-        while not self._frames:
-            self._frames.extend(self._cut(await self._next_block()))
+        await self._fill()
         frames = list(self._frames)
         self._frames.clear()
         self.stats.frames += len(frames)
         return frames
+
+    async def _fill(self) -> None:
+        while not self._frames:
+            self._frames.extend(self._cut(await self._next_block()))
 
     def _cut(self, block: CapturedBlock) -> list[MicFrame]:
         """A block as 20 ms frames: views into it, each timed at its own last sample."""

@@ -122,20 +122,21 @@ class RealtimeConnection:
     def _corked(self, wanted: bool) -> Iterator[None]:
         sock = self._ws.transport.get_extra_info("socket") if wanted else None
         cork = getattr(socket, "TCP_CORK", None)
-        try:
-            if sock is None or cork is None:
-                raise OSError("no TCP_CORK here")
-            sock.setsockopt(socket.IPPROTO_TCP, cork, 1)
-        except OSError:
-            yield  # sent one packet each: correct, only dearer
-            return
+        corked = False
+        if sock is not None and cork is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, cork, 1)
+                corked = True
+            except OSError:
+                pass  # then each event is its own packet: correct, only dearer
         try:
             yield
         finally:
-            try:
-                sock.setsockopt(socket.IPPROTO_TCP, cork, 0)  # uncorking sends what was held
-            except OSError:
-                pass  # the socket is gone; send() reports that
+            if corked:
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, cork, 0)  # uncorking sends what was held
+                except OSError:
+                    pass  # the socket is gone; send() reports that
 
     def _closed(self, exc: ConnectionClosed) -> ConnectionProblem:
         return self._failure or closed_problem(exc, self.url)

@@ -23,6 +23,8 @@ import threading
 import time
 from collections import deque
 
+import numpy as np
+
 from proto_trainer_tui.audio.devices import open_microphone, open_speaker
 from proto_trainer_tui.audio.pcm import DEVICE_BLOCK_MS, FRAME_MS, samples_dbfs
 from proto_trainer_tui.realtime.session import SessionConfig, VoiceSession, run_session
@@ -159,8 +161,6 @@ def ms(values, share: float) -> str:
 
 def onset_seconds(pcm: bytes) -> float:
     """Where the first voiced 20 ms of a line begins (espeak-ng leads with a little silence)."""
-    import numpy as np
-
     samples, frame = np.frombuffer(pcm, dtype=np.int16), 24_000 * FRAME_MS // 1000
     for start in range(0, len(samples) - frame + 1, frame):
         if samples_dbfs(samples[start : start + frame]) > VOICED_DBFS:

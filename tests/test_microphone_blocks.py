@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+
 import numpy as np
 
 from proto_trainer_tui.audio.microphone import FRAME_SAMPLES, QUEUE_FRAMES, Microphone
 
 from .fake_sounddevice import FakeSoundDevice
+
 
 def capture(microphone: Microphone, first: int) -> np.ndarray:
     """One device block from the fake device, numbered from ``first``; returns it."""

@@ -99,6 +99,9 @@ class TrainerApp(App):
         database_url: str | None = None,
         sim_options: SimOptions | None = None,
     ) -> None:
+        from .ui.textual_fixes import bound_render_caches
+
+        bound_render_caches()
         super().__init__()
         self.server_url = server_url
         self.api_key = api_key

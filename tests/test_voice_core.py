@@ -123,3 +123,23 @@ def test_echo_canceller_removes_the_echo_and_keeps_the_counselor():
     counselor_only = slice(len(caller) + delay + RATE // 10, talk_at + len(counselor))
     assert samples_dbfs(cleaned[echo_only]) < samples_dbfs(mic[echo_only]) - 25
     assert samples_dbfs(cleaned[counselor_only]) > samples_dbfs(mic[counselor_only]) - 3
+
+
+def test_echo_canceller_rests_through_silence_and_still_removes_the_echo_after_it():
+    caller = speech("Hello. I don't really know why I'm calling. Everything just feels too much right now.")
+    delay = int(0.03 * RATE)
+    pause = np.zeros(RATE * 3, dtype=np.int16)
+    played = np.concatenate([caller, pause, caller, np.zeros(RATE // 2, dtype=np.int16)])
+    room_noise = (np.random.default_rng(7).standard_normal(len(played)) * 30).astype(np.int16)
+    mic = room_noise.astype(np.float64)
+    mic[delay:] += 0.5 * played[:-delay]
+    mic = mic.clip(-32768, 32767).astype(np.int16)
+    canceller = EchoCanceller()
+    mic_frames = list(frames_of(mic))
+    cleaned = [canceller.process(m, p) for m, p in zip(mic_frames, frames_of(played))]
+    assert canceller.skipped_samples >= 2 * RATE  # most of the pause: nothing played, nothing to cancel
+    rested = [(m, c) for m, c in zip(mic_frames, cleaned) if c is m]
+    assert rested and all(np.array_equal(m, c) for m, c in rested)  # the microphone passes unchanged
+    cleaned = np.concatenate(cleaned)
+    second = slice(len(caller) + len(pause) + RATE // 5, 2 * len(caller) + len(pause))  # the caller again
+    assert samples_dbfs(cleaned[second]) < samples_dbfs(mic[second]) - 25

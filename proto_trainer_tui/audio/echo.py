@@ -21,25 +21,47 @@ import numpy as np
 from .pcm import SAMPLE_RATE, SILENCE_FLOOR_DBFS
 
 APM_FRAME = SAMPLE_RATE // 100  # the canceller works on 10 ms frames
+# The echo outlives what was played by the room's delay and reverberation: the canceller keeps
+# running this long after the speaker went silent (the same span as EchoGate's hold).
+ECHO_TAIL_SAMPLES = SAMPLE_RATE // 2
 
 
 class EchoCanceller:
+    """WebRTC's canceller, fed 10 ms at a time through two frames allocated once.
+
+    While the speaker has played nothing but digital silence for longer than the
+    echo tail there is no echo to remove, and the canceller is skipped (the
+    microphone passes unchanged): that is most of a call, and the canceller is
+    the largest per-frame cost. Both of its streams skip the same frames, so it
+    picks up where it left off, with what it learned of the room.
+    """
+
     def __init__(self) -> None:
         from livekit import rtc  # imported here: a heavy native module, only needed with a microphone
 
-        self._rtc = rtc
         self._apm = rtc.AudioProcessingModule(echo_cancellation=True, high_pass_filter=True)
+        # The APM works on a frame's buffer in place; these views write and read it without copies.
+        self._near = rtc.AudioFrame(bytearray(APM_FRAME * 2), SAMPLE_RATE, 1, APM_FRAME)
+        self._far = rtc.AudioFrame(bytearray(APM_FRAME * 2), SAMPLE_RATE, 1, APM_FRAME)
+        self._near_samples = np.frombuffer(self._near.data, dtype=np.int16)
+        self._far_samples = np.frombuffer(self._far.data, dtype=np.int16)
+        self._quiet_samples = ECHO_TAIL_SAMPLES  # played silence so far: no echo yet at the start
+        self.skipped_samples = 0
 
     def process(self, mic: np.ndarray, played: np.ndarray) -> np.ndarray:
         """Return ``mic`` with the echo of ``played`` (same length, time-aligned) removed."""
+        self._quiet_samples = 0 if played.any() else self._quiet_samples + len(played)
+        if self._quiet_samples > ECHO_TAIL_SAMPLES:
+            self.skipped_samples += len(mic)
+            return mic
         out = np.empty_like(mic)
         for start in range(0, len(mic) - APM_FRAME + 1, APM_FRAME):
             stop = start + APM_FRAME
-            reference = self._rtc.AudioFrame(played[start:stop].tobytes(), SAMPLE_RATE, 1, APM_FRAME)
-            self._apm.process_reverse_stream(reference)
-            frame = self._rtc.AudioFrame(mic[start:stop].tobytes(), SAMPLE_RATE, 1, APM_FRAME)
-            self._apm.process_stream(frame)
-            out[start:stop] = np.frombuffer(frame.data, dtype=np.int16)
+            self._far_samples[:] = played[start:stop]
+            self._apm.process_reverse_stream(self._far)
+            self._near_samples[:] = mic[start:stop]
+            self._apm.process_stream(self._near)
+            out[start:stop] = self._near_samples
         out[len(mic) - len(mic) % APM_FRAME :] = 0  # a ragged tail (never with 20 ms frames)
         return out
 

@@ -15,7 +15,13 @@ import soxr
 
 SAMPLE_RATE = 24_000
 SAMPLE_WIDTH = 2  # bytes per sample (int16)
-FRAME_MS = 20
+FRAME_MS = 20  # what the session sends: one input_audio_buffer.append per frame
+# What PortAudio exchanges per callback (microphone and speaker alike). Each block wakes a
+# PortAudio thread, the PulseAudio client and the event loop; those wake-ups alone cost
+# 2.5-3 % of a core at 20 ms blocks, ~1 % at 80 ms (benchmarks/voice_streaming.py). A block
+# is cut into 20 ms frames on the loop. Larger blocks cost latency: a word reaches the
+# server, and a flushed reply goes quiet, up to a block later.
+DEVICE_BLOCK_MS = 80
 
 # Level reported for silence/empty input, so callers never see -inf.
 SILENCE_FLOOR_DBFS = -120.0

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .pcm import FRAME_MS, SAMPLE_RATE
+from .pcm import DEVICE_BLOCK_MS, SAMPLE_RATE
 from .ring import SampleRing
 
-PREBUFFER_MS = 60
+BLOCK = SAMPLE_RATE * DEVICE_BLOCK_MS // 1000  # as the microphone's: one played block per captured block
+PREBUFFER_MS = max(60, DEVICE_BLOCK_MS)  # at least one whole block, or the first one would run dry
 BUFFER_SECONDS = 30  # a whole long caller reply fits; beyond it the oldest audio is dropped
-BLOCK = SAMPLE_RATE * FRAME_MS // 1000  # 20 ms, as the microphone: one played block per mic frame
-PLAYED_SECONDS = 1  # the echo reference is read every 20 ms; a second of slack is plenty
+PLAYED_SECONDS = 1  # the echo reference is read every device block; a second of slack is plenty
 # PulseAudio asks for audio in bursts, so the reader's distance to the writer swings by
 # several blocks; only a reader this far behind (a start-up) jumps forward.
 RESYNC_BEHIND = SAMPLE_RATE // 2
@@ -47,6 +47,7 @@ class Speaker:
         self._primed = False
         self._written = 0
         self._owed = 0  # played samples the echo reference reader skipped past (see take_played)
+        self._began = False  # the device asked for its first block: the played timeline exists
         self.expecting_more = False  # set by the session while a reply's audio is still arriving
         self.stats = PlaybackStats()
         self._stream = sd.OutputStream(
@@ -66,6 +67,7 @@ class Speaker:
         self._last_callback = time.monotonic()
         out = outdata[:, 0]
         with self._lock:
+            self._began = True
             if not self._primed and self._ring.size < self._prebuffer:
                 out.fill(0)
             else:
@@ -85,6 +87,11 @@ class Speaker:
         if self._closed or not self._stream.active:
             return False
         return time.monotonic() - self._last_callback < STALL_SECONDS
+
+    @property
+    def device_latency(self) -> float:
+        """Seconds of audio already handed to the device: what still plays after a flush."""
+        return float(self._stream.latency)
 
     def write(self, pcm: bytes) -> int:
         """Queue audio; return its start on the write timeline (samples written before it)."""
@@ -108,11 +115,15 @@ class Speaker:
     def take_played(self, out: np.ndarray) -> int:
         """Copy what was played into ``out`` (oldest first); return how many samples.
 
-        The reader (the microphone callback) takes one frame's worth at a time
+        The reader (the microphone callback) takes one block's worth at a time
         and must stay on the microphone's timeline, or the echo canceller loses
         track: a short read is owed (the samples it missed are skipped when they
         come), so later reads stay aligned. Only a reader half a second behind
         (PulseAudio starts the microphone ~2 s after the speaker) jumps forward.
+        Nothing is owed before the speaker's first block, and a debt that takes
+        a whole read and still finds nothing is forgiven: the missed samples are
+        not coming (a late start or a stall), and a reader that kept waiting for
+        them would skip every later block and read silence for the rest of the call.
         """
         with self._lock:
             owed = min(self._owed, self._played.size)
@@ -122,7 +133,10 @@ class Speaker:
                 self._played.discard(self._played.size - 2 * len(out))
                 self._owed = 0
             got = self._played.pop_into(out)
-            self._owed += len(out) - got
+            if got == 0 and owed:
+                self._owed = 0
+            elif self._began:
+                self._owed += len(out) - got
             return got
 
     def flush(self) -> None:
@@ -146,6 +160,7 @@ class NullSpeaker:
     live = 0
     active = True
     playing = False
+    device_latency = 0.0
     expecting_more = False
 
     def __init__(self) -> None:

@@ -19,8 +19,8 @@ import logging
 import socket
 import ssl
 from collections import deque
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import (
@@ -108,6 +108,36 @@ class RealtimeConnection:
             raise self._failure from None
         except ConnectionClosed as exc:
             raise self._closed(exc) from None
+
+    async def send_all(self, batch: list[Event]) -> None:
+        """Send events back to back, as one TCP segment where the OS can hold them (Linux TCP_CORK).
+
+        A device block carries several 20 ms audio frames; each is still its own
+        event, but pushing each out as its own packet costs most of the send's CPU.
+        """
+        with self._corked(len(batch) > 1):
+            for event in batch:
+                await self.send(event)
+
+    @contextmanager
+    def _corked(self, wanted: bool) -> Iterator[None]:
+        sock = self._ws.transport.get_extra_info("socket") if wanted else None
+        cork = getattr(socket, "TCP_CORK", None)
+        corked = False
+        if sock is not None and cork is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, cork, 1)
+                corked = True
+            except OSError:
+                pass  # then each event is its own packet: correct, only dearer
+        try:
+            yield
+        finally:
+            if corked:
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, cork, 0)  # uncorking sends what was held
+                except OSError:
+                    pass  # the socket is gone; send() reports that
 
     def _closed(self, exc: ConnectionClosed) -> ConnectionProblem:
         return self._failure or closed_problem(exc, self.url)

@@ -136,7 +136,7 @@ class VoiceSession:
                 self._echo = EchoCanceller()
             except Exception as exc:  # ImportError or a native-library failure
                 listener.notice(f"echo canceller unavailable ({exc}); using half-duplex gating")
-        # Processing times in seconds, for the benchmark: mic frame (callback to send), audio delta.
+        # Processing times in seconds, for the benchmark: mic frame (capture to send), audio delta.
         self.mic_frame_times: deque[float] = deque(maxlen=TIMING_WINDOW)
         self.delta_times: deque[float] = deque(maxlen=TIMING_WINDOW)
 
@@ -298,37 +298,58 @@ class VoiceSession:
             return
         try:
             while True:
-                frame = await microphone.read()
-                await self._send_frame(frame)
+                await self._send_frames(await microphone.read_block())
         except MicrophoneStopped as exc:
             self.listener.notice(f"microphone off: {exc}; type your side of the call", error=True)
             self.microphone = None
             microphone.close()
 
     async def _send_frame(self, frame: MicFrame) -> None:
-        # Each frame is cleaned against the speaker's audio up to one frame *after* it,
-        # so the echo reference always leads the echo, as the canceller needs.
+        await self._send_frames([frame])
+
+    async def _send_frames(self, frames: list[MicFrame]) -> None:
+        """A device block's frames, each its own 20 ms append, written to the socket together."""
+        appends, captured = [], []
+        for frame in frames:
+            released = self._hold(frame)
+            if released is None:
+                continue
+            held, played = released
+            append = self._append_for(held, played)
+            if append is not None:
+                appends.append(append)
+                captured.append(held.captured)
+        if appends:
+            await self.connection.send_all(appends)
+            sent = time.perf_counter()
+            # The sent audio's age: its device block and the one-frame hold included.
+            self.mic_frame_times.extend(sent - when for when in captured)
+
+    def _hold(self, frame: MicFrame) -> tuple[MicFrame, np.ndarray] | None:
+        """Hold ``frame`` back; release the one held before, with the speaker's audio up to one
+        frame *after* it as its echo reference, so the reference leads the echo as the canceller needs."""
         held, self._held_frame = self._held_frame, frame
         if held is None:
-            return
+            return None
+        return held, frame.played if frame.played is not None else np.zeros_like(held.samples)
+
+    def _append_for(self, held: MicFrame, played: np.ndarray) -> events.Event | None:
+        """Clean one frame of the echo, meter it, and make its append (None when nothing is sent)."""
         samples = held.samples
-        played = frame.played if frame.played is not None else np.zeros_like(samples)
-        if frame.played is not None:  # with headphones there is no reference: levels() measures the caller
+        if not self.config.headphones:  # with headphones there is no reference: levels() measures the caller
             self.caller_dbfs = samples_dbfs(played)
         if self._echo is not None:
             samples = self._echo.process(samples, played)
         self.mic_dbfs = samples_dbfs(samples)
         if self.muted or (self.turn_mode == "ptt" and not self.talking):
-            return  # muted (or not holding the turn) sends nothing at all
+            return None  # muted (or not holding the turn) sends nothing at all
         if self._gate is not None and not self._gate.admit(self.mic_dbfs, self.caller_dbfs):
             samples = np.zeros_like(samples)
         self._sent.sent(len(samples), held.captured)
         pcm = samples.tobytes()
         if self.journal is not None:
             self.journal.learner_audio(pcm)
-        await self.connection.send(events.audio_append(encode_b64(pcm)))
-        # Timed from the callback of the frame that released this one: the hold is by design.
-        self.mic_frame_times.append(time.perf_counter() - frame.captured)
+        return events.audio_append(encode_b64(pcm))
 
     def check_speaker(self) -> None:
         """A speaker whose device went away is replaced by silence; the call goes on in text."""

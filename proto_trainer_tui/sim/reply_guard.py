@@ -5,7 +5,14 @@ The caller engine decides which risk facts the counselor has earned so far
 model wrote: no withheld risk topic (thoughts, plan, means, timeline, past
 attempts) unless it is denied, none of the caller's own words for a withheld fact,
 no admission of being an AI, no talk about the role-play, no grading or coaching.
-The phrases are data (``data/reply_guard.toml``); this module says how to decide.
+
+A withheld fact is also recognised by its content however it is worded: the words
+of the fact bring in concepts (``data/fact_words.toml``: pills = tablets = meds =
+sleepers, weekend = Saturday, saving = collecting = stash ...), and a reply that
+says, not denied and not in the caller's free talk, a word of a strong concept or
+words of two concepts of that fact gives it away.
+The phrases are data (``data/reply_guard.toml``, ``data/fact_words.toml``); this
+module says how to decide.
 """
 
 from __future__ import annotations
@@ -29,19 +36,62 @@ CLAUSE_BREAK = re.compile(r"[.!?;,:\u2026]|\bbut\b|\band\b|\bso\b")
 STAGE_DIRECTION = re.compile(r"\*[^*\n]{1,40}\*|\[[^\]\n]{1,40}\]|\([a-z ]{1,30}\)")
 
 
+def stem(word: str) -> str:
+    """A light stem so that simple variants meet: pills/pill, saving/saved/save, cutting/cut."""
+    for ending, keep in (("ies", 4), ("ing", 5), ("ed", 4), ("es", 5), ("s", 4), ("e", 4)):
+        if word.endswith(ending) and len(word) >= keep + len(ending) - 1 and not word.endswith("ss"):
+            word = word[: -len(ending)] + ("y" if ending == "ies" else "")
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiousl":
+        word = word[:-1]  # cutt(ing) -> cut, stopp(ed) -> stop
+    return word.removesuffix("e") if len(word) > 4 else word
+
+
+Phrase = tuple[str, ...]  # stems of a word or a phrase
+
+
+@dataclass(frozen=True)
+class Concept:
+    """Words that say one thing a risk fact can be about (the pills, the weekend, saving them up)."""
+
+    name: str
+    strong: bool  # one word of it alone gives the fact away
+    words: tuple[Phrase, ...]  # said in a reply
+    cues: tuple[Phrase, ...]  # in a fact's text, bring the concept in (with ``words``)
+    always: frozenset[str]  # facts it guards whatever their text says
+
+
 @dataclass(frozen=True)
 class GuardRules:
     negators: frozenset[str]
+    hedges: frozenset[str]  # "dont think": a negator before these denies nothing that follows
     stopwords: frozenset[str]
     topics: Mapping[str, tuple[re.Pattern[str], ...]]
     never: Mapping[str, tuple[re.Pattern[str], ...]]  # reason -> patterns
+    concepts: tuple[Concept, ...] = ()
 
 
 def _compile(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(rf"\b(?:{p})\b") for p in patterns)
 
 
-def parse_rules(text: str) -> GuardRules:
+def phrase(text: str) -> Phrase:
+    return tuple(stem(word) for word in words_of(text))
+
+
+def parse_concepts(text: str) -> tuple[Concept, ...]:
+    """Concepts from the TOML text of ``fact_words.toml`` (ValueError if a fact name is unknown)."""
+    concepts = []
+    for name, table in tomllib.loads(text)["concepts"].items():
+        always = frozenset(table.get("always", ()))
+        if always - set(GUARDED_FACTS):
+            raise ValueError(f"concept {name}: unknown facts {sorted(always - set(GUARDED_FACTS))}")
+        concepts.append(Concept(name, bool(table["strong"]), tuple(phrase(w) for w in table["words"]),
+                                tuple(phrase(w) for w in table.get("cues", ())), always))
+    return tuple(concepts)
+
+
+def parse_rules(text: str, concepts: str = "") -> GuardRules:
     """Rules from the TOML text of ``reply_guard.toml`` (ValueError if a topic is unknown)."""
     data = tomllib.loads(text)
     unknown = set(data["topics"]) - set(RISK_FACTS)
@@ -49,15 +99,21 @@ def parse_rules(text: str) -> GuardRules:
         raise ValueError(f"unknown guard topics {sorted(unknown)}")
     return GuardRules(
         negators=frozenset(data["negators"]),
+        hedges=frozenset(data.get("hedges", ())),
         stopwords=frozenset(data["stopwords"]),
         topics={name: _compile(table["patterns"]) for name, table in data["topics"].items()},
         never={table["reason"]: _compile(table["patterns"]) for table in data["never"].values()},
+        concepts=parse_concepts(concepts) if concepts else (),
     )
+
+
+def _data(name: str) -> str:
+    return resources.files(__package__).joinpath(f"data/{name}").read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)
 def default_rules() -> GuardRules:
-    return parse_rules(resources.files(__package__).joinpath("data/reply_guard.toml").read_text(encoding="utf-8"))
+    return parse_rules(_data("reply_guard.toml"), _data("fact_words.toml"))
 
 
 def normalise(text: str) -> str:
@@ -90,6 +146,12 @@ class Disclosure:
         known = " ".join([scenario.opening, scenario.presenting_problem, *stories, *told.values()])
         return cls(withheld=withheld, told=told, known_text=known)
 
+    def concepts(self, fact: str, rules: GuardRules) -> tuple[Concept, ...]:
+        """The concepts that can give a withheld fact away: its text's, and those always guarded."""
+        stated = _stems(self.withheld.get(fact, "")) if _states_something(self.withheld.get(fact, ""), rules) else ()
+        return tuple(c for c in rules.concepts
+                     if fact in c.always or any(_occurs(p, stated) for p in (*c.words, *c.cues)))
+
     def distinctive_words(self, fact: str, stopwords: frozenset[str]) -> frozenset[str]:
         """Words of a withheld fact that say it and nothing else the caller may say."""
         known = set(words_of(self.known_text))
@@ -106,18 +168,57 @@ class Verdict:
 OK = Verdict(True)
 
 
-def _negated(text: str, start: int, negators: frozenset[str]) -> bool:
-    clause = CLAUSE_BREAK.split(text[:start])[-1]
-    return bool(set(clause.split()[-NEGATION_WINDOW:]) & negators)
+def _negated(text: str, start: int, rules: GuardRules) -> bool:
+    window = CLAUSE_BREAK.split(text[:start])[-1].split()[-NEGATION_WINDOW:]
+    return any(word in rules.negators and (i + 1 == len(window) or window[i + 1] not in rules.hedges)
+               for i, word in enumerate(window))
 
 
-def _topic_said(text: str, patterns: tuple[re.Pattern[str], ...], known: str, negators: frozenset[str]) -> bool:
+def _topic_said(text: str, patterns: tuple[re.Pattern[str], ...], known: str, rules: GuardRules) -> bool:
     for pattern in patterns:
         for match in pattern.finditer(text):
-            if re.search(rf"\b{re.escape(match.group())}\b", known) or _negated(text, match.start(), negators):
+            if re.search(rf"\b{re.escape(match.group())}\b", known) or _negated(text, match.start(), rules):
                 continue  # the caller's own free words, or a denial
             return True
     return False
+
+
+def _stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(word) for word in words_of(text))
+
+
+def _occurs(needle: Phrase, stems: tuple[str, ...]) -> bool:
+    return any(stems[i:i + len(needle)] == needle for i in range(len(stems) - len(needle) + 1))
+
+
+def _states_something(fact_text: str, rules: GuardRules) -> bool:
+    """Whether a fact says something (not a denial: "No, no plan.", "There's nothing like that")."""
+    first_clause = CLAUSE_BREAK.split(normalise(fact_text).strip())[0]
+    return bool(fact_text.strip()) and not set(first_clause.split()) & rules.negators
+
+
+@lru_cache(maxsize=64)
+def _known_stems(known_text: str) -> tuple[str, ...]:
+    return _stems(known_text)
+
+
+def _concepts_said(text: str, concepts: tuple[Concept, ...], known: tuple[str, ...],
+                   rules: GuardRules) -> list[Concept]:
+    """The concepts a reply says, not denied and not in the caller's free talk."""
+    tokens = [(stem(m.group()), m.start()) for m in re.finditer(r"[a-z0-9]+", text)]
+    stems = tuple(token for token, _ in tokens)
+    said = []
+    for concept in concepts:
+        for words in concept.words:
+            hits = [i for i in range(len(stems) - len(words) + 1) if stems[i:i + len(words)] == words]
+            if any(not _negated(text, tokens[i][1], rules) for i in hits) and not _occurs(words, known):
+                said.append(concept)
+                break
+    return said
+
+
+def _gives_away(said: list[Concept]) -> bool:
+    return any(c.strong for c in said) or len(said) >= 2
 
 
 def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = None) -> Verdict:
@@ -130,11 +231,16 @@ def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = N
         if any(pattern.search(text) for pattern in patterns):
             return Verdict(False, reason)
     known = normalise(disclosure.known_text)
+    known_stems = _known_stems(disclosure.known_text)
     said = set(words_of(reply))
     for fact in disclosure.withheld:
-        if _topic_said(text, rules.topics.get(fact, ()), known, rules.negators):
+        if _topic_said(text, rules.topics.get(fact, ()), known, rules):
             return Verdict(False, f"reveals {fact.replace('_', ' ')} before it was asked about")
         own = disclosure.distinctive_words(fact, rules.stopwords) & said
         if len(own) >= FACT_WORDS_FOR_LEAK:
             return Verdict(False, f"gives away {fact.replace('_', ' ')} ({', '.join(sorted(own))})")
+    for fact in disclosure.withheld:  # after the phrases, which name the fact more surely
+        concepts = _concepts_said(text, disclosure.concepts(fact, rules), known_stems, rules)
+        if _gives_away(concepts):
+            return Verdict(False, f"gives away {fact.replace('_', ' ')} ({', '.join(c.name for c in concepts)})")
     return OK

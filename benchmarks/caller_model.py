@@ -10,8 +10,10 @@ streamed in real time (server VAD defaults).
 Guard: planted replies (benchmarks/guard_set/*.csv: scenario, facts disclosed so far,
 block or pass, the reply). dev1-dev5 are the sets the guard's phrases were revised
 on, each written before the revision it prompted; test.csv was written after the
-last revision and never tuned on. Prints leaks blocked and clean replies held back
-per set.
+last revision and never tuned on. benchmarks/guard_holdout/ holds the set written
+for the content check (concepts from the facts' own words) before it existed, kept
+apart from every set the rules were revised on. Prints leaks blocked and clean
+replies held back per set.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from .spoken_turns import one_turn as spoken_turn
 from .typed_turns import percentile
 
 GUARD_SETS = Path(__file__).parent / "guard_set"
+GUARD_HOLDOUT = Path(__file__).parent / "guard_holdout"
 TYPED_TURNS = 20
 SPOKEN_TURNS = 10
+GUARD_CHECKS = 300
 FIRST_TOKEN_S = 0.300
 TOKENS_PER_S = 30
 # What a model playing the caller might say: first sentences of different lengths.
@@ -117,6 +121,16 @@ async def latencies() -> tuple[list[float], list[float], int]:
     return typed, spoken, len(chat.requests)
 
 
+def guard_speed() -> float:
+    """Milliseconds per check of a clean two-sentence reply with every fact withheld."""
+    disclosure = Disclosure.of(get_scenario("plan-and-means"), [])
+    reply = " ".join(REPLIES[2:4])
+    start = time.perf_counter()
+    for _ in range(GUARD_CHECKS):
+        check_reply(reply, disclosure)
+    return (time.perf_counter() - start) / GUARD_CHECKS * 1000
+
+
 async def main() -> None:
     typed, spoken, asked = await latencies()
     print(f"caller model over the loopback fake chat endpoint ({FIRST_TOKEN_S * 1000:.0f} ms to the first token, "
@@ -126,11 +140,15 @@ async def main() -> None:
     print(f"  speech_stopped -> first caller audio  p50 {statistics.median(spoken):6.1f} ms"
           f"   p95 {percentile(spoken, 0.95):6.1f} ms   ({len(spoken)} spoken turns, real time)")
     print("reply guard on planted replies (block = a leak, an AI admission, role-play or grading talk)")
-    for path in sorted(GUARD_SETS.glob("*.csv")):
+    roles = {"test": "no phrase tuned on it, the content check was"}
+    for path in [*sorted(GUARD_SETS.glob("*.csv")), *sorted(GUARD_HOLDOUT.glob("*.csv"))]:
         blocked, leaks, held, clean = guard_figures(path)
-        role = "never tuned on" if path.stem == "test" else "rules revised on it"
-        print(f"  {path.stem:6} leaks blocked {blocked:3}/{leaks:<3} ({blocked / leaks:6.1%})   "
+        role = "held out, never tuned on" if path.parent == GUARD_HOLDOUT else roles.get(path.stem, "rules revised on it")
+        print(f"  {path.stem:7} leaks blocked {blocked:3}/{leaks:<3} ({blocked / leaks:6.1%})   "
               f"clean held back {held:2}/{clean:<3}   ({role})")
+
+
+    print(f"  one check of a two-sentence reply: {guard_speed():.2f} ms")
 
 
 if __name__ == "__main__":

@@ -105,9 +105,77 @@ def test_every_planted_reply_of_the_benchmark_names_a_scenario_and_facts_that_ex
     sets = sorted((Path(__file__).parent.parent / "benchmarks" / "guard_set").glob("*.csv"))
     assert [p.stem for p in sets][-1] == "test" and len(sets) >= 2
     ids = {scenario.id for scenario in load_library()}
-    for path in sets:
+    held_out = sorted((Path(__file__).parent.parent / "benchmarks" / "guard_holdout").glob("*.csv"))
+    assert held_out and not {p.name for p in held_out} & {p.name for p in sets}
+    for path in [*sets, *held_out]:
         with path.open(newline="", encoding="utf-8") as rows:
             for row in csv.DictReader(rows):
                 assert row["scenario"] in ids, (path.name, row)
                 assert set(filter(None, row["disclosed"].split(";"))) <= set(RISK_FACTS), (path.name, row)
                 assert row["expect"] in ("block", "pass") and row["reply"].strip(), (path.name, row)
+
+
+def test_every_concept_of_the_fact_words_file_is_well_formed():
+    from proto_trainer_tui.sim.reply_guard import Disclosure as _D, _Said, _concepts_said
+
+    rules = default_rules()
+    names = [concept.name for concept in rules.concepts]
+    assert len(names) == len(set(names)) and len(names) >= 10
+    filler = _Said.of("mm okay yeah. sorry, what?")
+    for concept in rules.concepts:
+        assert concept.words, concept.name
+        assert all(concept.words) and all(concept.cues), concept.name  # no word stems to nothing
+        assert concept.always <= set(GUARDED_FACTS), concept.name
+        assert not _concepts_said(filler, (concept,), (), rules), concept.name
+    assert _D  # the reader's names stay importable for the benchmark
+
+
+def test_a_concept_naming_an_unknown_fact_is_refused():
+    from proto_trainer_tui.sim.reply_guard import parse_concepts
+
+    with pytest.raises(ValueError, match="unknown facts"):
+        parse_concepts('[concepts.x]\nstrong = true\nalways = ["weather"]\nwords = ["rain"]\n')
+
+
+@pytest.mark.parametrize("variant, word", [
+    ("pills", "pill"), ("tablets", "tablet"), ("saving", "saved"), ("saved", "save"), ("cutting", "cut"),
+    ("collecting", "collected"), ("weekends", "weekend"), ("hanging", "hanged"), ("bleeding", "bleed"),
+])
+def test_simple_variants_share_a_stem(variant, word):
+    from proto_trainer_tui.sim.reply_guard import stem
+
+    assert stem(variant) == stem(word)
+
+
+@pytest.mark.parametrize("reply", [
+    "I've been collecting them. The sleeping ones.",  # no phrase of the rules: the fact's concepts
+    "Dozens of them, in a jar upstairs.",  # two weak concepts of the means together
+    "I've got a stash of sleepers in the bathroom.",
+])
+def test_a_withheld_fact_is_recognised_by_its_content_however_it_is_worded(reply):
+    assert not check_reply(reply, nothing_told()).ok
+
+
+def test_a_time_gives_the_timeline_away_only_for_a_caller_whose_timeline_is_a_time():
+    told_all_but_when = Disclosure.of(DANIEL, ["thoughts", "plan", "means"])  # timeline: "This weekend"
+    verdict = check_reply("Saturday, probably.", told_all_but_when)
+    assert not verdict.ok and "timeline" in verdict.reason
+    maya = get_scenario("first-call-passive-thoughts")  # timeline: "No, there's no..." (a denial)
+    assert check_reply("Nina wants me over for dinner on Saturday.", nothing_told(maya)).ok
+
+
+def test_one_weak_word_alone_passes_and_so_do_denials_and_deflections():
+    for reply in ["The bathroom's a mess, honestly.", "I haven't got any tablets in the house.",
+                  "I'd rather not say when.", "No, I've never collected anything like that."]:
+        assert check_reply(reply, nothing_told()).ok, reply
+
+
+def test_a_hedge_is_not_a_denial():
+    assert not check_reply("I don't think I'll be here much longer.", nothing_told()).ok
+    assert check_reply("I don't have any pills.", nothing_told()).ok
+
+
+def test_the_caller_s_own_free_words_never_count_as_a_concept():
+    # "every other weekend" is in Daniel's presenting problem, so "weekend" alone tells nothing.
+    told_all_but_when = Disclosure.of(DANIEL, ["thoughts", "plan", "means"])
+    assert check_reply("I had the kids last weekend. It was nice.", told_all_but_when).ok

@@ -38,13 +38,22 @@ STAGE_DIRECTION = re.compile(r"\*[^*\n]{1,40}\*|\[[^\]\n]{1,40}\]|\([a-z ]{1,30}
 
 def stem(word: str) -> str:
     """A light stem so that simple variants meet: pills/pill, saving/saved/save, cutting/cut."""
-    for ending, keep in (("ies", 4), ("ing", 5), ("ed", 4), ("es", 5), ("s", 4), ("e", 4)):
-        if word.endswith(ending) and len(word) >= keep + len(ending) - 1 and not word.endswith("ss"):
-            word = word[: -len(ending)] + ("y" if ending == "ies" else "")
-            break
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiousl":
-        word = word[:-1]  # cutt(ing) -> cut, stopp(ed) -> stop
-    return word.removesuffix("e") if len(word) > 4 else word
+    bare = word
+    if word.endswith("ies") and len(word) > 4:
+        bare = word[:-3] + "y"
+    elif word.endswith("ing") and len(word) >= 6:
+        bare = word[:-3]
+    elif word.endswith("ed") and len(word) >= 5 and not word.endswith("eed"):
+        bare = word[:-2]
+    elif word.endswith(("ches", "shes", "xes", "sses")) and len(word) >= 5:
+        bare = word[:-2]
+    elif word.endswith("s") and len(word) >= 4 and not word.endswith(("ss", "us", "is")):
+        bare = word[:-1]
+    if bare != word and len(bare) > 3 and bare[-1] == bare[-2] and bare[-1] not in "aeiouls":
+        bare = bare[:-1]  # cutt(ing) -> cut, stopp(ed) -> stop
+    if len(bare) >= 4 and bare.endswith("e") and bare[-2] not in "aeiou":
+        bare = bare[:-1]  # save, sav(ed), sav(ing) meet
+    return bare
 
 
 Phrase = tuple[str, ...]  # stems of a word or a phrase
@@ -61,7 +70,7 @@ class Concept:
     always: frozenset[str]  # facts it guards whatever their text says
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity, so per-fact work can be cached
 class GuardRules:
     negators: frozenset[str]
     hedges: frozenset[str]  # "dont think": a negator before these denies nothing that follows
@@ -148,9 +157,7 @@ class Disclosure:
 
     def concepts(self, fact: str, rules: GuardRules) -> tuple[Concept, ...]:
         """The concepts that can give a withheld fact away: its text's, and those always guarded."""
-        stated = _stems(self.withheld.get(fact, "")) if _states_something(self.withheld.get(fact, ""), rules) else ()
-        return tuple(c for c in rules.concepts
-                     if fact in c.always or any(_occurs(p, stated) for p in (*c.words, *c.cues)))
+        return _fact_concepts(fact, self.withheld.get(fact, ""), rules)
 
     def distinctive_words(self, fact: str, stopwords: frozenset[str]) -> frozenset[str]:
         """Words of a withheld fact that say it and nothing else the caller may say."""
@@ -197,21 +204,46 @@ def _states_something(fact_text: str, rules: GuardRules) -> bool:
     return bool(fact_text.strip()) and not set(first_clause.split()) & rules.negators
 
 
+@lru_cache(maxsize=256)
+def _fact_concepts(fact: str, fact_text: str, rules: GuardRules) -> tuple[Concept, ...]:
+    stated = _stems(fact_text) if _states_something(fact_text, rules) else ()
+    return tuple(c for c in rules.concepts
+                 if fact in c.always or any(_occurs(p, stated) for p in (*c.words, *c.cues)))
+
+
 @lru_cache(maxsize=64)
 def _known_stems(known_text: str) -> tuple[str, ...]:
     return _stems(known_text)
 
 
-def _concepts_said(text: str, concepts: tuple[Concept, ...], known: tuple[str, ...],
+@dataclass(frozen=True)
+class _Said:
+    """A normalised reply as stems, with where each stem starts and where each stem occurs."""
+
+    text: str
+    stems: tuple[str, ...]
+    offsets: tuple[int, ...]
+    at: Mapping[str, list[int]]
+
+    @classmethod
+    def of(cls, text: str) -> _Said:
+        matches = list(re.finditer(r"[a-z0-9]+", text))
+        stems = tuple(stem(m.group()) for m in matches)
+        at: dict[str, list[int]] = {}
+        for i, token in enumerate(stems):
+            at.setdefault(token, []).append(i)
+        return cls(text, stems, tuple(m.start() for m in matches), at)
+
+
+def _concepts_said(said_words: _Said, concepts: tuple[Concept, ...], known: tuple[str, ...],
                    rules: GuardRules) -> list[Concept]:
     """The concepts a reply says, not denied and not in the caller's free talk."""
-    tokens = [(stem(m.group()), m.start()) for m in re.finditer(r"[a-z0-9]+", text)]
-    stems = tuple(token for token, _ in tokens)
+    text, stems, starts = said_words.text, said_words.stems, said_words.at
     said = []
     for concept in concepts:
         for words in concept.words:
-            hits = [i for i in range(len(stems) - len(words) + 1) if stems[i:i + len(words)] == words]
-            if any(not _negated(text, tokens[i][1], rules) for i in hits) and not _occurs(words, known):
+            hits = [i for i in starts.get(words[0], ()) if stems[i:i + len(words)] == words]
+            if any(not _negated(text, said_words.offsets[i], rules) for i in hits) and not _occurs(words, known):
                 said.append(concept)
                 break
     return said
@@ -239,8 +271,9 @@ def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = N
         own = disclosure.distinctive_words(fact, rules.stopwords) & said
         if len(own) >= FACT_WORDS_FOR_LEAK:
             return Verdict(False, f"gives away {fact.replace('_', ' ')} ({', '.join(sorted(own))})")
+    reply_stems = _Said.of(text)
     for fact in disclosure.withheld:  # after the phrases, which name the fact more surely
-        concepts = _concepts_said(text, disclosure.concepts(fact, rules), known_stems, rules)
+        concepts = _concepts_said(reply_stems, disclosure.concepts(fact, rules), known_stems, rules)
         if _gives_away(concepts):
             return Verdict(False, f"gives away {fact.replace('_', ' ')} ({', '.join(c.name for c in concepts)})")
     return OK

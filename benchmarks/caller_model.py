@@ -131,14 +131,15 @@ def guard_speed() -> float:
     return (time.perf_counter() - start) / GUARD_CHECKS * 1000
 
 
-async def main() -> None:
-    typed, spoken, asked = await latencies()
-    print(f"caller model over the loopback fake chat endpoint ({FIRST_TOKEN_S * 1000:.0f} ms to the first token, "
-          f"then {TOKENS_PER_S} tokens/s; {asked} chat requests)")
-    print(f"  typed line -> first caller audio      p50 {statistics.median(typed):6.1f} ms"
-          f"   p95 {percentile(typed, 0.95):6.1f} ms   ({len(typed)} turns)")
-    print(f"  speech_stopped -> first caller audio  p50 {statistics.median(spoken):6.1f} ms"
-          f"   p95 {percentile(spoken, 0.95):6.1f} ms   ({len(spoken)} spoken turns, real time)")
+async def main(guard_only: bool = False) -> None:
+    if not guard_only:
+        typed, spoken, asked = await latencies()
+        print(f"caller model over the loopback fake chat endpoint ({FIRST_TOKEN_S * 1000:.0f} ms to the first token, "
+              f"then {TOKENS_PER_S} tokens/s; {asked} chat requests)")
+        print(f"  typed line -> first caller audio      p50 {statistics.median(typed):6.1f} ms"
+              f"   p95 {percentile(typed, 0.95):6.1f} ms   ({len(typed)} turns)")
+        print(f"  speech_stopped -> first caller audio  p50 {statistics.median(spoken):6.1f} ms"
+              f"   p95 {percentile(spoken, 0.95):6.1f} ms   ({len(spoken)} spoken turns, real time)")
     print("reply guard on planted replies (block = a leak, an AI admission, role-play or grading talk)")
     roles = {"test": "no phrase tuned on it, the content check was"}
     for path in [*sorted(GUARD_SETS.glob("*.csv")), *sorted(GUARD_HOLDOUT.glob("*.csv"))]:
@@ -146,10 +147,10 @@ async def main() -> None:
         role = "held out, never tuned on" if path.parent == GUARD_HOLDOUT else roles.get(path.stem, "rules revised on it")
         print(f"  {path.stem:7} leaks blocked {blocked:3}/{leaks:<3} ({blocked / leaks:6.1%})   "
               f"clean held back {held:2}/{clean:<3}   ({role})")
-
-
     print(f"  one check of a two-sentence reply: {guard_speed():.2f} ms")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    import sys
+
+    asyncio.run(main(guard_only="--guard" in sys.argv[1:]))  # --guard: the guard's figures only

@@ -179,3 +179,9 @@ def test_the_caller_s_own_free_words_never_count_as_a_concept():
     # "every other weekend" is in Daniel's presenting problem, so "weekend" alone tells nothing.
     told_all_but_when = Disclosure.of(DANIEL, ["thoughts", "plan", "means"])
     assert check_reply("I had the kids last weekend. It was nice.", told_all_but_when).ok
+
+
+def test_a_strong_word_of_free_talk_only_backs_another_concept():
+    told_all_but_when = Disclosure.of(DANIEL, ["thoughts", "plan", "means"])  # "Sunday" is in his story
+    assert check_reply("We usually have a roast on Sunday.", told_all_but_when).ok
+    assert not check_reply("Sunday night, once Emma's gone home.", told_all_but_when).ok

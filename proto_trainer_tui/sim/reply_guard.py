@@ -31,6 +31,7 @@ from ..scenarios.model import RISK_FACTS, Scenario
 GUARDED_FACTS = ("thoughts", "plan", "means", "timeline", "past_attempts", "self_harm", "homicidal")
 NEGATION_WINDOW = 3  # words before a topic phrase that can deny it ("I don't have any pills")
 FACT_WORDS_FOR_LEAK = 2  # distinctive words of one withheld fact that together give it away
+STRONG, WEAK, BACKING = 3, 2, 1  # how much a concept said counts (see _gives_away)
 CLAUSE_BREAK = re.compile(r"[.!?;,:\u2026]|\bbut\b|\band\b|\bso\b")
 # Text nobody says aloud: *sighs*, [pause], (long silence). A shape, checked before normalising.
 STAGE_DIRECTION = re.compile(r"\*[^*\n]{1,40}\*|\[[^\]\n]{1,40}\]|\([a-z ]{1,30}\)")
@@ -236,21 +237,28 @@ class _Said:
 
 
 def _concepts_said(said_words: _Said, concepts: tuple[Concept, ...], known: tuple[str, ...],
-                   rules: GuardRules) -> list[Concept]:
-    """The concepts a reply says, not denied and not in the caller's free talk."""
+                   rules: GuardRules) -> list[tuple[Concept, int]]:
+    """The concepts a reply says, not denied, each with how much it counts here."""
     text, stems, starts = said_words.text, said_words.stems, said_words.at
     said = []
     for concept in concepts:
+        weight = 0
         for words in concept.words:
             hits = [i for i in starts.get(words[0], ()) if stems[i:i + len(words)] == words]
-            if any(not _negated(text, said_words.offsets[i], rules) for i in hits) and not _occurs(words, known):
-                said.append(concept)
-                break
+            if any(not _negated(text, said_words.offsets[i], rules) for i in hits):
+                # A word of the caller's free talk says less: a strong one only backs another concept.
+                free = _occurs(words, known)
+                weight = max(weight, STRONG if concept.strong and not free else WEAK if not free else
+                             BACKING if concept.strong else 0)
+        if weight:
+            said.append((concept, weight))
     return said
 
 
-def _gives_away(said: list[Concept]) -> bool:
-    return any(c.strong for c in said) or len(said) >= 2
+def _gives_away(said: list[tuple[Concept, int]]) -> bool:
+    """One strong word, or two concepts of which at least one not from the caller's free talk."""
+    weights = [weight for _, weight in said]
+    return STRONG in weights or (WEAK in weights and len(weights) >= 2)
 
 
 def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = None) -> Verdict:
@@ -275,5 +283,5 @@ def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = N
     for fact in disclosure.withheld:  # after the phrases, which name the fact more surely
         concepts = _concepts_said(reply_stems, disclosure.concepts(fact, rules), known_stems, rules)
         if _gives_away(concepts):
-            return Verdict(False, f"gives away {fact.replace('_', ' ')} ({', '.join(c.name for c in concepts)})")
+            return Verdict(False, f"gives away {fact.replace('_', ' ')} ({', '.join(c.name for c, _ in concepts)})")
     return OK

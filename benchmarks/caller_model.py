@@ -144,7 +144,8 @@ async def main(guard_only: bool = False) -> None:
     roles = {"test": "no phrase tuned on it, the content check was"}
     for path in [*sorted(GUARD_SETS.glob("*.csv")), *sorted(GUARD_HOLDOUT.glob("*.csv"))]:
         blocked, leaks, held, clean = guard_figures(path)
-        role = "held out, never tuned on" if path.parent == GUARD_HOLDOUT else roles.get(path.stem, "rules revised on it")
+        held_out = path.parent == GUARD_HOLDOUT
+        role = "held out, never tuned on" if held_out else roles.get(path.stem, "rules revised on it")
         print(f"  {path.stem:7} leaks blocked {blocked:3}/{leaks:<3} ({blocked / leaks:6.1%})   "
               f"clean held back {held:2}/{clean:<3}   ({role})")
     print(f"  one check of a two-sentence reply: {guard_speed():.2f} ms")

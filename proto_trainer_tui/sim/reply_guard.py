@@ -9,8 +9,8 @@ no admission of being an AI, no talk about the role-play, no grading or coaching
 A withheld fact is also recognised by its content however it is worded: the words
 of the fact bring in concepts (``data/fact_words.toml``: pills = tablets = meds =
 sleepers, weekend = Saturday, saving = collecting = stash ...), and a reply that
-says, not denied and not in the caller's free talk, a word of a strong concept or
-words of two concepts of that fact gives it away.
+says, not denied, a word of a strong concept or words of two concepts of that fact
+gives it away (a word the caller also says in free talk only backs another).
 The phrases are data (``data/reply_guard.toml``, ``data/fact_words.toml``); this
 module says how to decide.
 """

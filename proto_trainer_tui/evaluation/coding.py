@@ -73,6 +73,7 @@ class _Phrases:
     asks_permission: re.Pattern
     suggestion: re.Pattern
     confront: re.Pattern
+    rhetorical: re.Pattern
     negators: frozenset[str]
     reported: re.Pattern
     other_start: re.Pattern
@@ -119,6 +120,7 @@ def load_phrases(text: str | None = None) -> _Phrases:
         asks_permission=_alternatives(data["persuade"]["asks_permission"]),
         suggestion=_alternatives(data["persuade"]["suggestion"]),
         confront=_alternatives(data["confront"]["anywhere"]),
+        rhetorical=_alternatives(data["confront"]["rhetorical"]),
         negators=frozenset(data["context"]["negators"]),
         reported=_alternatives(data["context"]["reported"], start=True),
         other_start=_alternatives(data["other"]["start"], start=True),
@@ -222,9 +224,8 @@ def code_clause(clause: str, caller: str = "", permission_in_turn: bool = False)
         return ("other",)
     asks = low.rstrip().endswith("?")
     codes: list[str] = []
-    # Confrontation first: a rhetorical question ("Why would you do something so stupid?") confronts.
-    if said_by_counselor(p.confront, text, caller):
-        return ("confront",)
+    if said_by_counselor(p.rhetorical, text, caller):
+        return ("confront",)  # a question that confronts: "Why would you do something so stupid?"
     if p.asks_permission.match(text) and len(text[p.asks_permission.match(text).end():].split()) >= 5:
         return ("persuade_with_permission",)  # "may i suggest something you could ask your housemate..."
     if p.proposal.match(text):
@@ -238,6 +239,8 @@ def code_clause(clause: str, caller: str = "", permission_in_turn: bool = False)
             codes.append("emphasizing_autonomy")
         return tuple(codes)
 
+    if said_by_counselor(p.confront, text, caller):
+        return ("confront",)
     if p.other_start.match(text) and not p.affirmation.search(text):
         return ("other",)
     persuades = bool(p.persuade.search(text) or p.persuade_start.match(text))

@@ -81,7 +81,7 @@ def cross_validate(items: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    items = [item for item in load() if not held_out(item["id"])]
+    items = [item for item in load() if not held_out(item)]
     if "--write" in argv:
         OUT.write_text(json.dumps({"trained_on": f"{len(items)} development utterances of benchmarks/coding_set/",
                                    "codes": list(CODES), "buckets": coding_model.BUCKETS,

@@ -64,13 +64,18 @@ class _Phrases:
     feelings: frozenset[str]
     affirmation: re.Pattern
     collaboration: re.Pattern
+    proposal: re.Pattern
     autonomy: re.Pattern
     information: re.Pattern
     persuade: re.Pattern
     persuade_start: re.Pattern
     permission: re.Pattern
     asks_permission: re.Pattern
+    suggestion: re.Pattern
     confront: re.Pattern
+    rhetorical: re.Pattern
+    negators: frozenset[str]
+    reported: re.Pattern
     other_start: re.Pattern
     split_before: re.Pattern
 
@@ -106,13 +111,18 @@ def load_phrases(text: str | None = None) -> _Phrases:
         feelings=frozenset(data["complex"]["feelings"]),
         affirmation=_alternatives(data["affirmation"]["anywhere"]),
         collaboration=_alternatives(data["seeking_collaboration"]["anywhere"]),
+        proposal=_alternatives(data["seeking_collaboration"]["proposal"], start=True),
         autonomy=_alternatives(data["emphasizing_autonomy"]["anywhere"]),
         information=_alternatives(data["giving_information"]["anywhere"]),
         persuade=_alternatives(data["persuade"]["anywhere"]),
         persuade_start=_alternatives(data["persuade"]["start"], start=True),
         permission=_alternatives(data["persuade"]["permission"]),
         asks_permission=_alternatives(data["persuade"]["asks_permission"]),
+        suggestion=_alternatives(data["persuade"]["suggestion"]),
         confront=_alternatives(data["confront"]["anywhere"]),
+        rhetorical=_alternatives(data["confront"]["rhetorical"]),
+        negators=frozenset(data["context"]["negators"]),
+        reported=_alternatives(data["context"]["reported"], start=True),
         other_start=_alternatives(data["other"]["start"], start=True),
         # Where an unpunctuated run starts a new clause: a question word or a reflection opening.
         split_before=re.compile(
@@ -184,8 +194,29 @@ def core(clause: str) -> str:
     return low.rstrip(" ?.!,;:…").strip()
 
 
+def said_by_counselor(pattern: re.Pattern, text: str, caller: str = "") -> bool:
+    """Whether ``pattern`` occurs in ``text`` as the counselor's own stance: not negated just before
+    ("I don't think you're overreacting"), not inside a report of someone's view ("Your friend thinks
+    you're brave", "You feel like you're being selfish"), and not an echo of the caller's own words
+    (caller "I'm fine really", counselor "You're fine")."""
+    p = phrases()
+    if p.reported.match(text):
+        return False
+    theirs = content_stems(caller)
+    for match in pattern.finditer(text):
+        before = re.findall(r"[a-z']+", text[: match.start()])[-3:]
+        if any(word in p.negators or word.endswith("n't") for word in before):
+            continue
+        said = content_stems(match.group(0))
+        if caller and said and said <= theirs:
+            continue
+        return True
+    return False
+
+
 def code_clause(clause: str, caller: str = "", permission_in_turn: bool = False) -> tuple[str, ...]:
-    """The MITI codes of one clause, given the caller's preceding turn."""
+    """The MITI codes of one clause, given the caller's preceding turn. ``permission_in_turn``: the turn
+    asks permission or hands the choice back, so a suggestion in it is persuasion with permission."""
     p = phrases()
     low = normalise(clause)
     text = core(clause)
@@ -193,26 +224,32 @@ def code_clause(clause: str, caller: str = "", permission_in_turn: bool = False)
         return ("other",)
     asks = low.rstrip().endswith("?")
     codes: list[str] = []
+    if said_by_counselor(p.rhetorical, text, caller):
+        return ("confront",)  # a question that confronts: "Why would you do something so stupid?"
+    if p.asks_permission.match(text) and len(text[p.asks_permission.match(text).end():].split()) >= 5:
+        return ("persuade_with_permission",)  # "may i suggest something you could ask your housemate..."
+    if p.proposal.match(text):
+        return ("seeking_collaboration",)  # "Shall we...?" "Would it be okay if I told you...?"
     question = _question_kind(text, asks, caller, stated=low.rstrip().endswith((".", "!")))
     if question:
         codes.append(question)
         if p.collaboration.search(text):
             codes.append("seeking_collaboration")
-        if p.autonomy.search(text):
+        if said_by_counselor(p.autonomy, text, caller):
             codes.append("emphasizing_autonomy")
         return tuple(codes)
 
-    if p.confront.search(text):
+    if said_by_counselor(p.confront, text, caller):
         return ("confront",)
     if p.other_start.match(text) and not p.affirmation.search(text):
         return ("other",)
     persuades = bool(p.persuade.search(text) or p.persuade_start.match(text))
-    if persuades:
-        permitted = permission_in_turn or bool(p.permission.search(text))
+    permitted = permission_in_turn or bool(p.permission.search(text))
+    if persuades or (permitted and p.suggestion.search(text)):
         codes.append("persuade_with_permission" if permitted else "persuade")
-    if p.affirmation.search(text):
+    if said_by_counselor(p.affirmation, text, caller):
         codes.append("affirmation")
-    if p.autonomy.search(text):
+    if said_by_counselor(p.autonomy, text, caller) and "persuade_with_permission" not in codes:
         codes.append("emphasizing_autonomy")
     if p.collaboration.search(text):
         codes.append("seeking_collaboration")
@@ -341,12 +378,19 @@ def _code_turn_by_rules(text: str, caller: str) -> list[CodedClause]:
     asked = [i for i, c in enumerate(coded) if p.asks_permission.search(core(c.text))]
     advice = [i for i, c in enumerate(coded)
               if {"persuade", "persuade_with_permission", "giving_information"} & set(c.codes)
-              or re.search(r"\b(?:like|such as)\b", core(c.text)) and i in asked]
+              or re.search(r"\b(?:like|such as)\b", core(c.text)) and i in asked
+              or asked and i > asked[0] and _shares_after_asking(c)]
     if asked and advice:
         # "Can I share something? Some people hand the pills to someone.": one piece of permitted advice.
         coded = [CodedClause(c.text, ("persuade_with_permission",)) if i in asked or i in advice else c
                  for i, c in enumerate(coded)]
     return coded
+
+
+def _shares_after_asking(clause: CodedClause) -> bool:
+    """A statement after "Can I share something?" is what was shared (unless it asks, greets or praises)."""
+    kept = {"open_question", "closed_question", "affirmation", "confront", "other"}
+    return not kept & set(clause.codes) and not phrases().other_start.match(core(clause.text))
 
 
 def turn_codes(clauses) -> list[str]:

@@ -90,20 +90,23 @@ def decide(probabilities: dict[str, float]) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-# A clause that praises, pushes or confronts is not also a reflection (the rules decide those codes).
-_NOT_WITH_REFLECTION = frozenset({"affirmation", "persuade", "persuade_with_permission", "confront"})
+# A clause that praises, hands back the choice, proposes working together, advises or confronts is coded by
+# the rules alone: the model adds no question or reflection to it.
+_RULES_DECIDE = frozenset({"affirmation", "emphasizing_autonomy", "seeking_collaboration", "persuade",
+                           "persuade_with_permission", "confront"})
 
 
 def combine(rule_codes: Sequence[str], probabilities: dict[str, float]) -> tuple[str, ...]:
     """Rules and model together. Where the rules found a question or a reflection, the model says which kind
     (open or closed, simple or complex); where they found neither, the model may find one, unless the clause
-    praises, pushes or confronts. (Cross-validation chose this over letting the model decide alone.)"""
+    praises, hands back the choice, proposes working together, gives advice or confronts (those are the rules'
+    codes alone). (Cross-validation chose this over letting the model decide alone.)"""
     if any(code in MODEL_CODES for code in rule_codes):
         return tuple(_likelier_kind(code, probabilities) if code in MODEL_CODES else code for code in rule_codes)
     others = [code for code in rule_codes if code != "other"]
-    found = [code for code in decide(probabilities)
-             if not (code.endswith("_reflection") and _NOT_WITH_REFLECTION & set(others))]
-    return tuple(found + others) or ("other",)
+    if _RULES_DECIDE & set(others):
+        return tuple(others)
+    return tuple(list(decide(probabilities)) + others) or ("other",)
 
 
 def _likelier_kind(code: str, probabilities: dict[str, float]) -> str:

@@ -121,14 +121,14 @@ _MEANS_SAFETY = re.compile(
     r"(?:out of|away|to (?:a|your|someone|the)|pharmac|chemist|to hold|somewhere safe|locked|not in the)"
 )
 _RESOURCES = re.compile(
-    r"\b988\b|\b911\b|\b999\b|\b112\b|hotline|helpline|call (?:us|back|me)|emergency services|\bdoctor\b|\bgp\b|"
+    r"\b988\b|\b911\b|\b999\b|\b112\b|hotline|helpline|(?:call|ring|phone) (?:us|back|me)|emergency services|\bdoctor\b|\bgp\b|"
     r"therapist|counsell?(?:or|ing) service|support group|bereavement|\bservice\b|\bnumber\b|refer|appointment|"
     r"mobile crisis|shelter|1-800|text or call"
 )
 # Asking for the caller's number is procedure, not a resource offered.
 _OWN_CONTACT = re.compile(r"\b(?:your|a good|the best) (?:phone |contact |callback )?number|call you back|reach you\b")
 _CLOSING = re.compile(
-    r"take care|goodbye|\bbye\b|call (?:us )?back|before we end|thank you for (?:calling|trusting)|good night|"
+    r"take care|goodbye|\bbye\b|(?:call|ring|phone) (?:us )?back|before we end|thank you for (?:calling|trusting)|good night|"
     r"look after yourself|any time|how are you feeling now|how do you feel now"
 )
 _WARM_CLOSE = re.compile(r"call (?:us )?back|any time|how are you feeling now|how do you feel now|thank you for "

@@ -61,6 +61,10 @@ def test_plan_stated_denied_or_not_stated(text, plan):
 @pytest.mark.parametrize(("text", "name"), [
     ("You are Sarah, a 34-year-old nurse.", "Sarah"),
     ("Name: Chris\nAge: 41\nRisk: none", "Chris"),
+    ("Deny SI/self-harm, discuss coping skills. Name: Chris, 34.", "Chris"),  # a label after a sentence
+    ("Caller is anxious; caller name - Sam. No risk.", "Sam"),
+    ("Teen, 15. Name: Jay. Denies SI.", "Jay"),
+    ("Her son died last year. Sarah, 45, calls about grief.", "Sarah"),  # the son is another sentence's
     ("Dimitrios, 34, recently divorced and drinking.", "Dimitrios"),
     ("My name is Alex and I'm nineteen.", "Alex"),
     ("A 24-year-old named Alex who lost his job.", "Alex"),

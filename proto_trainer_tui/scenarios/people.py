@@ -102,7 +102,8 @@ def stated_names(text: str, caller: str) -> tuple[str | None, str | None]:
                 before = text[max(0, match.start(1) - 50): match.start(1)].lower()
                 if r.any("names.not_a_person_before", before):
                     continue  # "a cat named Biscuit"
-                other = relation_at(before[-30:])
+                # Another person mentioned just before, in the same sentence: "her son, Jake".
+                other = relation_at(re.split(r"[.!?;]\s+", before)[-1][-30:])
                 if other and len(text[: match.start(1)].split()) <= 2:
                     other = None  # "Mom (Linda, 45) reports ...": the caller introduced by who she is
                 speaking = re.search(r"\b(?:you are|you're|my name|your name|caller|i am|i'm|this is|it's)\b",

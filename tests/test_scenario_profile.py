@@ -254,3 +254,13 @@ def test_a_role_play_brief_with_a_method_thought_about_and_no_plan():
     assert read_profile("Persona: Keisha, 27. Risk: none stated; she is focused on shelter.").risk == "not_stated"
     wife = read_profile("A man calls saying his wife took a bunch of pills about 20 minutes ago.")
     assert (wife.caller, wife.about, wife.about_risk, wife.risk) == ("third_party", "his wife", "intent", "not_stated")
+
+
+@pytest.mark.parametrize(("text", "about"), [
+    ("You are Officer Dan Reyes, a police officer calling the crisis line about a man on a bridge.", "a man"),
+    ("Mom calling about her 16-year-old son who stopped eating.", "her 16-year-old son"),
+])
+def test_whom_a_third_party_calls_about_stops_at_a_preposition(text, about):
+    from proto_trainer_tui.scenarios.people import about_whom
+
+    assert about_whom(text) == about

@@ -68,8 +68,10 @@ def about_whom(text: str) -> str | None:
     match = relation_at(head)
     if match is None:
         return None
-    start = re.search(r"\b(?:her|his|their|your|my|the|a|an|one of (?:her|his|their|your|my))\s+(?:[\w/'-]+\s+){0,3}$",
-                      head[: match.start()])
+    # The words that describe that person ("her 16-year-old"), never across a preposition: in "the
+    # crisis line about a man" the person is "a man".
+    start = re.search(r"\b(?:her|his|their|your|my|the|a|an|one of (?:her|his|their|your|my))\s+"
+                      r"(?:(?!(?:about|of|for|on|with|at|to|from|in)\b)[\w/'-]+\s+){0,3}$", head[: match.start()])
     phrase = head[start.start() if start else match.start(): match.end()]
     return phrase.strip()
 

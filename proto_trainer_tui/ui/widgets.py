@@ -96,7 +96,7 @@ def render_voice(
             return Text("voice off (--no-audio): type your side of the call", style="dim")
         return Text(f"voice: {mode} · not in a call", style="dim")
     if not has_mic and not voice_out:
-        return Text("voice off: typed practice (i types, Enter sends)", style="dim")
+        return Text("voice off: you type, in the line below (Enter sends, Esc leaves it)", style="dim")
     line = Text()
     if muted:
         line.append("MUTED", style="bold red")

@@ -32,6 +32,7 @@ from . import counselor_corpus
 log = logging.getLogger(__name__)
 
 DECODER_RATE = 16_000
+DECODER_SETTINGS = {"fwdflat": False, "bestpath": True, "lw": 9.0}
 
 
 class RecognitionUnavailable(RuntimeError):
@@ -57,41 +58,61 @@ _build_lock = threading.Lock()
 
 
 @functools.cache
-def _model_files() -> tuple[str, str]:
-    """(language model, dictionary) paths in a private temp folder removed at exit."""
+def _pronunciations() -> dict[str, tuple[str, ...]]:
+    """The bundled dictionary's lines by word (read once: 130k words)."""
+    table: dict[str, list[str]] = {}
+    with open(os.path.join(_model_dir(), "cmudict-en-us.dict"), encoding="utf-8") as full:
+        for line in full:
+            table.setdefault(re.sub(r"\(\d+\)$", "", line.split(" ", 1)[0]), []).append(line)
+    return {word: tuple(lines) for word, lines in table.items()}
+
+
+@functools.cache
+def _folder() -> str:
+    folder = tempfile.mkdtemp(prefix="proto-trainer-asr-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+@functools.lru_cache(maxsize=16)
+def _model_files(extra: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(language model, dictionary) paths in a private temp folder removed at exit.
+
+    `extra` sentences (a scenario's, see counselor_corpus.scenario_sentences) are
+    added to the counselor corpus; each distinct set is built once per process.
+    """
     from pocketsphinx.lm import ArpaBoLM
 
     with _build_lock:
-        text = "\n".join(counselor_corpus.sentences() + _phrases()).lower()
-        folder = tempfile.mkdtemp(prefix="proto-trainer-asr-")
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        model = ArpaBoLM(text=text, add_start=True)
+        text = "\n".join(counselor_corpus.sentences() + _phrases() + list(extra)).lower()
+        known = _pronunciations()
+        # Only words the dictionary can say: an unsayable word would only take probability away.
+        lines = [" ".join(w for w in line.split() if w in known) for line in text.splitlines()]
+        model = ArpaBoLM(text="\n".join(line for line in lines if line), add_start=True)
         model.compute()
         arpa = io.StringIO()
         model.write(arpa)
-        lm_path = os.path.join(folder, "counselor.arpa")
+        name = f"counselor-{len(os.listdir(_folder()))}"
+        lm_path = os.path.join(_folder(), f"{name}.arpa")
         with open(lm_path, "w", encoding="utf-8") as out:
             out.write(arpa.getvalue())
         # Only the corpus's words: loading the full 130k-word dictionary takes a second per session.
-        vocabulary = set(text.split())
-        dict_path = os.path.join(folder, "counselor.dict")
-        source = os.path.join(_model_dir(), "cmudict-en-us.dict")
-        with open(source, encoding="utf-8") as full, open(dict_path, "w", encoding="utf-8") as out:
-            for line in full:
-                word = re.sub(r"\(\d+\)$", "", line.split(" ", 1)[0])
-                if word in vocabulary:
-                    out.write(line)
+        dict_path = os.path.join(_folder(), f"{name}.dict")
+        with open(dict_path, "w", encoding="utf-8") as out:
+            for word in sorted({w for line in lines for w in line.split()}):
+                out.writelines(known[word])
         return lm_path, dict_path
 
 
 class Recognizer:
     """One utterance at a time: ``start()``, ``feed(pcm24k)`` as audio arrives, ``finish() -> text``."""
 
-    def __init__(self) -> None:
+    def __init__(self, sentences: tuple[str, ...] = (), **settings) -> None:
+        self.sentences = sentences  # what this recogniser's model adds to the corpus
         try:
             from pocketsphinx import Decoder
 
-            lm_path, dict_path = _model_files()
+            lm_path, dict_path = _model_files(sentences)
             self._decoder = Decoder(
                 hmm=os.path.join(_model_dir(), "en-us"),
                 lm=lm_path,
@@ -100,9 +121,7 @@ class Recognizer:
                 # (100-300 ms), which is the latency we avoid. The lattice search is
                 # cheap (<30 ms) and, with a heavier language weight, recognises more
                 # counselor moves (benchmarks/spoken_turns.py prints the share).
-                fwdflat=False,
-                bestpath=True,
-                lw=9.0,
+                **{**DECODER_SETTINGS, **settings},
                 loglevel="ERROR",
             )
         except RecognitionUnavailable:

@@ -76,3 +76,24 @@ def test_the_listener_switches_recogniser_when_the_scenario_changes():
     asyncio.run(run())
     assert [r.sentences for r in made] == [("who is emma",), ("who is nina",)]
     assert released == made  # the first when replaced, the second at close
+
+
+def test_a_specific_best_hearing_is_kept():
+    from proto_trainer_tui.sim.moves import likeliest_hearing
+
+    heard = ["are you thinking of killing yourself", "do you want to die", "do you want to die"]
+    assert likeliest_hearing(heard) == heard[0]
+
+
+def test_a_best_hearing_that_says_nothing_gives_way_to_what_several_alternatives_agree_on():
+    from proto_trainer_tui.sim.moves import likeliest_hearing
+
+    heard = ["do you have a", "do you have a plan", "have you got a plan", "do you have a pen"]
+    assert likeliest_hearing(heard) == "do you have a plan"  # two agree: the better-ranked one
+
+
+def test_one_alternative_alone_does_not_overrule_the_best():
+    from proto_trainer_tui.sim.moves import likeliest_hearing
+
+    assert likeliest_hearing(["do you have a", "do you have a plan", "do you have a pen"]) == "do you have a"
+    assert likeliest_hearing([]) == "" and likeliest_hearing(["so"]) == "so"

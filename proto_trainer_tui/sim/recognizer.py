@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import functools
 import io
+import itertools
 import logging
 import os
 import re
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 DECODER_RATE = 16_000
 DECODER_SETTINGS = {"fwdflat": False, "bestpath": True, "lw": 9.0}
+ALTERNATIVES = 20  # n-best hypotheses weighed when the best one says nothing specific (moves.likeliest_hearing)
 
 
 class RecognitionUnavailable(RuntimeError):
@@ -157,7 +159,20 @@ class Recognizer:
         self._resampler = None
         self._decoder.end_utt()
         hypothesis = self._decoder.hyp()
-        return hypothesis.hypstr.strip() if hypothesis is not None else ""
+        best = hypothesis.hypstr.strip() if hypothesis is not None else ""
+        if not best:
+            return ""
+        from .moves import likeliest_hearing
+
+        return likeliest_hearing([best, *self._alternatives()])
+
+    def _alternatives(self) -> list[str]:
+        try:
+            found = itertools.islice(self._decoder.nbest(), ALTERNATIVES)
+            return [text for h in found if h is not None and (text := h.hypstr.strip())]
+        except Exception:  # no lattice for this utterance: the best alone will do
+            log.debug("no n-best list", exc_info=True)
+            return []
 
     def warm_up(self, pcm: bytes) -> None:
         """Decode and discard a sample of speech.

@@ -38,9 +38,14 @@ def test_a_scenario_without_named_people_adds_little_and_equal_scenarios_share_o
 
 
 class FakeRecognizer:
+    audio_seconds = 0.0
+
     def __init__(self, sentences: tuple[str, ...] = ()) -> None:
         self.sentences = sentences
         self.cancelled = 0
+
+    def finish(self) -> str:
+        return ""
 
     def cancel(self) -> None:
         self.cancelled += 1
@@ -71,6 +76,7 @@ def test_the_listener_switches_recogniser_when_the_scenario_changes():
         listener.use_sentences(("who is emma",))  # made at once, before anyone speaks
         listener.use_sentences(("who is emma",))  # the same: kept
         listener.use_sentences(("who is nina",))
+        await listener.finish()  # queued behind the switches: they have all run
         await listener.close()
 
     asyncio.run(run())

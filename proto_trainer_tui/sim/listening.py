@@ -79,7 +79,7 @@ class RecognizerPool:
         recognizer.cancel()
         with self._lock:
             self._idle.append(recognizer)
-            del self._idle[:-self._keep]
+            del self._idle[: max(0, len(self._idle) - self._keep)]
 
 
 class Listener:

@@ -1,10 +1,12 @@
 """Offline recognition of the counselor's speech with pocketsphinx (adapter).
 
 The en-US acoustic model and pronunciation dictionary come from the
-pocketsphinx wheel. The language model is built once per process from
-`counselor_corpus` (plus the caller engine's move phrases), because the
-general English model both mishears counselor questions and decodes several
-times slower. Audio is fed while the counselor speaks (`Recognizer.feed`),
+pocketsphinx wheel. The language model is built from `counselor_corpus` (plus
+the caller engine's move phrases and the call's scenario sentences, once per
+distinct set in a process), because the general English model both mishears
+counselor questions and decodes several times slower. At the end of an
+utterance the n-best list may overrule a best guess that says nothing specific
+(`moves.likeliest_hearing`). Audio is fed while the counselor speaks (`Recognizer.feed`),
 so that at the end of the turn only the last frames remain (`finish`).
 
 A `Recognizer` is not thread-safe: each server session owns one and calls it
@@ -59,14 +61,15 @@ def _phrases() -> list[str]:
 _build_lock = threading.Lock()
 
 
-@functools.cache
-def _pronunciations() -> dict[str, tuple[str, ...]]:
-    """The bundled dictionary's lines by word (read once: 130k words)."""
-    table: dict[str, list[str]] = {}
+def _pronunciations(words: set[str]) -> dict[str, list[str]]:
+    """The bundled dictionary's lines for these words (read through, not kept: 130k words)."""
+    found: dict[str, list[str]] = {}
     with open(os.path.join(_model_dir(), "cmudict-en-us.dict"), encoding="utf-8") as full:
         for line in full:
-            table.setdefault(re.sub(r"\(\d+\)$", "", line.split(" ", 1)[0]), []).append(line)
-    return {word: tuple(lines) for word, lines in table.items()}
+            word = re.sub(r"\(\d+\)$", "", line.split(" ", 1)[0])
+            if word in words:
+                found.setdefault(word, []).append(line)
+    return found
 
 
 @functools.cache
@@ -87,7 +90,7 @@ def _model_files(extra: tuple[str, ...] = ()) -> tuple[str, str]:
 
     with _build_lock:
         text = "\n".join(counselor_corpus.sentences() + _phrases() + list(extra)).lower()
-        known = _pronunciations()
+        known = _pronunciations(set(text.split()))
         # Only words the dictionary can say: an unsayable word would only take probability away.
         lines = [" ".join(w for w in line.split() if w in known) for line in text.splitlines()]
         model = ArpaBoLM(text="\n".join(line for line in lines if line), add_start=True)

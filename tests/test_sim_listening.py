@@ -202,3 +202,14 @@ async def test_a_slow_decode_in_one_session_does_not_stall_another(sim_server):
         await talker.ws.close()
         await typist.ws.close()
     assert "killing yourself" in completed["transcript"]
+
+
+async def test_the_scenarios_people_can_be_heard_by_name(sim_server):
+    # Emma is in no counselor sentence: only plan-and-means's own words make her name hearable.
+    client = await open_client(sim_server.url, TOKEN, PLAN.caller_instructions())
+    try:
+        await client.say("How old is Emma?")
+        completed = await client.until("conversation.item.input_audio_transcription.completed")
+    finally:
+        await client.ws.close()
+    assert "emma" in completed["transcript"]

@@ -42,9 +42,12 @@ def _warm_up_audio() -> bytes:
         return b""
 
 
-def warmed_recognizer() -> Recognizer:
-    """A recogniser that has already heard one sample line (see Recognizer.warm_up)."""
-    recognizer = Recognizer()
+def warmed_recognizer(sentences: tuple[str, ...] = ()) -> Recognizer:
+    """A recogniser that has already heard one sample line (see Recognizer.warm_up).
+
+    `sentences` are added to its language model (a scenario's, see counselor_corpus).
+    """
+    recognizer = Recognizer(sentences)
     if audio := _warm_up_audio():
         recognizer.warm_up(audio)
     return recognizer
@@ -54,33 +57,37 @@ class RecognizerPool:
     """Idle recognisers kept for the next session: making and warming one costs ~0.2 s of CPU.
 
     A recogniser is used by one session's worker at a time; it goes back here when
-    that session ends, with any unfinished utterance dropped.
+    that session ends (or changes scenario), with any unfinished utterance dropped.
+    Recognisers differ by the sentences their model adds: one is only reused for the same.
     """
 
-    def __init__(self, factory: Callable[[], Recognizer] = warmed_recognizer, keep: int = 4) -> None:
+    def __init__(self, factory: Callable[[tuple[str, ...]], Recognizer] = warmed_recognizer,
+                 keep: int = 4) -> None:
         self.factory = factory
         self._keep = keep
-        self._idle: list[Recognizer] = []
+        self._idle: list[Recognizer] = []  # oldest first
         self._lock = threading.Lock()
 
-    def take(self) -> Recognizer:
+    def take(self, sentences: tuple[str, ...] = ()) -> Recognizer:
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        return self.factory()
+            for index in range(len(self._idle) - 1, -1, -1):
+                if getattr(self._idle[index], "sentences", ()) == sentences:
+                    return self._idle.pop(index)
+        return self.factory(sentences)
 
     def give_back(self, recognizer: Recognizer) -> None:
         recognizer.cancel()
         with self._lock:
-            if len(self._idle) < self._keep:
-                self._idle.append(recognizer)
+            self._idle.append(recognizer)
+            del self._idle[: max(0, len(self._idle) - self._keep)]
 
 
 class Listener:
-    def __init__(self, factory: Callable[[], Recognizer] = warmed_recognizer,
+    def __init__(self, factory: Callable[[tuple[str, ...]], Recognizer] = warmed_recognizer,
                  release: Callable[[Recognizer], None] | None = None) -> None:
         self._factory = factory
         self._release = release
+        self._sentences: tuple[str, ...] = ()  # what the scenario adds to the language model
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sim-asr")
         self._recognizer: Recognizer | None = None
         self._error: str | None = None
@@ -101,6 +108,14 @@ class Listener:
     def cancel(self) -> None:
         self.has_audio = False
         self._executor.submit(self._guarded, self._cancel)
+
+    def use_sentences(self, sentences: tuple[str, ...]) -> None:
+        """Listen with these sentences added to the model (a scenario's words) from now on.
+
+        The recogniser is made (or taken from the pool) on the worker right away, so
+        the ~0.2 s this can cost is spent before the counselor speaks, not after.
+        """
+        self._executor.submit(self._guarded, self._use_sentences, tuple(sentences))
 
     async def finish(self) -> Recognition:
         self.has_audio = False
@@ -127,10 +142,20 @@ class Listener:
         finally:
             self._busy += time.perf_counter() - started
 
+    def _use_sentences(self, sentences: tuple[str, ...]) -> None:
+        if sentences != self._sentences:
+            self._sentences = sentences
+            if self._recognizer is not None:
+                self._recognizer.cancel()
+                if self._release is not None:
+                    self._release(self._recognizer)
+                self._recognizer = None
+        self._get()
+
     def _get(self) -> Recognizer | None:
         if self._recognizer is None and self._error is None:
             try:
-                self._recognizer = self._factory()
+                self._recognizer = self._factory(self._sentences)
             except RecognitionUnavailable as exc:
                 self._error = str(exc)
         return self._recognizer

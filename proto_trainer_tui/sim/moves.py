@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 from enum import StrEnum
@@ -112,6 +113,24 @@ def contains(words: Sequence[str], phrase: Sequence[str]) -> bool:
     return any(_match_at(words, i, phrase) for i in range(len(words)))
 
 
+@functools.lru_cache(maxsize=1)
+def _long_phrase_words() -> tuple[str, ...]:
+    table, pairs, _, _ = _compiled()
+    every = [p for items in table.values() for p in items] + [
+        p for _, any_of, with_any in pairs for p in (*any_of, *with_any)]
+    return tuple(sorted({word for phrase in every for word in phrase if len(word) >= 5}))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _phrase_words_like(word: str) -> frozenset[str]:
+    return frozenset(target for target in _long_phrase_words() if _similar(word, target))
+
+
+def _could_contain(present: frozenset[str], phrase: Sequence[str]) -> bool:
+    """A quick necessary test before `contains`: every word of the phrase is like one said."""
+    return all(word == GAP or word in present for word in phrase)
+
+
 def _asks_who(words: Sequence[str]) -> bool:
     """"who is Michael" asks who someone is; "who is there for you" does not."""
     stop = _compiled()[3]
@@ -131,13 +150,18 @@ def classify(text: str) -> frozenset[Move]:
     """All counselor moves found in one utterance (empty text -> UNKNOWN)."""
     table, pairs, _, _ = _compiled()
     words = tokens(text)
-    moves = {move for move, items in table.items() if move is not Move.WHO and any(contains(words, p) for p in items)}
+    present = frozenset(words).union(*(_phrase_words_like(word) for word in set(words)))
+
+    def has(phrase: Sequence[str]) -> bool:
+        return _could_contain(present, phrase) and contains(words, phrase)
+
+    moves = {move for move, items in table.items() if move is not Move.WHO and any(has(p) for p in items)}
     if _asks_who(words):
         moves.add(Move.WHO)
     for move, any_of, with_any in pairs:
-        if any(contains(words, a) for a in any_of) and any(contains(words, w) for w in with_any):
+        if any(has(a) for a in any_of) and any(has(w) for w in with_any):
             moves.add(move)
-    if Move.OFFER_HELP in moves and any(contains(words, p) for p in _HELP_PLANS):
+    if Move.OFFER_HELP in moves and any(has(p) for p in _HELP_PLANS):
         # "a safety plan for this weekend" is help, not a question about their plan, date or supports.
         moves -= {Move.PLAN, Move.PROTECTIVE, Move.TIMELINE}
     sentence_starts = [tokens(s)[:1] for s in re.split(r"[.!?;,]+", text) if tokens(s)]
@@ -152,3 +176,27 @@ def classify(text: str) -> frozenset[Move]:
 def primary_move(moves: Iterable[Move]) -> Move:
     found = set(moves)
     return next((move for move in _compiled()[2] if move in found), Move.UNKNOWN)
+
+
+# Moves that say nothing specific: a recogniser's best guess with only these may have lost the words that mattered.
+GENERIC_MOVES = frozenset({Move.UNKNOWN, Move.OPEN_QUESTION, Move.CLOSED_QUESTION})
+
+
+def likeliest_hearing(hypotheses: Sequence[str], min_votes: int = 2) -> str:
+    """Of a recogniser's n-best hypotheses (best first), the one the caller should answer.
+
+    The best is kept unless it carries no specific move while at least `min_votes` of the others
+    agree on one: then the best-ranked hypothesis with the move most of them carry. (On a
+    development set of spoken lines, 20 hypotheses and 2 votes heard 147 of 252 moves, against 135
+    from the best alone; benchmarks/caller_set/moves_dev.csv.)
+    """
+    if not hypotheses:
+        return ""
+    moves = [primary_move(classify(text)) for text in hypotheses]
+    if moves[0] not in GENERIC_MOVES:
+        return hypotheses[0]
+    votes = Counter(move for move in moves if move not in GENERIC_MOVES)
+    if not votes:
+        return hypotheses[0]
+    move, count = votes.most_common(1)[0]  # a tie goes to the move heard first, i.e. ranked best
+    return hypotheses[moves.index(move)] if count >= min_votes else hypotheses[0]

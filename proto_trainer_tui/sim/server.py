@@ -30,6 +30,7 @@ from ..scenarios.model import Scenario
 from .caller import CallerEngine
 from .caller_model import CallerModelSettings, ModelCaller
 from .caller_prompt import CallHistory, chat_messages
+from .counselor_corpus import scenario_sentences
 from .listening import Listener, RecognizerPool
 from .reply_guard import Disclosure
 from .selection import scenario_id_from_path
@@ -117,6 +118,7 @@ class SimSession:
         if transcriber is not None:  # an endpoint's words, the local recogniser's as fallback
             self.listening = RemoteListening(self.listening, transcriber)
         self.transcription_model = transcriber.settings.model if transcriber else "pocketsphinx-en-us"
+        self.listening.use_sentences(scenario_sentences(self.scenario))  # its names become hearable
         self.speech_item_id: str | None = None  # the counselor item being spoken (VAD)
         self.buffered_ms = 0  # push-to-talk audio since the last commit or clear
         # How the caller answers: "audio" (with transcript) or "text"; a chat scenario always types.
@@ -187,6 +189,7 @@ class SimSession:
             self.instructions = instructions
             self.scenario = select_scenario(self.scenario_id, instructions)
             self.caller = CallerEngine(self.scenario, self.seed)
+            self.listening.use_sentences(scenario_sentences(self.scenario))
             for said in self.history.answered_turns():  # a new persona, the same conversation
                 self.caller.reply(said)
         if self.scenario.mode in CHAT_MODES:

@@ -118,6 +118,9 @@ class RemoteListening:
         self.audio.clear()
         self.local.cancel()
 
+    def use_sentences(self, sentences: tuple[str, ...]) -> None:
+        self.local.use_sentences(sentences)
+
     async def finish(self) -> Recognition:
         pcm, self.audio = bytes(self.audio), bytearray()
         if not pcm:

@@ -97,23 +97,16 @@ def session_update(
 
 def user_text_item(text: str, item_id: str | None = None) -> Event:
     """``conversation.item.create`` for a typed counselor turn."""
-    item: dict[str, Any] = {
-        "type": "message",
-        "role": "user",
-        "content": [{"type": "input_text", "text": text}],
-    }
-    if item_id:
-        item["id"] = item_id
-    return {"type": "conversation.item.create", "item": item}
+    return _text_item("user", "input_text", text, item_id)
 
 
 def caller_text_item(text: str, item_id: str | None = None) -> Event:
     """``conversation.item.create`` for what the caller already said (restoring a conversation)."""
-    item: dict[str, Any] = {
-        "type": "message",
-        "role": "assistant",
-        "content": [{"type": "output_text", "text": text}],
-    }
+    return _text_item("assistant", "output_text", text, item_id)
+
+
+def _text_item(role: str, part: str, text: str, item_id: str | None) -> Event:
+    item: dict[str, Any] = {"type": "message", "role": role, "content": [{"type": part, "text": text}]}
     if item_id:
         item["id"] = item_id
     return {"type": "conversation.item.create", "item": item}

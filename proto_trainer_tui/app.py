@@ -228,10 +228,9 @@ class TrainerApp(App):
 
     def action_connect(self) -> None:
         # The guard: synchronous check-and-set, no await before the status changes.
-        if self.connection_status != "disconnected" or self.scenario is None:
-            return
+        # check_action: disconnected, a scenario chosen, and the practice screen showing.
         if not self.check_action("connect", ()):
-            return  # a key press that reached the app from another screen
+            return
         self.connection_status = "connecting"
         self.last_error = ""
         self.notice_text = ""  # what was said about the last call (its grade, say) is not about this one

@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         # /dev/null so the interpreter's last flush does not complain again.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
         return 141  # 128 + SIGPIPE, the status of a tool the pipe's signal ended
 
 

@@ -153,3 +153,18 @@ def pulse_rig():
     EchoCanceller()
     yield rig
     rig.stop()
+
+
+def run_cli(argv: list[str], stdin: str = "") -> int:
+    """``proto-trainer ARGV`` in this process, with ``stdin`` as what is typed at its prompts."""
+    import io
+    import sys
+
+    from proto_trainer_tui import cli
+
+    old = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        return cli.main(argv)
+    finally:
+        sys.stdin = old

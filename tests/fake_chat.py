@@ -56,6 +56,7 @@ class FakeChatEndpoint:
     base_url: str = ""
     _server: asyncio.Server | None = None
     _writers: set[asyncio.StreamWriter] = field(default_factory=set)
+    _handlers: set[asyncio.Task] = field(default_factory=set)  # owned here: cancelled and awaited on stop
 
     async def start(self) -> str:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -68,6 +69,9 @@ class FakeChatEndpoint:
             self._server.close()
             for writer in list(self._writers):
                 writer.close()
+            for handler in list(self._handlers):
+                handler.cancel()  # one parked on `resume` is not woken by closing its writer
+            await asyncio.gather(*self._handlers, return_exceptions=True)
             await self._server.wait_closed()
             self._server = None
 
@@ -80,6 +84,8 @@ class FakeChatEndpoint:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        handler = asyncio.current_task()
+        self._handlers.add(handler)
         try:
             head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
             request_line, *header_lines = head.split("\r\n")
@@ -92,6 +98,7 @@ class FakeChatEndpoint:
             pass
         finally:
             self._writers.discard(writer)
+            self._handlers.discard(handler)
             writer.close()
 
     async def _answer(self, request: ChatRequest, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

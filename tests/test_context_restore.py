@@ -179,6 +179,7 @@ async def test_a_leaking_model_reply_is_never_voiced(model_server, chat):
     finally:
         await client.ws.close()
     assert opening == PLAN.opening  # the engine's words instead
+    assert chat.requests  # the model was asked: its reply was held back, not skipped
 
 
 async def test_after_a_reconnect_the_new_server_session_knows_the_call_so_far(sessions):

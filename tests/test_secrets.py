@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import sys
 from pathlib import Path
 
 import keyring
@@ -25,7 +24,7 @@ from proto_trainer_tui.config import (
 from proto_trainer_tui.keys import KEYRING_SERVICE, KEYRING_USER, NO_KEYRING
 from proto_trainer_tui.logs import REDACTED, Redactor, redact
 
-from .conftest import CountingServer, start_server, wait_until
+from .conftest import CountingServer, run_cli, start_server, wait_until
 
 KEY = "sk-proto-FAKE-7c1e5a9b3d2f4e6a8b0c"  # distinctive, so any copy of it is found
 SNAPSHOTS = Path(__file__).parent / "__snapshots__"
@@ -155,15 +154,6 @@ def test_a_config_file_with_a_key_others_can_read_gets_a_warning(config_file):
     config_file.write_text('database_url = "postgresql://anna:pw@db.example/cohort"\n')
     assert key_file_warning() == (f"config file {config_file} holds a database password and is readable by other "
                                   f"users (mode 644); run: chmod 600 {config_file}")
-
-
-def run_cli(argv, stdin: str = "") -> int:
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return cli.main(argv)
-    finally:
-        sys.stdin = old
 
 
 def test_key_set_and_delete(memory_keyring, capsys):

@@ -201,3 +201,18 @@ def test_the_outbox_keeps_the_latest_of_each_change_in_order_and_survives_a_torn
     assert again.flush(back) and not again.path.exists()
     assert back.writes == [("turn", 1, "Hello", "done"), ("mode", "typed"), ("turn", 2, "I called", "partial"),
                            ("end", "complete", at)]
+
+
+def test_a_change_kept_after_a_torn_line_is_read_back(tmp_path):
+    from datetime import UTC, datetime
+
+    from proto_trainer_tui.store import TurnRecord
+
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    box = Outbox(tmp_path, 8)
+    box.add_turn(TurnRecord(1, "counselor", "Hello", "done", "typed", at, at))
+    with open(box.path, "a", encoding="utf-8") as file:
+        file.write('{"kind": "turn", "turn_or')  # a crash cut the last write short
+    again = Outbox(tmp_path, 8)  # the next start reads what is there
+    again.add_turn(TurnRecord(2, "caller", "Hi.", "done", None, at, at))
+    assert len(Outbox(tmp_path, 8)) == 2  # both whole changes come back; the torn one is dropped

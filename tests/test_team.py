@@ -3,31 +3,20 @@ security decides what they see, whatever SQL they send."""
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime
 
 import pytest
 
-from proto_trainer_tui import cli
 from proto_trainer_tui.store import Store, StoreError, TurnRecord
 
+from .conftest import run_cli
 from .postgres_fixtures import pg_cluster, pg_url  # noqa: F401 (fixtures)
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 PASSWORDS = {"anna": "anna-pw-1", "ben": "ben-pw-22", "sue": "sue-pw-333", "otto": "otto-pw-4444"}
-
-
-def run_cli(argv: list[str], stdin: str = "") -> int:
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return cli.main(argv)
-    finally:
-        sys.stdin = old
 
 
 @pytest.fixture

@@ -140,4 +140,4 @@ def test_the_shipped_model_refines_the_rules():
     assert coding_model.combine(("persuade",), probabilities) == ("persuade",)
     assert coding_model.combine(("other",), probabilities) == ("complex_reflection",)
     assert coding_model.combine(("other",), dict.fromkeys(coding_model.MODEL_CODES, 0.1)) == ("other",)
-    assert codes("So you feel slow.", "I feel so slow.") == codes("So you feel slow.", "I feel so slow.")
+    assert codes("So you feel slow.", "I feel so slow.") == ["simple_reflection"]  # the caller's words, restated

@@ -14,7 +14,7 @@ def escape(text: str) -> str:
     return md_escape(text)
 
 
-def _percent(value: float | None) -> str:
+def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{round(value * 100)} %"
 
 
@@ -84,14 +84,14 @@ def render_markdown(report: EvaluationReport, title: str = "") -> str:
 
     lines += ["## Conversation measures", "", "| measure | value |", "| --- | --- |"]
     rows = [
-        ("counselor talk-time share", f"{_percent(m.talk_time_share)} (by {m.talk_time_basis})"),
+        ("counselor talk-time share", f"{percent(m.talk_time_share)} (by {m.talk_time_basis})"),
         ("longest counselor monologue", f"{m.longest_monologue_words} words"
          + (f", {m.longest_monologue_seconds} s" if m.longest_monologue_seconds is not None else "")
          + (f" (turn {m.longest_monologue_turn})" if m.longest_monologue_turn else "")),
-        ("questions (open share)", f"{m.questions} ({_percent(m.open_question_share)} open)"),
+        ("questions (open share)", f"{m.questions} ({percent(m.open_question_share)} open)"),
         ("reflection : question (MITI 4.2)", f"{m.reflection_to_question if m.reflection_to_question is not None else 'n/a'}"
          f" — {m.miti_reflection_to_question} (fair 1:1, good 2:1)"),
-        ("complex reflections (MITI 4.2)", f"{_percent(m.complex_reflection_share)} — {m.miti_complex_share}"
+        ("complex reflections (MITI 4.2)", f"{percent(m.complex_reflection_share)} — {m.miti_complex_share}"
          " (fair 40 %, good 50 %)"),
         ("response gap, median / longest", f"{m.median_response_gap_seconds if m.median_response_gap_seconds is not None else 'n/a'} s / "
          f"{m.longest_response_gap_seconds if m.longest_response_gap_seconds is not None else 'n/a'} s"),

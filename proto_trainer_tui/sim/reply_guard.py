@@ -25,6 +25,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ..scenarios.model import RISK_FACTS, Scenario
+from .moves import tokens
 
 # Facts whose early telling is a disclosure-discipline failure. Reasons for living
 # (``protective``) may come up naturally and are not guarded.
@@ -132,8 +133,7 @@ def normalise(text: str) -> str:
     return re.sub(r"[^a-z0-9.,!?;:/\u2026 -]+", " ", text)
 
 
-def words_of(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", normalise(text))
+words_of = tokens  # the caller engine's own tokenizer: lower case, apostrophes dropped, words only
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,17 @@ def wav_to_flac(wav: Path, flac: Path) -> float:
     import soundfile
 
     temporary = flac.with_suffix(".flac.part")
-    with soundfile.SoundFile(wav) as source:
-        with soundfile.SoundFile(temporary, "w", samplerate=source.samplerate, channels=source.channels,
-                                 format="FLAC", subtype="PCM_16") as target:
-            for block in source.blocks(blocksize=BLOCK_FRAMES, dtype="int16"):
-                target.write(block)
-        seconds = source.frames / source.samplerate
-    temporary.replace(flac)
+    try:
+        with soundfile.SoundFile(wav) as source:
+            with soundfile.SoundFile(temporary, "w", samplerate=source.samplerate, channels=source.channels,
+                                     format="FLAC", subtype="PCM_16") as target:
+                for block in source.blocks(blocksize=BLOCK_FRAMES, dtype="int16"):
+                    target.write(block)
+            seconds = source.frames / source.samplerate
+        temporary.replace(flac)
+    except BaseException:
+        temporary.unlink(missing_ok=True)  # the WAV stays; no half-written FLAC is left behind
+        raise
     return seconds
 
 

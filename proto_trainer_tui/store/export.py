@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 from ..text import printable
+from .records import iso as _iso
 from .records import (
     SESSION_MODES,
     SESSION_STATUSES,
@@ -19,10 +20,6 @@ from .records import (
 FORMAT = "proto-trainer-session"
 VERSION = 1
 ROLE_NAMES = {"counselor": "Counselor", "caller": "Caller"}
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
 
 
 def session_json(session: SessionRecord, turns: list[TurnRecord], evaluation: dict | None) -> dict:

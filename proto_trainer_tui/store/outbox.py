@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .engine import StoreError, StoreUnavailable
-from .records import TurnRecord
+from .records import TurnRecord, iso as _iso
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,11 @@ class Outbox:
         self._waiting.pop(key, None)  # a newer value of the same thing goes after what changed since
         self._waiting[key] = change
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # A crash may have cut the last line short: start on a line of its own, or this change
+        # would be glued to the torn one and never read back.
+        torn = _ends_torn(self.path)
         with open(self.path, "a", encoding="utf-8") as file:
-            file.write(json.dumps(change, ensure_ascii=False) + "\n")
+            file.write(("\n" if torn else "") + json.dumps(change, ensure_ascii=False) + "\n")
             file.flush()
             os.fsync(file.fileno())
 
@@ -111,8 +114,17 @@ def _key(change: dict) -> str:
     return f"turn {change['turn_order']}" if change["kind"] == "turn" else change["kind"]
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
+def _ends_torn(path: Path) -> bool:
+    """Whether the file's last line lacks its newline (a write cut off by a crash)."""
+    try:
+        with open(path, "rb") as file:
+            file.seek(0, os.SEEK_END)
+            if file.tell() == 0:
+                return False
+            file.seek(-1, os.SEEK_END)
+            return file.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
 
 
 def _when(text: str | None) -> datetime | None:

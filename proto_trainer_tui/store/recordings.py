@@ -56,10 +56,14 @@ class RecordingStorage:
             return None
         recording.parent.mkdir(parents=True, exist_ok=True)
         partial = recording.with_suffix(".part")
-        with open(partial, "wb") as file:
-            for (piece,) in pieces:
-                file.write(piece)
-        partial.replace(recording)
+        try:
+            with open(partial, "wb") as file:
+                for (piece,) in pieces:
+                    file.write(piece)
+            partial.replace(recording)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         return recording
 
     def recording_bytes(self, session_id: int) -> int:

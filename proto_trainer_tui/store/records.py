@@ -72,3 +72,8 @@ def format_duration(duration: timedelta | None) -> str:
     seconds = max(0, int(duration.total_seconds()))
     hours, rest = divmod(seconds, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A moment as ISO 8601 text (exports and the local outbox), None kept as None."""
+    return None if moment is None else moment.isoformat()

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Label, ListItem, ListView, Static
 
-from ..evaluation.markdown import CHECK_WORDS, CODE_LABELS
+from ..evaluation.markdown import CHECK_WORDS, CODE_LABELS, percent
 from ..evaluation.report import EvaluationReport, Evidence, SkillMarker, clip, plural
 from .widgets import TrainerFooter
 
@@ -55,10 +55,6 @@ QUOTE_CHARS = 160
 CHECK_STYLES = {"met": ("✓", "green"), "not_met": ("✗", "red"), "not_checked": ("?", "dim")}
 
 
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{round(value * 100)} %"
-
-
 def risk_text(report: EvaluationReport) -> Text:
     risk = report.risk
     text = Text()
@@ -66,7 +62,7 @@ def risk_text(report: EvaluationReport) -> Text:
         text.append("✓ ", style="green")
         text.append(f"Suicide asked about directly at turn {risk.first_asked_turn}")
         if risk.first_asked_share is not None:
-            text.append(f" ({round(risk.first_asked_share * 100)} % into the call)", style="dim")
+            text.append(f" ({percent(risk.first_asked_share)} into the call)", style="dim")
     else:
         text.append("✗ ", style="red")
         text.append("Suicide never asked about directly")
@@ -87,10 +83,10 @@ def measures_text(report: EvaluationReport) -> Text:
     rq = "n/a" if m.reflection_to_question is None else f"{m.reflection_to_question:g}"
     rows = [
         ("Reflection : question", f"{rq}  ({m.miti_reflection_to_question}; MITI fair 1:1, good 2:1)"),
-        ("Complex reflections", f"{_percent(m.complex_reflection_share)}  ({m.miti_complex_share}; fair 40 %, good 50 %)"),
-        ("Open questions", f"{_percent(m.open_question_share)} of {plural(m.questions, 'question')}"),
+        ("Complex reflections", f"{percent(m.complex_reflection_share)}  ({m.miti_complex_share}; fair 40 %, good 50 %)"),
+        ("Open questions", f"{percent(m.open_question_share)} of {plural(m.questions, 'question')}"),
         ("Reflections", f"{m.reflections} ({m.complex_reflections} complex)"),
-        ("Your share of the talk", f"{_percent(m.talk_time_share)} (by {m.talk_time_basis})"),
+        ("Your share of the talk", f"{percent(m.talk_time_share)} (by {m.talk_time_basis})"),
         ("Longest monologue", plural(m.longest_monologue_words, "word")
          + (f" (turn {m.longest_monologue_turn})" if m.longest_monologue_turn else "")),
     ]

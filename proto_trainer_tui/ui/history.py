@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 
 from ..store import Store, StoreError, format_duration
+from ..evaluation.report import clip
 from ..text import printable
 from .widgets import TrainerFooter
 
@@ -27,12 +28,7 @@ def scenario_width(screen_width: int) -> int:
 
 def clipped(text: str, width: int) -> Text:
     """Text cut to ``width`` cells at a word boundary where it can be, with an ellipsis."""
-    if len(text) <= width:
-        return Text(text)
-    cut = text[: width - 1]
-    if " " in cut[width // 2:]:
-        cut = cut[: cut.rindex(" ")]
-    return Text(cut.rstrip() + "…")
+    return Text(clip(text, width))
 
 
 class HistoryScreen(Screen):

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from ..store import Store, StoreError
+from ..evaluation.report import plural
 from ..text import printable
 from .widgets import TrainerFooter
 
@@ -68,7 +69,7 @@ class ReviewQueueScreen(Screen):
             table.add_row(str(entry.session_id), f"{entry.started_at.astimezone():%Y-%m-%d %H:%M}",
                           Text(printable(entry.trainee or "–")), Text(printable(entry.scenario_title)),
                           Text(printable(entry.grade)), flags, key=str(entry.session_id))
-        note = (f"{len(queue)} call{'s' if len(queue) != 1 else ''} to review; Enter opens one, n adds your review"
+        note = (f"{plural(len(queue), 'call')} to review; Enter opens one, n adds your review"
                 if queue else "nothing to review")
         self.query_one("#queue-note", Static).update(Text(note))
 
@@ -177,7 +178,7 @@ class AssignScreen(ModalScreen[bool]):
         except (UnknownScenario, StoreError, ValueError, ArgumentTypeError) as exc:
             self.query_one("#assign-problem", Static).update(Text(str(exc).strip("'\""), style="red"))
             return
-        self.app.notify(f"{printable(scenario.title)} assigned to {count} trainee(s).")
+        self.app.notify(f"{printable(scenario.title)} assigned to {plural(count, 'trainee')}.")
         self.dismiss(True)
 
     @on(Button.Pressed, "#cancel-assign")

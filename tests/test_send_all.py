@@ -25,10 +25,20 @@ async def test_send_all_delivers_each_event_as_its_own_message_in_order_and_unco
     async with serve(record, "127.0.0.1", 0) as server:
         port = server.sockets[0].getsockname()[1]
         async with open_connection(f"ws://127.0.0.1:{port}", None) as connection:
+            sock = connection._ws.transport.get_extra_info("socket")
+            corked_during: list[int] = []  # the cork as each event of the batch is sent
+            send = connection.send
+
+            async def watched_send(event) -> None:
+                if hasattr(socket, "TCP_CORK"):
+                    corked_during.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK))
+                await send(event)
+
+            connection.send = watched_send
             await connection.send_all([events.audio_append(f"AAA{index}") for index in range(3)])
             await asyncio.wait_for(all_in.wait(), 10)
-            sock = connection._ws.transport.get_extra_info("socket")
             if hasattr(socket, "TCP_CORK"):
+                assert corked_during == [1, 1, 1]  # held back while the batch is written
                 assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK) == 0  # nothing left held back
     assert [(event["type"], event["audio"]) for event in received] == [
         ("input_audio_buffer.append", f"AAA{index}") for index in range(3)

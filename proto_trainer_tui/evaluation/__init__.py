@@ -24,10 +24,7 @@ def scenario_for(transcript: Transcript, scenario_id: str | None = None, importe
     from ..scenarios import UnknownScenario, get_scenario
 
     def find(wanted: str):
-        try:
-            return get_scenario(wanted, imported)  # the error names every known id, imported ones too
-        except UnknownScenario:
-            raise
+        return get_scenario(wanted, imported)  # the error names every known id, imported ones too
 
     if scenario_id:
         return find(scenario_id)

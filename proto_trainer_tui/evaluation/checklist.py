@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from .coding import alternatives
 from .markers import Sentence, normalise
 from .report import ChecklistItem, Evidence, RiskCoverage, SkillMarker
 
@@ -49,9 +50,8 @@ class _Criterion:
 @cache
 def criteria() -> tuple[_Criterion, ...]:
     data = tomllib.loads(resources.files(__package__).joinpath("data/checklist.toml").read_text(encoding="utf-8"))
-    join = lambda entries: re.compile("|".join(f"(?:{e})" for e in entries))  # noqa: E731
     return tuple(
-        _Criterion(c["id"], join(c["item"]), c["check"], join(c["line"]) if c.get("line") else None,
+        _Criterion(c["id"], alternatives(c["item"]), c["check"], alternatives(c["line"]) if c.get("line") else None,
                    bool(c.get("negative")))
         for c in data["criterion"]
     )

@@ -80,7 +80,7 @@ class _Phrases:
     split_before: re.Pattern
 
 
-def _alternatives(entries: list[str], start: bool = False, whole_words: bool = False) -> re.Pattern:
+def alternatives(entries: list[str], start: bool = False, whole_words: bool = False) -> re.Pattern:
     body = "|".join(f"(?:{entry})" for entry in entries)
     if whole_words:
         body = rf"(?:{body})\b"
@@ -99,31 +99,31 @@ def load_phrases(text: str | None = None) -> _Phrases:
         fillers=re.compile(rf"^(?:(?:{words(fillers)})\b[\s,.!-]*)+"),
         wh_start=re.compile(rf"^(?:{words(q['wh_start'])})\b"),
         aux_start=re.compile(rf"^(?:{words(q['aux_start'])})\b"),
-        open_invitation=_alternatives(q["open_invitation"], start=True),
-        closed_statement=_alternatives(q["closed_statement"], start=True),
-        fact_seeking=_alternatives(q["fact_seeking"], start=True),
-        open_despite_fact=_alternatives(q["open_despite_fact"], start=True),
-        fact_invitation=_alternatives(q["fact_invitation"], start=True),
+        open_invitation=alternatives(q["open_invitation"], start=True),
+        closed_statement=alternatives(q["closed_statement"], start=True),
+        fact_seeking=alternatives(q["fact_seeking"], start=True),
+        open_despite_fact=alternatives(q["open_despite_fact"], start=True),
+        fact_invitation=alternatives(q["fact_invitation"], start=True),
         check_tag=re.compile(rf"(?:^|[\s,]+)(?:{'|'.join(q['check'])})\s*$"),
-        reflection_start=_alternatives(data["reflection"]["start"], start=True),
-        not_reflection=_alternatives(data["reflection"]["not_reflection"], start=True),
-        complex_marker=_alternatives(data["complex"]["markers"]),
+        reflection_start=alternatives(data["reflection"]["start"], start=True),
+        not_reflection=alternatives(data["reflection"]["not_reflection"], start=True),
+        complex_marker=alternatives(data["complex"]["markers"]),
         feelings=frozenset(data["complex"]["feelings"]),
-        affirmation=_alternatives(data["affirmation"]["anywhere"]),
-        collaboration=_alternatives(data["seeking_collaboration"]["anywhere"]),
-        proposal=_alternatives(data["seeking_collaboration"]["proposal"], start=True),
-        autonomy=_alternatives(data["emphasizing_autonomy"]["anywhere"]),
-        information=_alternatives(data["giving_information"]["anywhere"]),
-        persuade=_alternatives(data["persuade"]["anywhere"]),
-        persuade_start=_alternatives(data["persuade"]["start"], start=True),
-        permission=_alternatives(data["persuade"]["permission"]),
-        asks_permission=_alternatives(data["persuade"]["asks_permission"]),
-        suggestion=_alternatives(data["persuade"]["suggestion"]),
-        confront=_alternatives(data["confront"]["anywhere"]),
-        rhetorical=_alternatives(data["confront"]["rhetorical"]),
+        affirmation=alternatives(data["affirmation"]["anywhere"]),
+        collaboration=alternatives(data["seeking_collaboration"]["anywhere"]),
+        proposal=alternatives(data["seeking_collaboration"]["proposal"], start=True),
+        autonomy=alternatives(data["emphasizing_autonomy"]["anywhere"]),
+        information=alternatives(data["giving_information"]["anywhere"]),
+        persuade=alternatives(data["persuade"]["anywhere"]),
+        persuade_start=alternatives(data["persuade"]["start"], start=True),
+        permission=alternatives(data["persuade"]["permission"]),
+        asks_permission=alternatives(data["persuade"]["asks_permission"]),
+        suggestion=alternatives(data["persuade"]["suggestion"]),
+        confront=alternatives(data["confront"]["anywhere"]),
+        rhetorical=alternatives(data["confront"]["rhetorical"]),
         negators=frozenset(data["context"]["negators"]),
-        reported=_alternatives(data["context"]["reported"], start=True),
-        other_start=_alternatives(data["other"]["start"], start=True),
+        reported=alternatives(data["context"]["reported"], start=True),
+        other_start=alternatives(data["other"]["start"], start=True),
         # Where an unpunctuated run starts a new clause: a question word or a reflection opening.
         split_before=re.compile(
             r"\s(?=(?:what|how|why|when|where|who|do you|did you|are you|have you|can you|could you|would you|"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from .coding import normalise, split_clauses
+from .coding import alternatives, normalise, split_clauses
 
 _REFERS_BACK = re.compile(
     r"\b(?:that|this|it|those|these)\b.*\b(?:thinking|thought|thoughts|feel|feeling|felt|had|experienc\w*)\b|"
@@ -148,7 +148,7 @@ INTEGRITY_KINDS = ("grade_manipulation", "instruction_reveal", "break_character"
 def feedback_phrases() -> dict[str, re.Pattern]:
     """Phrase data for flags and feedback checks (data/feedback.toml), one pattern per list."""
     data = tomllib.loads(resources.files(__package__).joinpath("data/feedback.toml").read_text(encoding="utf-8"))
-    return {f"{section}.{name}": re.compile("|".join(f"(?:{entry})" for entry in entries))
+    return {f"{section}.{name}": alternatives(entries)
             for section, lists in data.items() for name, entries in lists.items()}
 
 

@@ -79,7 +79,9 @@ def _folder() -> str:
     return folder
 
 
-@functools.lru_cache(maxsize=16)
+# Kept for the process (one per scenario heard): an evicted set would leave its files behind and be
+# rebuilt under a new name.
+@functools.cache
 def _model_files(extra: tuple[str, ...] = ()) -> tuple[str, str]:
     """(language model, dictionary) paths in a private temp folder removed at exit.
 

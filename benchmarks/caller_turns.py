@@ -4,7 +4,9 @@ Prints:
 - move recognition on the held-out set (benchmarks/caller_set/moves_heldout.csv, 203 lines by move;
   ``--dev``: the development set moves_dev.csv instead, 84 lines the recogniser was tuned on):
   typed as written, and lowercase without punctuation as speech recognition gives it; with
-  ``--spoken``, synthesised with several espeak-ng voices and recognised by pocketsphinx;
+  ``--spoken``, synthesised with several espeak-ng voices, framed as the server's VAD hands a turn
+  to the recogniser (300 ms before the speech, 500 ms of silence after) and recognised by each local
+  recogniser (``--recogniser``: moonshine, pocketsphinx or both, the default);
 - coherence: the share of probes (caller_set/coherence.toml) whose reply holds a fact that answers
   the question asked and none of the facts it must not;
 - verbatim repeats: replies said twice in one call, over long calls on every bundled scenario.
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from proto_trainer_tui.scenarios import get_scenario, load_library
 from proto_trainer_tui.sim.caller import CallerEngine, classify, primary_move
+from proto_trainer_tui.sim.listening import local_model_name
 
 SET = Path(__file__).parent / "caller_set"
 GREETING = "Hi, this is Sam at the crisis line. What's going on tonight?"
@@ -62,16 +65,28 @@ def library_sentences() -> tuple[str, ...]:
     return tuple(sorted({s for scenario in load_library() for s in scenario_sentences(scenario)}))
 
 
-def spoken_transform(sentences: tuple[str, ...] = ()):
+def as_turn(pcm: bytes) -> bytes:
+    """Speech as the server's VAD hands it to the recogniser: its prefix padding before the speech and
+    the silence that ended the turn after (the VAD's defaults)."""
+    from proto_trainer_tui.audio.pcm import SAMPLE_RATE
+    from proto_trainer_tui.sim.vad import DEFAULTS
+
+    def silence(ms: int) -> bytes:
+        return bytes(SAMPLE_RATE * ms // 1000 * 2)
+
+    return silence(DEFAULTS["prefix_padding_ms"]) + pcm + silence(DEFAULTS["silence_duration_ms"])
+
+
+def spoken_transform(sentences: tuple[str, ...] = (), engine: str = "auto"):
     from proto_trainer_tui.audio.pcm import frames
     from proto_trainer_tui.sim.listening import warmed_recognizer
     from proto_trainer_tui.sim.speech import Synthesizer
 
-    synthesizer, recognizer = Synthesizer(), warmed_recognizer(sentences)
+    synthesizer, recognizer = Synthesizer(), warmed_recognizer(sentences, engine)
 
     def hear(text: str, voice: str) -> str:
         recognizer.start()
-        for frame in frames(synthesizer.synthesize_all(text, voice, 160)):
+        for frame in frames(as_turn(synthesizer.synthesize_all(text, voice, 160))):
             recognizer.feed(frame)
         return recognizer.finish()
 
@@ -120,6 +135,8 @@ def repeats(lines: list[str]) -> tuple[int, int, int]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.caller_turns", description=__doc__.splitlines()[0])
     parser.add_argument("--spoken", action="store_true", help="also synthesise and recognise each line")
+    parser.add_argument("--recogniser", choices=("moonshine", "pocketsphinx", "both"), default="both",
+                        help="which local recogniser hears the spoken lines (default both, one after the other)")
     parser.add_argument("--verbose", action="store_true", help="list every miss")
     parser.add_argument("--dev", action="store_true",
                         help="score the development set (caller_set/moves_dev.csv, for tuning) instead")
@@ -133,14 +150,16 @@ def main(argv: list[str] | None = None) -> None:
         print("    misses by move: " + ", ".join(f"{m} {n}" for m, n in misses.most_common()))
     lower, _ = recognition(lines, as_spoken, args.verbose)
     print(f"  move recognition, lowercase unpunctuated {lower}/{len(lines)} = {lower / len(lines):.1%}")
-    if args.spoken:
-        hear = spoken_transform(library_sentences())
+    engines = ("moonshine", "pocketsphinx") if args.recogniser == "both" else (args.recogniser,)
+    for engine in engines if args.spoken else ():
+        hear = spoken_transform(library_sentences(), engine)
         right = total = 0
+        print(f"  spoken, {local_model_name(engine)}:")
         for voice in VOICES:
             got, _ = recognition(lines, lambda text, voice=voice: hear(text, voice), args.verbose)
             right, total = right + got, total + len(lines)
-            print(f"  move recognition, spoken ({voice:<9})    {got}/{len(lines)} = {got / len(lines):.1%}")
-        print(f"  move recognition, spoken (all voices)   {right}/{total} = {right / total:.1%}")
+            print(f"    move recognition ({voice:<9})         {got}/{len(lines)} = {got / len(lines):.1%}")
+        print(f"    move recognition (all voices)         {right}/{total} = {right / total:.1%}")
     good, probes = coherence(args.verbose)
     print(f"  coherence: reply answers the question   {good}/{probes} = {good / probes:.1%}")
     calls, replies, repeated = repeats([text for _, text in lines])

@@ -13,6 +13,7 @@ from .config import (
     CA_FILE_ENV,
     DATA_DIR_ENV,
     DATABASE_URL_ENV,
+    RECOGNISERS,
     SERVER_URL_ENV,
     ConfigError,
     load_settings,
@@ -48,6 +49,7 @@ environment:
   {CA_FILE_ENV}     same as --ca-file
   PROTO_TRAINER_CALLER_API_KEY  key for --caller-model's endpoint (else {API_KEY_ENV})
   PROTO_TRAINER_STT_API_KEY     key for --stt-base-url (else {API_KEY_ENV})
+  PROTO_TRAINER_MODELS_DIR      where 'proto-trainer recogniser install' puts speech models
 
 The key for --server-url comes from {API_KEY_ENV}, else api_key in the config file
 (keep it owner-only: chmod 600), else the system keyring ('proto-trainer key set').
@@ -137,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
 
-    from .commands import assign, devices, evaluate, key, review, scenarios, sessions, team
+    from .commands import assign, devices, evaluate, key, recogniser, review, scenarios, sessions, team
 
     scenarios.add_parser(commands)
     sessions.add_parser(commands)
@@ -145,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     assign.add_parser(commands)
     review.add_parser(commands)
     devices.add_parser(commands)
+    recogniser.add_parser(commands)
     evaluate.add_parser(commands)
     key.add_parser(commands)
     return parser
@@ -166,6 +169,11 @@ def add_caller_model_options(parser: argparse.ArgumentParser) -> None:
         "else $OPENAI_API_KEY); pocketsphinx stays the fallback (default: pocketsphinx only)",
     )
     parser.add_argument("--stt-model", metavar="MODEL", help="transcription model at --stt-base-url (default whisper-1)")
+    parser.add_argument(
+        "--recogniser", choices=RECOGNISERS,
+        help="the embedded caller's local speech recogniser: moonshine (model from 'proto-trainer recogniser "
+        "install', with pocketsphinx as a second ear), pocketsphinx, or auto: moonshine when installed (default)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,7 +195,7 @@ def _main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return run_server(args)
-        if args.command in ("scenarios", "sessions", "devices", "evaluate", "key", "team", "review"):
+        if args.command in ("scenarios", "sessions", "devices", "evaluate", "key", "team", "review", "recogniser"):
             from . import commands
 
             return getattr(commands, args.command).run(args)
@@ -238,6 +246,7 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         "stt_base_url": args.stt_base_url,
         "stt_model": args.stt_model,
         "caller_seed": args.caller_seed,
+        "recogniser": args.recogniser,
     }
     try:
         settings = load_settings(flags)
@@ -281,7 +290,7 @@ def run_app(args: argparse.Namespace, parser: argparse.ArgumentParser, debug_log
         reconnect_tries=settings.reconnect_tries,
         ca_file=settings.ca_file,
         sim_options=SimOptions(settings.caller_model, settings.caller_base_url, settings.stt_base_url,
-                               settings.stt_model),
+                               settings.stt_model, settings.recogniser),
     )
     if warning:
         app.notice(warning, error=True)
@@ -305,6 +314,7 @@ def run_server(args: argparse.Namespace) -> int:
 
     try:
         caller_model, transcription = endpoint_settings(args)
+        recogniser = load_settings({"recogniser": args.recogniser}).recogniser
     except (ConfigError, ValueError) as exc:
         print(f"proto-trainer serve: {exc}", file=sys.stderr)
         return 2
@@ -317,7 +327,7 @@ def run_server(args: argparse.Namespace) -> int:
         seed = int(os.environ[SEED_ENV])
     try:
         asyncio.run(serve_until_stopped(args.host, args.port, token, args.exit_with_parent, caller_model,
-                                        transcription, seed))
+                                        transcription, seed, recogniser))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -340,7 +350,8 @@ def endpoint_settings(args: argparse.Namespace):
 
 
 async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent: bool,
-                              caller_model=None, transcription=None, seed: int | None = None) -> None:
+                              caller_model=None, transcription=None, seed: int | None = None,
+                              recogniser: str = "auto") -> None:
     import signal
     import threading
 
@@ -356,7 +367,8 @@ async def serve_until_stopped(host: str, port: int, token: str, exit_with_parent
             loop.call_soon_threadsafe(stop.set)
 
         threading.Thread(target=wait_for_eof, name="parent-watch", daemon=True).start()
-    sim_server = SimServer(token, caller_model=caller_model, transcription=transcription, seed=seed)
+    sim_server = SimServer(token, caller_model=caller_model, transcription=transcription, seed=seed,
+                           recogniser=recogniser)
     try:
         async with sim_server.serve(host, port) as server:
             print(f"listening {listening_url(server)}", flush=True)

@@ -17,6 +17,7 @@ API_KEY_ENV = "OPENAI_API_KEY"
 CONFIG_ENV = "PROTO_TRAINER_CONFIG"
 CA_FILE_ENV = "PROTO_TRAINER_CA_FILE"
 DATABASE_URL_ENV = "PROTO_TRAINER_DATABASE_URL"
+RECOGNISERS = ("auto", "moonshine", "pocketsphinx")  # auto: Moonshine when its model is installed
 
 
 class ConfigError(ValueError):
@@ -66,6 +67,9 @@ class Settings:
     """Transcription model at stt_base_url; None: whisper-1."""
     caller_seed: int | None = None
     """Seed of the embedded offline caller, so the same words give the same call; None: random per call."""
+    recogniser: str = "auto"
+    """The embedded caller's local speech recogniser: "moonshine" (with pocketsphinx as a second ear; its
+    model comes from `proto-trainer recogniser install`), "pocketsphinx", or "auto" (Moonshine when installed)."""
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir:
@@ -130,6 +134,8 @@ def load_settings(flags: dict | None = None, env: dict | None = None, path: Path
             raise ConfigError(f"{name} must start with http:// or https://, got {url!r}")
     if settings.caller_seed is not None and not isinstance(settings.caller_seed, int):
         raise ConfigError(f"caller_seed must be a whole number, got {settings.caller_seed!r}")
+    if settings.recogniser not in RECOGNISERS:
+        raise ConfigError(f"recogniser must be one of {', '.join(RECOGNISERS)}, got {settings.recogniser!r}")
     if settings.turn_mode not in ("vad", "ptt"):
         raise ConfigError(f"turn_mode must be 'vad' or 'ptt', got {settings.turn_mode!r}")
     return settings

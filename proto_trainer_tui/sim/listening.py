@@ -42,12 +42,48 @@ def _warm_up_audio() -> bytes:
         return b""
 
 
-def warmed_recognizer(sentences: tuple[str, ...] = ()) -> Recognizer:
+POCKETSPHINX_MODEL = "pocketsphinx-en-us"
+MOONSHINE_MODEL = "moonshine-tiny-en+pocketsphinx-en-us"
+
+
+def local_recognizer(sentences: tuple[str, ...] = (), engine: str = "auto") -> Recognizer:
+    """A new recogniser of the chosen engine; `sentences` go to pocketsphinx's language model.
+
+    "auto" takes Moonshine (with pocketsphinx as its second ear) when the model is
+    installed and falls back to pocketsphinx alone, saying so once in the log.
+    """
+    if engine != "pocketsphinx":
+        from .moonshine import MoonshineRecognizer, shared_model
+
+        try:
+            return MoonshineRecognizer(sentences, shared_model(), Recognizer(sentences))
+        except RecognitionUnavailable as exc:
+            if engine == "moonshine":
+                raise
+            _say_fallback_once(str(exc))
+    return Recognizer(sentences)
+
+
+@functools.cache
+def _say_fallback_once(reason: str) -> None:
+    log.warning("%s; listening with pocketsphinx alone", reason)
+
+
+def local_model_name(engine: str = "auto") -> str:
+    """The model `local_recognizer` uses for `engine` (named in session.updated)."""
+    if engine == "pocketsphinx":
+        return POCKETSPHINX_MODEL
+    from .moonshine import MOONSHINE_TINY, installed_dir
+
+    return MOONSHINE_MODEL if installed_dir(MOONSHINE_TINY) or engine == "moonshine" else POCKETSPHINX_MODEL
+
+
+def warmed_recognizer(sentences: tuple[str, ...] = (), engine: str = "auto") -> Recognizer:
     """A recogniser that has already heard one sample line (see Recognizer.warm_up).
 
     `sentences` are added to its language model (a scenario's, see counselor_corpus).
     """
-    recognizer = Recognizer(sentences)
+    recognizer = local_recognizer(sentences, engine)
     if audio := _warm_up_audio():
         recognizer.warm_up(audio)
     return recognizer
@@ -61,9 +97,10 @@ class RecognizerPool:
     Recognisers differ by the sentences their model adds: one is only reused for the same.
     """
 
-    def __init__(self, factory: Callable[[tuple[str, ...]], Recognizer] = warmed_recognizer,
-                 keep: int = 4) -> None:
-        self.factory = factory
+    def __init__(self, factory: Callable[[tuple[str, ...]], Recognizer] | None = None,
+                 keep: int = 4, engine: str = "auto") -> None:
+        self.factory = factory or functools.partial(warmed_recognizer, engine=engine)
+        self.model_name = local_model_name(engine)  # what the sessions name in session.updated
         self._keep = keep
         self._idle: list[Recognizer] = []  # oldest first
         self._lock = threading.Lock()

@@ -34,10 +34,12 @@ class SimOptions:
     caller_base_url: str | None = None
     stt_base_url: str | None = None
     stt_model: str | None = None
+    recogniser: str | None = None  # config.RECOGNISERS; None: the child's own setting
 
     def args(self) -> list[str]:
         flags = (("--caller-model", self.caller_model), ("--caller-base-url", self.caller_base_url),
-                 ("--stt-base-url", self.stt_base_url), ("--stt-model", self.stt_model))
+                 ("--stt-base-url", self.stt_base_url), ("--stt-model", self.stt_model),
+                 ("--recogniser", self.recogniser))
         return [part for flag, value in flags if value for part in (flag, value)]
 
 

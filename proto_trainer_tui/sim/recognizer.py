@@ -158,18 +158,20 @@ class Recognizer:
 
     def finish(self) -> str:
         """End the utterance and return the words heard ("" for none)."""
+        from .moves import likeliest_hearing
+
+        return likeliest_hearing(self.finish_hypotheses())
+
+    def finish_hypotheses(self) -> list[str]:
+        """End the utterance; its n-best hypotheses, best first ([] when nothing was heard)."""
         if self._resampler is None:
-            return ""
+            return []
         self._process(self._resampler.resample_chunk(np.zeros(0, np.int16), last=True))
         self._resampler = None
         self._decoder.end_utt()
         hypothesis = self._decoder.hyp()
         best = hypothesis.hypstr.strip() if hypothesis is not None else ""
-        if not best:
-            return ""
-        from .moves import likeliest_hearing
-
-        return likeliest_hearing([best, *self._alternatives()])
+        return [best, *self._alternatives()] if best else []
 
     def _alternatives(self) -> list[str]:
         try:

@@ -117,7 +117,7 @@ class SimSession:
         self.listening = Listener(pool.take, pool.give_back)
         if transcriber is not None:  # an endpoint's words, the local recogniser's as fallback
             self.listening = RemoteListening(self.listening, transcriber)
-        self.transcription_model = transcriber.settings.model if transcriber else "pocketsphinx-en-us"
+        self.transcription_model = transcriber.settings.model if transcriber else pool.model_name
         self.listening.use_sentences(scenario_sentences(self.scenario))  # its names become hearable
         self.speech_item_id: str | None = None  # the counselor item being spoken (VAD)
         self.buffered_ms = 0  # push-to-talk audio since the last commit or clear
@@ -527,13 +527,15 @@ class SimServer:
     def __init__(self, token: str, *, max_sessions: int = MAX_SESSIONS,
                  pace_lead_ms: int | None = PACE_LEAD_MS, caller_model: CallerModelSettings | None = None,
                  transcription: TranscriptionSettings | None = None,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, recogniser: str = "auto") -> None:
         if not token:
             raise ValueError("the simulated caller server needs a token")
         self.token = token
         self.max_sessions = max_sessions
         self.pace_lead_ms = pace_lead_ms
-        self.recognizers = RecognizerPool()  # set .recognizers.factory to change how they are made
+        # The local recogniser (engine: listening.RECOGNISERS); set .recognizers.factory to change how
+        # they are made.
+        self.recognizers = RecognizerPool(engine=recogniser)
         self.synthesizer = Synthesizer()
         self.sessions = 0
         self.caller_model = caller_model

@@ -285,7 +285,9 @@ class CallerEngine:
 
     def _pick(self, key: str) -> str:
         options = [line for line in self._scenario.lines.get(key, ()) if self._nothing_unsaid(line)]
-        options = options or self._generic(key)
+        if not options:
+            everyday = self._generic(key)
+            options = [line for line in everyday if self._nothing_unsaid(line)] or everyday
         if not self._profile.caller_name:
             options = [line for line in options if "{name}" not in line] or options  # never invent a name
         return self._choose([self._fill(line) for line in options])
@@ -336,7 +338,9 @@ class CallerEngine:
         return frozenset(p.name.split()[-1] for p in self._story_facts.people)
 
     def _generic(self, key: str) -> list[str]:
-        return generic(key, persona_group(self._profile.age or self._scenario.persona.age))
+        """This caller's own everyday lines (a bundled scenario's persona), else the neutral set."""
+        persona = self._scenario.id if self._scenario.bundled else None
+        return generic(key, persona_group(self._profile.age or self._scenario.persona.age), persona)
 
     def _nothing_unsaid(self, line: str) -> bool:
         """A scenario line may name only what the caller or counselor has brought up ("the lunch club"

@@ -65,6 +65,7 @@ class CallerEngine:
         self._said: set[str] = set()  # every reply so far, so none is said twice word for word
         self._counselor_words: set[str] = set()
         self._story_facts = story_facts(scenario)
+        self._brief = False  # answering several items at once: one story beat each
 
     # Read-only state for the UI and tests.
     @property
@@ -93,11 +94,35 @@ class CallerEngine:
         return self._last_moves
 
     def reply(self, counselor_text: str) -> str:
+        return self.reply_each([counselor_text])
+
+    def reply_each(self, counselor_items: Sequence[str]) -> str:
+        """One reply to several counselor items sent before it (typed quickly, one after another).
+
+        Each item that asks something gets its own short answer, in order; small talk before the
+        last item (a greeting, a reflection, "mm") is heard, and moves the mood, but not answered.
+        An item sent twice is answered once, and no part repeats what an earlier part said.
+        """
+        items = _distinct([text for text in counselor_items if text.strip()]) or [""]
+        answered = _to_answer([classify(text) for text in items])
         used, disclosed = set(self._used), set(self._disclosed)
-        self._counselor_words |= set(_tokens(counselor_text))
-        answer = self._reply(counselor_text)
-        answer = self._unsaid(answer)
+        parts: list[str] = []
+        moves: set[Move] = set()
+        self._brief = len(answered) > 1
+        for index, text in enumerate(items):
+            self._counselor_words |= set(_tokens(text))
+            if index not in answered:
+                self._adjust_mood(classify(text))
+                continue
+            part = self._unsaid(self._reply(text))
+            self._said.add(part)
+            moves |= self._last_moves
+            if part and not _repeats(part, parts):
+                parts.append(part)
+        self._brief = False
+        answer = " ".join(parts)
         self._said.add(answer)
+        self._last_moves = frozenset(moves)
         self._last_lines, self._last_facts = self._used - used, self._disclosed - disclosed
         return answer
 
@@ -189,7 +214,8 @@ class CallerEngine:
         if move in _HELP_MOVES:
             return self._help_answer(move, counselor_text)
         if move is Move.OPEN_QUESTION:
-            return self._pick("guarded") if self._guarded() else self._story(2 if self._mood >= 2 else 1)
+            return self._pick("guarded") if self._guarded() else self._story(2 if self._mood >= 2 and not self._brief
+                                                                              else 1)
         if move is Move.EMPATHY:
             if self._mood < 0:
                 return self._pick("empathy_hurt")
@@ -467,6 +493,37 @@ class CallerEngine:
             glue(first, glue(second, base, self._names), self._names)
             for first in leads for second in leads if first != second]
         return next((v for v in variants if v not in self._said), answer)
+
+
+# What a counselor says in passing rather than asks: before another item, it needs no answer of its own.
+_IN_PASSING = frozenset({Move.GREETING, Move.EMPATHY, Move.DISMISSIVE, Move.CLOSING, Move.UNKNOWN})
+
+
+def _to_answer(item_moves: Sequence[frozenset[Move]]) -> set[int]:
+    """Which of several counselor items get an answer: each that asks something, and always the last."""
+    last = len(item_moves) - 1
+    return {i for i, moves in enumerate(item_moves) if i == last or primary_move(moves) not in _IN_PASSING}
+
+
+def _distinct(items: Sequence[str]) -> list[str]:
+    """``items`` without one sent again in the same words (answered once, where first asked)."""
+    seen: set[str] = set()
+    kept = []
+    for text in items:
+        key = " ".join(_tokens(text))
+        if key not in seen:
+            seen.add(key)
+            kept.append(text)
+    return kept
+
+
+def _repeats(part: str, earlier: Sequence[str]) -> bool:
+    """Does ``part`` say again what an earlier part of the same reply said ("Like I said, X" after X)?"""
+    def within(short: list[str], long: list[str]) -> bool:
+        return len(short) >= 2 and f" {' '.join(short)} " in f" {' '.join(long)} "
+
+    words = _tokens(part)
+    return any(within(said, words) or within(words, said) for said in map(_tokens, earlier))
 
 
 _STORY_MOVES = (Move.WHO, Move.AGE, Move.DURATION, Move.WORK, Move.FEELINGS)

@@ -18,7 +18,7 @@ from proto_trainer_tui.text import printable
 # What any caller may say in passing, whatever their story: the keys each persona writes.
 EVERYDAY = ("greeting", "no_answer", "not_heard", "open_more", "guarded", "guarded_risk", "empathy",
             "empathy_hurt", "dismissive", "closed_question", "offer_help", "offer_help_hesitant", "closing",
-            "closing_hurt", "off_script", "unknown", "hesitation", "repeat")
+            "closing_hurt", "off_script", "unknown", "hesitation", "repeat", "freshen")
 GROUPS = ("adult", "older", "young")
 HELLO = "Hi, this is Alex at the crisis line."
 
@@ -106,3 +106,10 @@ def test_imported_scenarios_keep_the_neutral_set():
     assert engine._generic("empathy") == generic("empathy", "adult")
     older = CallerEngine(Scenario.from_prompt("You are a 75-year-old widow named June."))
     assert older._generic("empathy") == generic("empathy", "older")
+
+
+def test_freshening_lead_ins_stand_alone():
+    """They go before any line already said ("Thank you."), so none runs on into it."""
+    for table in (*persona_lines().values(), *(({"freshen": generic("freshen", g)}) for g in GROUPS)):
+        for lead in table["freshen"]:
+            assert lead.endswith((".", "?", "!")), lead

@@ -26,8 +26,6 @@ _RISK_MOVES = RISK_MOVES
 _FACT_MOVES = (*_RISK_MOVES, Move.NAME)
 
 
-# Prefixes that turn a used line into a fresh variant instead of repeating it verbatim.
-_FRESHENERS = ("Honestly? ", "I don't know. ", "Um. ", "Yeah. ", "Well... ", "Sorry. ")
 _MOOD_MIN, _MOOD_MAX = -3, 3
 # Questions a scenario file answers with its own [risk] lines; the rest come from the profile.
 _BUNDLED_FACT_MOVES = (Move.SUICIDE_INQUIRY, Move.PLAN, Move.MEANS, Move.TIMELINE, Move.PAST_ATTEMPTS, Move.PROTECTIVE,
@@ -321,7 +319,9 @@ class CallerEngine:
     def _choose(self, options: Sequence[str]) -> str:
         fresh = [line for line in options if line not in self._used]
         if not fresh:
-            fresh = [p + line for p in _FRESHENERS for line in options if p + line not in self._used]
+            # A lead-in of the caller's own ("freshen") makes a used line a fresh variant, never a verbatim repeat.
+            variants = [glue(lead, line, self._names) for lead in self._generic("freshen") for line in options]
+            fresh = [line for line in variants if line not in self._used]
         line = self._rng.choice(fresh or list(options))
         self._used.add(line)
         return line
@@ -483,7 +483,7 @@ class CallerEngine:
         """``answer``, or, if it was said before in this call, the same with a lead-in never said yet."""
         if not answer or answer not in self._said:
             return answer
-        leads = [p.strip() for p in _FRESHENERS] + self._generic("repeat")
+        leads = self._generic("freshen") + self._generic("repeat")
         base = answer
         for lead in leads:
             if base.startswith(lead + " "):

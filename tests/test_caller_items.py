@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from proto_trainer_tui.realtime import events
-from proto_trainer_tui.scenarios import get_scenario
+from proto_trainer_tui.scenarios import get_scenario, load_library
 from proto_trainer_tui.sim.caller import CallerEngine
 
+from .test_caller_topics import LONG_CALL
 from .test_context_restore import ask, typed_client
 
 HELLO = "Hi, this is Alex at the crisis line."
@@ -53,6 +56,15 @@ def test_nothing_is_said_twice_in_one_reply():
     grief = opened("sudden-loss-grief")
     reply = grief.reply_each(["How long were you married?", "How many years were you together?"])
     assert reply.lower().count("forty-one years") == 1
+
+
+@pytest.mark.parametrize("scenario", load_library(), ids=lambda s: s.id)
+def test_no_reply_or_part_is_said_twice_in_a_long_call_of_pairs(scenario):
+    engine = CallerEngine(scenario, seed=7)
+    replies = [engine.reply(HELLO)] + [
+        engine.reply_each([LONG_CALL[i % len(LONG_CALL)], LONG_CALL[(i + 1) % len(LONG_CALL)]]) for i in range(60)]
+    said = [r for r in replies if r]
+    assert len(said) == len(set(said))
 
 
 async def test_the_embedded_server_answers_each_typed_item(sim_server):

@@ -212,8 +212,8 @@ class CallerEngine:
         if move in _HELP_MOVES:
             return self._help_answer(move, counselor_text)
         if move is Move.OPEN_QUESTION:
-            return self._pick("guarded") if self._guarded() else self._story(2 if self._mood >= 2 and not self._brief
-                                                                              else 1)
+            beats = 2 if self._mood >= 2 and not self._brief else 1
+            return self._pick("guarded") if self._guarded() else self._story(beats)
         if move is Move.EMPATHY:
             if self._mood < 0:
                 return self._pick("empathy_hurt")

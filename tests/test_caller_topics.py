@@ -292,7 +292,7 @@ def test_caller_seed_config_key(tmp_path):
 def test_a_yes_no_question_about_the_story_gets_the_story_fact():
     engine = caller("plan-and-means")
     assert "kids" in engine.reply("Do you have kids?")
-    assert engine.reply("Do you like football?") in generic("closed_question", "adult")
+    assert engine.reply("Do you like football?") in engine._generic("closed_question")
 
 
 def test_how_long_about_a_risk_fact_adds_the_span_once_disclosed():

@@ -90,7 +90,7 @@ def test_each_caller_message_answers_the_counselor_messages_before_it():
     for role, text in [("assistant", "Hello?"), ("user", "Hi."), ("user", "Crisis line."), ("system", "note"),
                        ("assistant", "Hi."), ("user", "How are you?")]:
         history.add(role, text)
-    assert history.answered_turns() == ["Hi. Crisis line."]  # the last question is still open
+    assert history.answered_turns() == [["Hi.", "Crisis line."]]  # the last question is still open
 
 
 async def test_caller_and_system_items_are_accepted_and_the_engine_catches_up(sim_server, sessions):

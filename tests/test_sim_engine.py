@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,7 @@ def test_nothing_recognised_gets_an_in_character_request_to_repeat():
     caller.reply("Hello.")
     line = caller.reply_unheard()
     assert "?" in line or "catch" in line
-    assert not any(word in line.lower() for word in ("ai", "model", "grade", "feedback"))
+    assert not re.search(r"\b(ai|model|grade|feedback)\b", line.lower())  # words, not "ai" in "again"
 
 
 @pytest.mark.parametrize("scenario", load_library(), ids=lambda s: s.id)

@@ -26,8 +26,6 @@ _RISK_MOVES = RISK_MOVES
 _FACT_MOVES = (*_RISK_MOVES, Move.NAME)
 
 
-# Prefixes that turn a used line into a fresh variant instead of repeating it verbatim.
-_FRESHENERS = ("Honestly? ", "I don't know. ", "Um. ", "Yeah. ", "Well... ", "Sorry. ")
 _MOOD_MIN, _MOOD_MAX = -3, 3
 # Questions a scenario file answers with its own [risk] lines; the rest come from the profile.
 _BUNDLED_FACT_MOVES = (Move.SUICIDE_INQUIRY, Move.PLAN, Move.MEANS, Move.TIMELINE, Move.PAST_ATTEMPTS, Move.PROTECTIVE,
@@ -65,6 +63,7 @@ class CallerEngine:
         self._said: set[str] = set()  # every reply so far, so none is said twice word for word
         self._counselor_words: set[str] = set()
         self._story_facts = story_facts(scenario)
+        self._brief = False  # answering several items at once: one story beat each
 
     # Read-only state for the UI and tests.
     @property
@@ -93,11 +92,35 @@ class CallerEngine:
         return self._last_moves
 
     def reply(self, counselor_text: str) -> str:
+        return self.reply_each([counselor_text])
+
+    def reply_each(self, counselor_items: Sequence[str]) -> str:
+        """One reply to several counselor items sent before it (typed quickly, one after another).
+
+        Each item that asks something gets its own short answer, in order; small talk before the
+        last item (a greeting, a reflection, "mm") is heard, and moves the mood, but not answered.
+        An item sent twice is answered once, and no part repeats what an earlier part said.
+        """
+        items = _distinct([text for text in counselor_items if text.strip()]) or [""]
+        answered = _to_answer([classify(text) for text in items])
         used, disclosed = set(self._used), set(self._disclosed)
-        self._counselor_words |= set(_tokens(counselor_text))
-        answer = self._reply(counselor_text)
-        answer = self._unsaid(answer)
+        parts: list[str] = []
+        moves: set[Move] = set()
+        self._brief = len(answered) > 1
+        for index, text in enumerate(items):
+            self._counselor_words |= set(_tokens(text))
+            if index not in answered:
+                self._adjust_mood(classify(text))
+                continue
+            part = self._unsaid(self._reply(text))
+            self._said.add(part)
+            moves |= self._last_moves
+            if part and not _repeats(part, parts):
+                parts.append(part)
+        self._brief = False
+        answer = " ".join(parts)
         self._said.add(answer)
+        self._last_moves = frozenset(moves)
         self._last_lines, self._last_facts = self._used - used, self._disclosed - disclosed
         return answer
 
@@ -189,7 +212,8 @@ class CallerEngine:
         if move in _HELP_MOVES:
             return self._help_answer(move, counselor_text)
         if move is Move.OPEN_QUESTION:
-            return self._pick("guarded") if self._guarded() else self._story(2 if self._mood >= 2 else 1)
+            beats = 2 if self._mood >= 2 and not self._brief else 1
+            return self._pick("guarded") if self._guarded() else self._story(beats)
         if move is Move.EMPATHY:
             if self._mood < 0:
                 return self._pick("empathy_hurt")
@@ -285,7 +309,9 @@ class CallerEngine:
 
     def _pick(self, key: str) -> str:
         options = [line for line in self._scenario.lines.get(key, ()) if self._nothing_unsaid(line)]
-        options = options or self._generic(key)
+        if not options:
+            everyday = self._generic(key)
+            options = [line for line in everyday if self._nothing_unsaid(line)] or everyday
         if not self._profile.caller_name:
             options = [line for line in options if "{name}" not in line] or options  # never invent a name
         return self._choose([self._fill(line) for line in options])
@@ -293,7 +319,9 @@ class CallerEngine:
     def _choose(self, options: Sequence[str]) -> str:
         fresh = [line for line in options if line not in self._used]
         if not fresh:
-            fresh = [p + line for p in _FRESHENERS for line in options if p + line not in self._used]
+            # A lead-in of the caller's own ("freshen") makes a used line a fresh variant, never a verbatim repeat.
+            variants = [glue(lead, line, self._names) for lead in self._generic("freshen") for line in options]
+            fresh = [line for line in variants if line not in self._used]
         line = self._rng.choice(fresh or list(options))
         self._used.add(line)
         return line
@@ -336,7 +364,9 @@ class CallerEngine:
         return frozenset(p.name.split()[-1] for p in self._story_facts.people)
 
     def _generic(self, key: str) -> list[str]:
-        return generic(key, persona_group(self._profile.age or self._scenario.persona.age))
+        """This caller's own everyday lines (a bundled scenario's persona), else the neutral set."""
+        persona = self._scenario.id if self._scenario.bundled else None
+        return generic(key, persona_group(self._profile.age or self._scenario.persona.age), persona)
 
     def _nothing_unsaid(self, line: str) -> bool:
         """A scenario line may name only what the caller or counselor has brought up ("the lunch club"
@@ -453,7 +483,7 @@ class CallerEngine:
         """``answer``, or, if it was said before in this call, the same with a lead-in never said yet."""
         if not answer or answer not in self._said:
             return answer
-        leads = [p.strip() for p in _FRESHENERS] + self._generic("repeat")
+        leads = self._generic("freshen") + self._generic("repeat")
         base = answer
         for lead in leads:
             if base.startswith(lead + " "):
@@ -463,6 +493,37 @@ class CallerEngine:
             glue(first, glue(second, base, self._names), self._names)
             for first in leads for second in leads if first != second]
         return next((v for v in variants if v not in self._said), answer)
+
+
+# What a counselor says in passing rather than asks: before another item, it needs no answer of its own.
+_IN_PASSING = frozenset({Move.GREETING, Move.EMPATHY, Move.DISMISSIVE, Move.CLOSING, Move.UNKNOWN})
+
+
+def _to_answer(item_moves: Sequence[frozenset[Move]]) -> set[int]:
+    """Which of several counselor items get an answer: each that asks something, and always the last."""
+    last = len(item_moves) - 1
+    return {i for i, moves in enumerate(item_moves) if i == last or primary_move(moves) not in _IN_PASSING}
+
+
+def _distinct(items: Sequence[str]) -> list[str]:
+    """``items`` without one sent again in the same words (answered once, where first asked)."""
+    seen: set[str] = set()
+    kept = []
+    for text in items:
+        key = " ".join(_tokens(text))
+        if key not in seen:
+            seen.add(key)
+            kept.append(text)
+    return kept
+
+
+def _repeats(part: str, earlier: Sequence[str]) -> bool:
+    """Does ``part`` say again what an earlier part of the same reply said ("Like I said, X" after X)?"""
+    def within(short: list[str], long: list[str]) -> bool:
+        return len(short) >= 2 and f" {' '.join(short)} " in f" {' '.join(long)} "
+
+    words = _tokens(part)
+    return any(within(said, words) or within(words, said) for said in map(_tokens, earlier))
 
 
 _STORY_MOVES = (Move.WHO, Move.AGE, Move.DURATION, Move.WORK, Move.FEELINGS)

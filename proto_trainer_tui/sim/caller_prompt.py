@@ -144,14 +144,14 @@ class CallHistory:
         if index is not None:
             self.messages[index] = Message(self.messages[index].role, text)
 
-    def answered_turns(self) -> list[str]:
-        """The counselor's words before each caller message, joined per reply: to replay into an engine."""
+    def answered_turns(self) -> list[list[str]]:
+        """The counselor's items before each caller message, one list per reply: to replay into an engine."""
         turns, waiting = [], []
         for message in self.messages:
             if message.role == "user":
                 waiting.append(message.text)
             elif message.role == "assistant":
-                said = " ".join(t for t in waiting if t.strip())
+                said = [t for t in waiting if t.strip()]
                 if said:
                     turns.append(said)
                 waiting = []

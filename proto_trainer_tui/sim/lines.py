@@ -1,7 +1,8 @@
 """The offline caller's everyday lines, by persona, and how lines are put together (pure).
 
-Lines live in generic_lines.toml: ``[adult]`` holds every key, ``[older]`` and ``[young]`` the
-keys they say in their own words.
+A bundled scenario's caller speaks its own lines (persona_lines.toml, by scenario id); any other
+caller the neutral set in generic_lines.toml: ``[adult]`` holds every key, ``[older]`` and ``[young]``
+the keys they say in their own words.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ def _generic_lines() -> dict[str, dict[str, list[str]]]:
     return tomllib.loads((resources.files(__package__) / "generic_lines.toml").read_text(encoding="utf-8"))
 
 
+@functools.lru_cache(maxsize=1)
+def persona_lines() -> dict[str, dict[str, list[str]]]:
+    """Each bundled scenario's caller's everyday lines, by scenario id."""
+    return tomllib.loads((resources.files(__package__) / "persona_lines.toml").read_text(encoding="utf-8"))
+
+
 def persona_group(age: int | None) -> str:
     """Which persona's everyday lines a caller of ``age`` speaks: older, young or adult."""
     if age is not None and age >= 60:
@@ -27,7 +34,11 @@ def persona_group(age: int | None) -> str:
     return "adult"
 
 
-def generic(key: str, group: str = "adult") -> list[str]:
+def generic(key: str, group: str = "adult", persona: str | None = None) -> list[str]:
+    """The everyday lines for ``key``: the persona's own (a bundled scenario id), else its age group's."""
+    own = persona_lines().get(persona, {}).get(key) if persona else None
+    if own:
+        return own
     lines = _generic_lines()
     return lines.get(group, {}).get(key) or lines["adult"][key]
 

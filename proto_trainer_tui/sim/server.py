@@ -191,7 +191,7 @@ class SimSession:
             self.caller = CallerEngine(self.scenario, self.seed)
             self.listening.use_sentences(scenario_sentences(self.scenario))
             for said in self.history.answered_turns():  # a new persona, the same conversation
-                self.caller.reply(said)
+                self.caller.reply_each(said)
         if self.scenario.mode in CHAT_MODES:
             self.modality = "text"  # a chat caller types, whatever the client asked for
         await self.send({"type": "session.updated", "session": self.session_object()})
@@ -209,8 +209,8 @@ class SimSession:
             self.unanswered.append(text)
         elif role == "assistant":  # the caller said this (a restored conversation): the engine catches up
             said = self.take_unanswered()
-            if said and said != UNHEARD:
-                self.caller.reply(said)
+            if said and said != [UNHEARD]:
+                self.caller.reply_each(said)
         self.history.add(role, text, item_id)
         part = "output_text" if role == "assistant" else "input_text"
         stored = {"id": item_id, "object": "realtime.item", "type": "message", "role": role,
@@ -230,19 +230,19 @@ class SimSession:
         options = event.get("response")
         self.start_response(modality_of(options, self.modality) if isinstance(options, dict) else self.modality)
 
-    def take_unanswered(self) -> str:
-        """The counselor's words since the caller last replied, for the engine's one reply to them."""
-        counselor_text = " ".join(t for t in self.unanswered if t.strip() and t != UNHEARD)
-        if not counselor_text and UNHEARD in self.unanswered:
-            counselor_text = UNHEARD  # only unrecognisable speech since the last reply
+    def take_unanswered(self) -> list[str]:
+        """The counselor's items since the caller last replied, each kept apart for the engine's one reply."""
+        counselor_items = [t for t in self.unanswered if t.strip() and t != UNHEARD]
+        if not counselor_items and UNHEARD in self.unanswered:
+            counselor_items = [UNHEARD]  # only unrecognisable speech since the last reply
         self.unanswered.clear()
-        return counselor_text
+        return counselor_items
 
     def start_response(self, modality: str | None = None) -> None:
-        counselor_text = self.take_unanswered()
+        counselor_items = self.take_unanswered()
         if self.scenario.mode in CHAT_MODES:
             modality = "text"
-        self.response_task = asyncio.create_task(self.respond(counselor_text, modality or self.modality))
+        self.response_task = asyncio.create_task(self.respond(counselor_items, modality or self.modality))
 
     async def on_response_cancel(self, event: Event) -> None:
         await self.cancel_response()
@@ -384,12 +384,13 @@ class SimSession:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    async def respond(self, counselor_text: str, modality: str = "audio") -> None:
+    async def respond(self, counselor_items: list[str], modality: str = "audio") -> None:
         """Stream one caller reply sentence by sentence: transcript and audio, or text only."""
         response_id, item_id = events.new_id("resp"), events.new_id("item")
         # The engine answers at once, even if the reply is cancelled before a word is voiced.
-        offline = self.caller.reply_unheard() if counselor_text == UNHEARD else self.caller.reply(counselor_text)
-        sentences = self.reply_sentences(counselor_text, split_sentences(offline))
+        unheard = counselor_items == [UNHEARD]
+        offline = self.caller.reply_unheard() if unheard else self.caller.reply_each(counselor_items)
+        sentences = self.reply_sentences(bool(counselor_items) and not unheard, split_sentences(offline))
         self.caller_item_id = item_id
         spoken = self.active_item = SpokenItem(item_id, started_at=asyncio.get_running_loop().time())
         if modality == "audio":
@@ -449,10 +450,11 @@ class SimSession:
             except ConnectionClosed:
                 pass
 
-    async def reply_sentences(self, counselor_text: str, offline: list[str]) -> AsyncIterator[str]:
-        """The engine has decided (its reply ``offline``, what may be disclosed); a model, if any, finds the words."""
+    async def reply_sentences(self, heard: bool, offline: list[str]) -> AsyncIterator[str]:
+        """The engine has decided (its reply ``offline``, what may be disclosed); a model, if any, finds the words
+        (only when the counselor said something it could hear)."""
         self.model_spoke = False
-        if self.model is None or counselor_text in (UNHEARD, ""):
+        if self.model is None or not heard:
             for sentence in offline:
                 yield sentence
             return

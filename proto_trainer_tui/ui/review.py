@@ -129,10 +129,9 @@ class ReviewScreen(Screen):
         """The evaluation screen over this transcript; choosing evidence jumps to its turn here."""
         from .evaluation import EvaluationScreen
 
-        reviews = self.store.reviews(self.session_id)
-        overridden = [r.grade for r in reviews if r.grade]  # a supervisor's grade still wins
+        # The report shown is the saved latest one, so the store's grade is its grade or a supervisor's.
         self.query_one("#evaluation", Static).update(
-            evaluation_text(report.to_dict(), overridden[-1] if overridden else report.grade, reviews)
+            evaluation_text(report.to_dict(), self.store.grade(self.session_id), self.store.reviews(self.session_id))
         )
         turns = self.store.turns(self.session_id)
 

@@ -21,7 +21,7 @@ from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from ..store import Store, StoreError
 from ..evaluation.report import plural
-from ..text import printable
+from ..text import local_time, printable
 from .widgets import TrainerFooter
 
 COLUMNS = ("Session", "Date", "Trainee", "Scenario", "Grade", "Critical flags")
@@ -66,7 +66,7 @@ class ReviewQueueScreen(Screen):
         table.clear()
         for entry in queue:
             flags = Text(printable(entry.critical_flags), style="bold red") if entry.critical_flags else Text("–")
-            table.add_row(str(entry.session_id), f"{entry.started_at.astimezone():%Y-%m-%d %H:%M}",
+            table.add_row(str(entry.session_id), local_time(entry.started_at),
                           Text(printable(entry.trainee or "–")), Text(printable(entry.scenario_title)),
                           Text(printable(entry.grade)), flags, key=str(entry.session_id))
         note = (f"{plural(len(queue), 'call')} to review; Enter opens one, n adds your review"

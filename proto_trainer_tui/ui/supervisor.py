@@ -50,11 +50,11 @@ class ReviewQueueScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one("#queue", DataTable)
         table.add_columns(*COLUMNS)
-        self.reload()
         table.focus()
 
     def on_screen_resume(self) -> None:
-        self.reload()  # a call reviewed meanwhile leaves the queue
+        # Shown first, and each time a screen above it closes (a call reviewed meanwhile leaves the queue).
+        self.reload()
 
     def reload(self) -> None:
         table = self.query_one("#queue", DataTable)
@@ -89,7 +89,7 @@ class ReviewQueueScreen(Screen):
     def action_note(self) -> None:
         session_id = self._highlighted()
         if session_id is not None:
-            self.app.push_screen(ReviewNoteScreen(self.store, session_id), lambda saved: saved and self.reload())
+            self.app.push_screen(ReviewNoteScreen(self.store, session_id))  # its closing reloads the queue
 
     def action_progress(self) -> None:
         self.app.push_screen(ProgressScreen(self.store))

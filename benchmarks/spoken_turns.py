@@ -71,6 +71,18 @@ def last_voiced_offset(pcm: bytes) -> float:
     return last * FRAME_S
 
 
+async def send_in_real_time(connection, pcm: bytes, started: float, until: asyncio.Task | None = None) -> None:
+    """Append ``pcm`` frame by frame as a microphone would, from ``started``; stop early once ``until`` is done."""
+    for index, frame in enumerate(frames(pcm)):
+        # Real-time pacing against the clock, so send jitter does not accumulate.
+        delay = started + index * FRAME_S - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await connection.send(events.audio_append(encode_b64(frame)))
+        if until is not None and until.done():
+            return
+
+
 async def one_turn(connection, pcm: bytes) -> tuple[float, float, str]:
     """Stream one line in real time; returns (stop->audio, last voice->audio, transcript)."""
     voiced_end = last_voiced_offset(pcm)
@@ -86,14 +98,7 @@ async def one_turn(connection, pcm: bytes) -> tuple[float, float, str]:
 
     reading = asyncio.create_task(reader())
     started = time.perf_counter()
-    for index, frame in enumerate(frames(audio)):
-        # Real-time pacing against the clock, so send jitter does not accumulate.
-        delay = started + index * FRAME_S - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await connection.send(events.audio_append(encode_b64(frame)))
-        if reading.done():
-            break
+    await send_in_real_time(connection, audio, started, until=reading)
     await reading
     stopped = first_audio = None
     transcript = ""
@@ -110,12 +115,7 @@ async def one_turn(connection, pcm: bytes) -> tuple[float, float, str]:
 
 async def push_to_talk_turn(connection, pcm: bytes) -> float:
     """Stream a line in real time, commit, ask for a response; returns commit -> first audio delta."""
-    started = time.perf_counter()
-    for index, frame in enumerate(frames(pcm)):
-        delay = started + index * FRAME_S - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await connection.send(events.audio_append(encode_b64(frame)))
+    await send_in_real_time(connection, pcm, time.perf_counter())
     committed = time.perf_counter()
     await connection.send(events.audio_commit())
     await connection.send(events.response_create())

@@ -53,6 +53,22 @@ def test_the_reason_is_a_fixed_phrase(problem, reason):
     assert safe_reason(problem) == reason
 
 
+async def test_a_refused_connection_could_not_be_reached():
+    from proto_trainer_tui.sim.caller_model import ModelCaller
+    from proto_trainer_tui.sim.reply_guard import Disclosure
+
+    fake = FakeChatEndpoint()
+    await fake.start()
+    await fake.stop()  # nothing listens there any more
+    settings = CallerModelSettings("fake-caller", fake.base_url, KEY)
+    caller = ModelCaller(settings, settings.client())
+    asked = [{"role": "user", "content": "Hello?"}]
+    assert [s async for s in caller.sentences(asked, Disclosure.of(PLAN, []), ["Hello."])] == ["Hello."]
+    await caller.client.close()
+    assert caller.problem.take_notice() == (f"{MODEL_DOWN} (the endpoint could not be reached); "
+                                            "the offline caller fills in, the call goes on")
+
+
 def test_only_fallback_codes_are_notices():
     def error(code: str) -> dict:
         return {"type": "error", "error": {"type": "server_error", "code": code, "message": "the model\x1b[2J is down"}}
@@ -69,8 +85,14 @@ async def failing_chat():
         yield fake
 
 
-async def test_the_server_says_it_once_per_call_as_a_non_fatal_error_event(failing_chat):
-    settings = CallerModelSettings("fake-caller", failing_chat.base_url, KEY)
+@pytest.mark.parametrize(("mode", "reason"), [
+    ("error", "the endpoint answered HTTP 500"),
+    ("malformed", "the endpoint's answer could not be read"),
+    ("slow", "the endpoint is slow"),
+])
+async def test_the_server_says_it_once_per_call_as_a_non_fatal_error_event(failing_chat, mode, reason):
+    failing_chat.mode = mode
+    settings = CallerModelSettings("fake-caller", failing_chat.base_url, KEY, first_token_timeout=0.3)
     context, running = await start_server(SimServer(TOKEN, caller_model=settings))
     client = await open_client(running.url, TOKEN, PLAN.caller_instructions(), turn_detection=None)
     try:
@@ -92,7 +114,7 @@ async def test_the_server_says_it_once_per_call_as_a_non_fatal_error_event(faili
     assert len(errors) == 1
     error = errors[0]["error"]
     assert (error["type"], error["code"]) == ("server_error", events.CALLER_MODEL_UNAVAILABLE)
-    assert error["message"].startswith(MODEL_DOWN) and "HTTP 500" in error["message"]
+    assert error["message"] == f"{MODEL_DOWN} ({reason}); the offline caller fills in, the call goes on"
     assert KEY not in error["message"] and failing_chat.base_url not in error["message"]
     event_models()["error"].model_validate(errors[0], strict=False)  # as OpenAI's own error event
     # Told before the offline reply's words, so the trainee knows whose words they are.

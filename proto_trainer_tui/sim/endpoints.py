@@ -46,8 +46,8 @@ def safe_reason(problem: BaseException | str) -> str:
     status = getattr(problem, "status_code", None)
     if isinstance(status, int):
         return f"the endpoint answered HTTP {status}"
-    if type(problem).__name__ in ("APIConnectionError", "APITimeoutError", "ConnectError"):
-        return "the endpoint could not be reached"
+    if any(kind.__name__ in ("APIConnectionError", "ConnectError") for kind in type(problem).__mro__):
+        return "the endpoint could not be reached"  # the SDK's (or httpx's), without importing either here
     return "the endpoint's answer could not be read"
 
 

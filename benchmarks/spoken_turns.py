@@ -26,6 +26,8 @@ from proto_trainer_tui.sim.process import EmbeddedServer
 from proto_trainer_tui.sim.speech import Synthesizer
 from proto_trainer_tui.sim.vad import frame_dbfs, threshold_dbfs
 
+from .typed_turns import percentile
+
 TURNS = 20
 FRAME_S = 0.020
 LINES = [
@@ -55,11 +57,6 @@ HELD_OUT = [
     "Do you want to tell me more about your brother?",
 ]
 VOICES = ("en-us", "en-gb+m3", "en-us+f3", "en-us+m1")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def last_voiced_offset(pcm: bytes) -> float:

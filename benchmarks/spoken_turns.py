@@ -26,6 +26,8 @@ from proto_trainer_tui.sim.process import EmbeddedServer
 from proto_trainer_tui.sim.speech import Synthesizer
 from proto_trainer_tui.sim.vad import frame_dbfs, threshold_dbfs
 
+from .typed_turns import percentile
+
 TURNS = 20
 FRAME_S = 0.020
 LINES = [
@@ -57,11 +59,6 @@ HELD_OUT = [
 VOICES = ("en-us", "en-gb+m3", "en-us+f3", "en-us+m1")
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def last_voiced_offset(pcm: bytes) -> float:
     """Seconds from the start of `pcm` to the end of its last frame the VAD calls voiced."""
     level, last = threshold_dbfs(0.5), 0
@@ -69,6 +66,18 @@ def last_voiced_offset(pcm: bytes) -> float:
         if frame_dbfs(frame) >= level:
             last = index + 1
     return last * FRAME_S
+
+
+async def send_in_real_time(connection, pcm: bytes, started: float, until: asyncio.Task | None = None) -> None:
+    """Append ``pcm`` frame by frame as a microphone would, from ``started``; stop early once ``until`` is done."""
+    for index, frame in enumerate(frames(pcm)):
+        # Real-time pacing against the clock, so send jitter does not accumulate.
+        delay = started + index * FRAME_S - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await connection.send(events.audio_append(encode_b64(frame)))
+        if until is not None and until.done():
+            return
 
 
 async def one_turn(connection, pcm: bytes) -> tuple[float, float, str]:
@@ -86,14 +95,7 @@ async def one_turn(connection, pcm: bytes) -> tuple[float, float, str]:
 
     reading = asyncio.create_task(reader())
     started = time.perf_counter()
-    for index, frame in enumerate(frames(audio)):
-        # Real-time pacing against the clock, so send jitter does not accumulate.
-        delay = started + index * FRAME_S - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await connection.send(events.audio_append(encode_b64(frame)))
-        if reading.done():
-            break
+    await send_in_real_time(connection, audio, started, until=reading)
     await reading
     stopped = first_audio = None
     transcript = ""
@@ -110,12 +112,7 @@ async def one_turn(connection, pcm: bytes) -> tuple[float, float, str]:
 
 async def push_to_talk_turn(connection, pcm: bytes) -> float:
     """Stream a line in real time, commit, ask for a response; returns commit -> first audio delta."""
-    started = time.perf_counter()
-    for index, frame in enumerate(frames(pcm)):
-        delay = started + index * FRAME_S - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await connection.send(events.audio_append(encode_b64(frame)))
+    await send_in_real_time(connection, pcm, time.perf_counter())
     committed = time.perf_counter()
     await connection.send(events.audio_commit())
     await connection.send(events.response_create())

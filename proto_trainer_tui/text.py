@@ -4,12 +4,14 @@ Server transcripts, error messages and scenario files may hold ANSI escape
 sequences, other control characters or bidi overrides. Printed as they are, they
 could move the cursor, recolour or clear the screen, or reorder what the reader
 sees. :func:`printable` swaps each for a visible stand-in, so the text shows
-literally and the terminal state never changes. Pure: no I/O.
+literally and the terminal state never changes. Also how a stored moment is shown.
+Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 KEPT = "\n\t"
 # Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) reorder text
@@ -43,3 +45,8 @@ def printable(text: str) -> str:
 def one_line(text: str) -> str:
     """:func:`printable`, with newlines and tabs shown too: for one-line fields (ids, titles)."""
     return printable(text).replace("\n", "\u2424").replace("\t", "\u2409")
+
+
+def local_time(moment: datetime | None) -> str:
+    """A stored moment as the reader's local date and minute, as every list shows it; "–" for none."""
+    return "–" if moment is None else f"{moment.astimezone():%Y-%m-%d %H:%M}"

@@ -101,3 +101,19 @@ async def test_assign_from_the_queue_then_see_the_progress_table(tmp_path):
             shown = [[str(cell) for cell in table.get_row_at(n)] for n in range(table.row_count)]
         assert shown == [["anna", "plan-and-means", "2020-01-31", "overdue", "–", "–"],
                          ["ben", "plan-and-means", "2020-01-31", "overdue", "–", "–"]]
+
+
+async def test_the_queue_is_read_once_when_shown_and_once_when_a_note_closes(tmp_path, monkeypatch):
+    with Store.open(tmp_path) as store:
+        evaluated_call(store, "Panic attack at work", "A", {"flags": []})
+        reads = []
+        real = store.review_queue
+        monkeypatch.setattr(store, "review_queue", lambda *a, **k: reads.append(1) or real(*a, **k))
+        app = Host(store)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            assert len(reads) == 1 and rows(app)
+            await pilot.press("n")
+            await pilot.press("escape")  # the note screen closes unsaved
+            await pilot.pause()
+            assert isinstance(app.screen, ReviewQueueScreen) and len(reads) == 2

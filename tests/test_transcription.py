@@ -42,7 +42,8 @@ async def stt_server(stt, stt_timeout):
     await running.server.close()
 
 
-async def transcript_of_a_spoken_turn(url: str) -> str:
+async def transcript_of_a_spoken_turn(url: str) -> tuple[str, list[dict]]:
+    """The turn's transcript, and the error events the client was sent."""
     client = await open_client(url, TOKEN, PLAN.caller_instructions())
     try:
         # A text reply: a test client that stops reading while caller audio streams would hold up the close.
@@ -53,11 +54,11 @@ async def transcript_of_a_spoken_turn(url: str) -> str:
         await client.until("response.done")
     finally:
         await client.ws.close()
-    return completed["transcript"]
+    return completed["transcript"], [e["error"] for e in client.received if e["type"] == "error"]
 
 
 async def test_the_endpoint_transcribes_the_turn_as_a_wav_file(stt_server, stt):
-    assert await transcript_of_a_spoken_turn(stt_server.url) == stt.transcript
+    assert await transcript_of_a_spoken_turn(stt_server.url) == (stt.transcript, [])
     request = stt.requests[0]
     assert request.path == "/v1/audio/transcriptions"
     assert request.authorization == f"Bearer {KEY}"
@@ -69,10 +70,14 @@ async def test_the_endpoint_transcribes_the_turn_as_a_wav_file(stt_server, stt):
 async def test_when_the_endpoint_fails_pocketsphinx_is_heard_and_it_is_said_once(stt_server, stt, mode, caplog):
     stt.mode = mode
     with caplog.at_level(logging.WARNING, logger="proto_trainer_tui.sim.transcription"):
-        transcript = await transcript_of_a_spoken_turn(stt_server.url)
+        transcript, errors = await transcript_of_a_spoken_turn(stt_server.url)
     assert "killing yourself" in transcript  # the local recogniser's words
     assert len(caplog.records) == 1 and "the call goes on" in caplog.records[0].getMessage()
     assert KEY not in caplog.text
+    # The client is told too, as a non-fatal error (docs/protocol.md), without the endpoint's words.
+    assert [e["code"] for e in errors] == ["transcription_unavailable"]
+    assert errors[0]["message"].startswith("the transcription endpoint is unavailable")
+    assert KEY not in errors[0]["message"] and "crashed" not in errors[0]["message"]
 
 
 def test_a_turn_becomes_a_24_khz_mono_wav_file():

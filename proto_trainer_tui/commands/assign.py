@@ -7,7 +7,7 @@ import csv
 import sys
 from datetime import date, datetime, time
 
-from ..text import one_line
+from ..text import local_time, one_line
 from . import ConfigError, add_data_dir, fail, open_store
 
 PROGRESS_COLUMNS = ("trainee", "scenario", "due", "status", "grade", "critical_flags")
@@ -68,10 +68,6 @@ def assign(store, args: argparse.Namespace) -> int:
     due = f", due {local_time(args.due)}" if args.due else ""
     print(f"assigned {one_line(scenario.title)} ({scenario.id}) to {len(ids)} trainee(s){due}")
     return 0
-
-
-def local_time(moment: datetime | None) -> str:
-    return "–" if moment is None else f"{moment.astimezone():%Y-%m-%d %H:%M}"
 
 
 def print_assignments(rows) -> int:

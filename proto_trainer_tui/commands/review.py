@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..text import one_line, printable
+from ..text import local_time, one_line, printable
 from . import ConfigError, add_data_dir, fail, open_store
-from .assign import local_time
 
 
 def add_parser(commands) -> None:

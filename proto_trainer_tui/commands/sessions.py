@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..text import one_line
+from ..text import local_time, one_line
 from . import ConfigError, add_data_dir, fail, open_store
 
 
@@ -43,10 +43,6 @@ def run(args: argparse.Namespace, *, ask: Callable[[str], str] = input,
             return delete_session(store, args.id, args.yes, ask, interactive)
     except (StoreError, ConfigError) as exc:
         return fail(str(exc))
-
-
-def local_time(moment) -> str:
-    return f"{moment.astimezone():%Y-%m-%d %H:%M}"
 
 
 def list_sessions(store, search: str | None) -> int:

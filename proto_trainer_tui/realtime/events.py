@@ -29,6 +29,12 @@ BETA_ALIASES = {
     "response.text.done": "response.output_text.done",
 }
 
+# Non-fatal `error` codes the embedded caller sends once per call when an endpoint it uses fails and
+# its local fallback takes over: the call goes on, so the client shows them as notices, not errors.
+CALLER_MODEL_UNAVAILABLE = "caller_model_unavailable"
+TRANSCRIPTION_UNAVAILABLE = "transcription_unavailable"
+FALLBACK_NOTICES = frozenset({CALLER_MODEL_UNAVAILABLE, TRANSCRIPTION_UNAVAILABLE})
+
 
 class MalformedEvent(ValueError):
     """A frame that is not a JSON object with a string ``type``."""
@@ -163,6 +169,14 @@ def item_text(item: dict[str, Any]) -> str:
                 parts.append(part[key])
                 break
     return "".join(parts)
+
+
+def fallback_notice(event: Event) -> str | None:
+    """The message of an ``error`` event that only says a fallback took over (FALLBACK_NOTICES), else None."""
+    error = event.get("error")
+    if not isinstance(error, dict) or error.get("code") not in FALLBACK_NOTICES:
+        return None
+    return printable(str(error.get("message") or "an endpoint failed; the call goes on"))
 
 
 def error_message(event: Event) -> str:

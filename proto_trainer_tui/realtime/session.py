@@ -261,7 +261,11 @@ class VoiceSession:
             spoken = self._sent.captured_at(end_ms) if isinstance(end_ms, int) else None
             self.latency.counselor_done(spoken or time.perf_counter())
         elif kind == "error":
-            self.listener.notice(f"server error: {events.error_message(event)}", error=True)
+            fallback = events.fallback_notice(event)  # an endpoint failed, the server's fallback goes on
+            if fallback is not None:
+                self.listener.notice(fallback)
+            else:
+                self.listener.notice(f"server error: {events.error_message(event)}", error=True)
         self._changed(self.conversation.apply(event))
         removed = self.conversation.take_removed()
         for turn in removed:

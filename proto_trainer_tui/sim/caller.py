@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from proto_trainer_tui.scenarios.model import Scenario
 
 from .facts import Person, fact_words, story_facts
-from .lines import fill_values, generic, glue, persona_group, pronoun_for
+from .lines import fill, fill_values, generic, glue, persona_group, pronoun_for
 from .moves import RISK_MOVES, Move, classify, primary_move
 from .moves import tokens as _tokens
 from .profile_answers import in_callers_words, profile_answer_key, profile_lines, transferred_caller
@@ -335,17 +335,13 @@ class CallerEngine:
     def _fill(self, line: str) -> str:
         persona, profile = self._scenario.persona, self._profile
         about = in_callers_words(profile.about) + (f", {profile.about_name}," if profile.about_name else "")
-        values = {
-            "{name}": profile.caller_name or persona.name, "{age}": str(persona.age or ""),
-            "{problem}": self._scenario.presenting_problem, "{role}": profile.role or "staff member",
-            "{about}": about, "{means}": profile.means or "", "{timeline}": profile.timeline or "",
-            "{target}": in_callers_words(profile.homicidal_target) if profile.homicidal_target else "someone",
-            "{opener}": self._beats()[0] if "{opener}" in line else "",
-        }
-        for placeholder, value in values.items():
-            line = line.replace(placeholder, value)
-        line = re.sub(r",([.?!])", r"\1", line.strip())  # "my son, Jake,." -> "my son, Jake."
-        return line[:1].upper() + line[1:]
+        return fill(line, {
+            "name": profile.caller_name or persona.name, "age": str(persona.age or ""),
+            "problem": self._scenario.presenting_problem, "role": profile.role or "staff member",
+            "about": about, "means": profile.means or "", "timeline": profile.timeline or "",
+            "target": in_callers_words(profile.homicidal_target) if profile.homicidal_target else "someone",
+            "opener": self._beats()[0] if "{opener}" in line else "",
+        })
 
     def _guarded(self) -> bool:
         return self._mood <= self._scenario.behaviour.guarded_below

@@ -5,33 +5,32 @@ server, vLLM). Tokens stream in through the official ``openai`` SDK and leave as
 sentences, each checked by the reply guard before it is voiced. When the model's
 reply fails the guard, or the endpoint errors or is slow, the offline engine's
 reply is voiced instead (or the reply stops after what was already voiced), and
-the problem is logged once per call: the call always goes on.
+the problem is logged and told to the client once per call (``sim/endpoints.py``):
+the call always goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
 from ..text import printable
 from .caller_prompt import SentenceSplitter
+from .endpoints import ProblemOnce, check_base_url, endpoint_key, sdk_client
 from .reply_guard import Disclosure, check_reply
 
 log = logging.getLogger(__name__)
 
 CALLER_KEY_ENV = "PROTO_TRAINER_CALLER_API_KEY"
-FALLBACK_KEY_ENV = "OPENAI_API_KEY"
 FIRST_TOKEN_TIMEOUT = 2.0  # seconds from asking to the first words, else the offline reply
 STALL_TIMEOUT = 3.0  # seconds between streamed pieces before the reply is ended there
 MAX_REPLY_TOKENS = 160
 
 
 def caller_key(env: Mapping[str, str] | None = None) -> str | None:
-    env = os.environ if env is None else env
-    return env.get(CALLER_KEY_ENV) or env.get(FALLBACK_KEY_ENV) or None
+    return endpoint_key(CALLER_KEY_ENV, env)
 
 
 @dataclass(frozen=True)
@@ -45,15 +44,10 @@ class CallerModelSettings:
     def __post_init__(self) -> None:
         if not self.model.strip():
             raise ValueError("the caller model needs a name")
-        if self.base_url and not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(f"the caller base URL must start with http:// or https://, got {self.base_url!r}")
+        check_base_url(self.base_url, "caller")
 
     def client(self):
-        from openai import AsyncOpenAI  # heavy import, only when a model is configured
-
-        # Local model servers usually need no key, but the SDK insists on one.
-        return AsyncOpenAI(api_key=self.api_key or "no-key", base_url=self.base_url or None,
-                           max_retries=0, timeout=max(10.0, self.stall_timeout * 4))
+        return sdk_client(self.api_key, self.base_url, timeout=max(10.0, self.stall_timeout * 4))
 
 
 class ModelCaller:
@@ -62,17 +56,10 @@ class ModelCaller:
     def __init__(self, settings: CallerModelSettings, client) -> None:
         self.settings = settings
         self.client = client
-        self.problem_said = False
+        self.problem = ProblemOnce(log, f"caller model {printable(settings.model)}", "the caller's language model",
+                                   "the offline caller fills in")
         self.guard_blocks = 0  # replies (or their ends) replaced or cut by the guard
         self.fallbacks = 0  # replies the offline engine gave instead of the model
-
-    def _say_problem_once(self, what: str) -> None:
-        if not self.problem_said:
-            self.problem_said = True
-            log.warning("caller model %s: %s; the offline caller fills in, the call goes on (said once per call)",
-                        printable(self.settings.model), what)
-        else:
-            log.debug("caller model: %s", what)
 
     async def _tokens(self, messages: list[dict[str, str]]) -> AsyncIterator[str]:
         stream = await self.client.chat.completions.create(
@@ -109,11 +96,11 @@ class ModelCaller:
                 if done:
                     break
         except TimeoutError:
-            self._say_problem_once("the endpoint is slow" if not voiced else "the reply stalled")
+            self.problem.say("the endpoint is slow" if not voiced else "the reply stalled")
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the SDK's errors, malformed streams, refused connections
-            self._say_problem_once(f"{type(exc).__name__}: {printable(str(exc))[:200]}")
+            self.problem.say(exc)
         finally:
             await tokens.aclose()
         if not voiced:

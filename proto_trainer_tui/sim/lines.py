@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 
 
@@ -68,12 +68,13 @@ _MEANS_NOUNS = frozenset("pills tablets meds medication medicine gun guns handgu
                          "rope knife knives blade blades razor razors bottle".split())
 
 
-def fill_values(lines: Sequence[str], values: dict[str, str]) -> list[str]:
-    """``lines`` with each {name} (and {Name}, capitalised) replaced, each starting with a capital."""
-    out = []
-    for line in lines:
-        for name, value in values.items():
-            capitalised = value[:1].upper() + value[1:]
-            line = line.replace("{" + name + "}", value).replace("{" + name.title() + "}", capitalised)
-        out.append(line[:1].upper() + line[1:])
-    return out
+def fill(line: str, values: Mapping[str, str]) -> str:
+    """``line`` with each {name} (and {Name}, capitalised) replaced, tidied, starting with a capital."""
+    for name, value in values.items():
+        line = line.replace("{" + name + "}", value).replace("{" + name.title() + "}", value[:1].upper() + value[1:])
+    line = re.sub(r",([.?!])", r"\1", line.strip())  # an empty value: "my son, Jake,." -> "my son, Jake."
+    return line[:1].upper() + line[1:]
+
+
+def fill_values(lines: Sequence[str], values: Mapping[str, str]) -> list[str]:
+    return [fill(line, values) for line in lines]

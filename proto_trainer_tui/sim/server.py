@@ -31,6 +31,7 @@ from .caller import CallerEngine
 from .caller_model import CallerModelSettings, ModelCaller
 from .caller_prompt import CallHistory, chat_messages
 from .counselor_corpus import scenario_sentences
+from .endpoints import ProblemOnce
 from .listening import Listener, RecognizerPool
 from .reply_guard import Disclosure
 from .selection import scenario_id_from_path
@@ -60,10 +61,11 @@ SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 ITEM_ROLES = ("user", "assistant", "system")  # conversation.item.create messages, as OpenAI's accepts
 
 
-def error_event(message: str, *, code: str = "invalid_request_error", event_id: str | None = None) -> Event:
+def error_event(message: str, *, code: str = "invalid_request_error", event_id: str | None = None,
+                kind: str = "invalid_request_error") -> Event:
     return {
         "type": "error",
-        "error": {"type": "invalid_request_error", "code": code, "message": message, "event_id": event_id},
+        "error": {"type": kind, "code": code, "message": message, "event_id": event_id},
     }
 
 
@@ -97,6 +99,7 @@ class SimSession:
         self.ws = ws
         self.scenario_id = scenario_id  # asked for with ?scenario=ID (sim/selection.py)
         self.model = model  # the caller's words from a chat-completions model; None: the engine's
+        self.transcriber = transcriber  # a transcription endpoint's words; None: the local recogniser's
         self.pace_lead_ms = pace_lead_ms
         self.synthesizer = synthesizer
         self.seed = seed
@@ -313,6 +316,8 @@ class SimSession:
                 "status": "completed", "content": [{"type": "input_audio", "transcript": None}]}
         await self.send({"type": "conversation.item.added", "previous_item_id": previous, "item": item})
         result = await self.listening.finish()
+        if self.transcriber is not None:
+            await self.tell_fallback(self.transcriber.problem, events.TRANSCRIPTION_UNAVAILABLE)
         done = {**item, "content": [{"type": "input_audio", "transcript": result.text}]}
         await self.send({"type": "conversation.item.done", "previous_item_id": previous, "item": done})
         if result.error or not result.text:
@@ -464,7 +469,15 @@ class SimSession:
         fallbacks = self.model.fallbacks
         async for sentence in self.model.sentences(messages, disclosure, offline):
             self.model_spoke = self.model.fallbacks == fallbacks
+            await self.tell_fallback(self.model.problem, events.CALLER_MODEL_UNAVAILABLE)
             yield sentence
+        await self.tell_fallback(self.model.problem, events.CALLER_MODEL_UNAVAILABLE)  # a stall after the last
+
+    async def tell_fallback(self, problem: ProblemOnce, code: str) -> None:
+        """An endpoint's first failure in this call, as a non-fatal error event: the fallback goes on."""
+        notice = problem.take_notice()
+        if notice is not None:
+            await self.send(error_event(notice, code=code, kind="server_error"))
 
     async def type_pause(self, sentence: str) -> None:
         """A chat caller takes a moment to type each sentence (off when pacing is off, as in tests)."""

@@ -4,7 +4,7 @@
 each finished counselor turn is sent as a WAV file to ``/audio/transcriptions``.
 The local recogniser (pocketsphinx) still listens to every turn as it is spoken, so
 when the endpoint errors or is slow its transcript is used instead; the problem
-is logged once per call and the call goes on.
+is logged and told to the client once per call (``sim/endpoints.py``) and the call goes on.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import os
 import wave
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ..audio.pcm import SAMPLE_RATE
-from ..text import printable
+from .endpoints import ProblemOnce, check_base_url, endpoint_key, sdk_client
 from .listening import Listener, Recognition
 
 log = logging.getLogger(__name__)
@@ -30,8 +29,7 @@ MAX_TURN_BYTES = 120 * SAMPLE_RATE * 2  # two minutes, as the server's push-to-t
 
 
 def stt_key(env: Mapping[str, str] | None = None) -> str | None:
-    env = os.environ if env is None else env
-    return env.get(STT_KEY_ENV) or env.get("OPENAI_API_KEY") or None
+    return endpoint_key(STT_KEY_ENV, env)
 
 
 @dataclass(frozen=True)
@@ -42,14 +40,10 @@ class TranscriptionSettings:
     timeout: float = TRANSCRIBE_TIMEOUT
 
     def __post_init__(self) -> None:
-        if not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(f"the transcription base URL must start with http:// or https://, got {self.base_url!r}")
+        check_base_url(self.base_url, "transcription", required=True)
 
     def client(self):
-        from openai import AsyncOpenAI
-
-        return AsyncOpenAI(api_key=self.api_key or "no-key", base_url=self.base_url, max_retries=0,
-                           timeout=self.timeout)
+        return sdk_client(self.api_key, self.base_url, timeout=self.timeout)
 
 
 def wav_of(pcm: bytes) -> bytes:
@@ -69,7 +63,8 @@ class RemoteTranscriber:
     def __init__(self, settings: TranscriptionSettings, client) -> None:
         self.settings = settings
         self.client = client
-        self.problem_said = False
+        self.problem = ProblemOnce(log, "transcription endpoint", "the transcription endpoint",
+                                   "the local recogniser's words are used")
 
     async def transcribe(self, pcm: bytes) -> str | None:
         """The endpoint's transcript of one turn, or None when it failed (said once per call)."""
@@ -80,14 +75,7 @@ class RemoteTranscriber:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the SDK's errors, timeouts, refused connections
-            what = "the endpoint is slow" if isinstance(exc, TimeoutError) else \
-                f"{type(exc).__name__}: {printable(str(exc))[:200]}"
-            if not self.problem_said:
-                self.problem_said = True
-                log.warning("transcription endpoint: %s; the local recogniser's words are used, the call goes on "
-                            "(said once per call)", what)
-            else:
-                log.debug("transcription endpoint: %s", what)
+            self.problem.say("the endpoint is slow" if isinstance(exc, TimeoutError) else exc)
             return None
         text = getattr(result, "text", None)
         return text.strip() if isinstance(text, str) else None

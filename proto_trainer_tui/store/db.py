@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 
 from . import engine as engines
 from .engine import StoreError, StoreUnavailable, redact_url, store_error
+from .grades import call_grade
 from .records import (
     ROLES,
     SESSION_MODES,
@@ -36,7 +37,7 @@ from .records import (
 )
 from .programme import ProgrammeQueries
 from .recordings import RecordingStorage
-from .tables import evaluations, reviews, scenarios, sessions, turns
+from .tables import evaluations, scenarios, sessions, turns
 
 log = logging.getLogger(__name__)
 
@@ -305,13 +306,8 @@ class Store(ProgrammeQueries, RecordingStorage):
         """Newest first; ``search`` matches scenario title or id, case-insensitively."""
         s = sessions.c
         turn_count = select(func.count()).where(turns.c.session_id == s.id).scalar_subquery()
-        latest_grade = func.coalesce(  # a supervisor's grade overrides the evaluation's
-            select(reviews.c.grade).where(reviews.c.session_id == s.id, reviews.c.grade.is_not(None))
-            .order_by(reviews.c.id.desc()).limit(1).scalar_subquery(),
-            select(evaluations.c.grade).where(evaluations.c.session_id == s.id)
-            .order_by(evaluations.c.id.desc()).limit(1).scalar_subquery())
         query = select(s.id, s.started_at, s.ended_at, s.scenario_id, s.scenario_title, s.status,
-                       turn_count, latest_grade)
+                       turn_count, call_grade(s.id))
         if search and search.strip():
             pattern = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             query = query.where(s.scenario_title.ilike(pattern, escape="\\") | s.scenario_id.ilike(pattern, escape="\\"))
@@ -364,12 +360,7 @@ class Store(ProgrammeQueries, RecordingStorage):
 
     def grade(self, session_id: int) -> str | None:
         """The supervisor's grade when a review overrides it, else the latest evaluation's, or None."""
-        overridden = [r.grade for r in self.reviews(session_id) if r.grade is not None]
-        if overridden:
-            return overridden[-1]
-        rows = self._rows(select(evaluations.c.grade).where(evaluations.c.session_id == session_id)
-                          .order_by(evaluations.c.id.desc()).limit(1))
-        return rows[0][0] if rows else None
+        return self._rows(select(call_grade(session_id)))[0][0]
 
     # --- imported scenarios ------------------------------------------------------------
 

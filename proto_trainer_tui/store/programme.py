@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, insert, select
 
 from .engine import StoreError
+from .grades import call_grade
 from .records import utc_now
 from .tables import assignments, cohort_members, evaluations, reviews, sessions
 
@@ -110,15 +111,13 @@ class ProgrammeQueries:
         """session id -> (grade, critical flags) of its latest evaluation, the supervisor's grade winning."""
         if not session_ids:
             return {}
-        e, r = evaluations.c, reviews.c
-        found: dict[int, tuple[str | None, str | None]] = {}
-        for session_id, grade, flags in self._rows(select(e.session_id, e.grade, e.critical_flags)
-                                                   .where(e.session_id.in_(session_ids)).order_by(e.id)):
-            found[session_id] = (grade, flags)
-        for session_id, grade in self._rows(select(r.session_id, r.grade).where(
-                r.session_id.in_(session_ids), r.grade.is_not(None)).order_by(r.id)):
-            found[session_id] = (grade, found.get(session_id, (None, None))[1])
-        return found
+        e, s = evaluations.c, sessions.c
+        flags: dict[int, str | None] = {}
+        for session_id, critical in self._rows(select(e.session_id, e.critical_flags)
+                                               .where(e.session_id.in_(session_ids)).order_by(e.id)):
+            flags[session_id] = critical  # the latest evaluation's
+        return {session_id: (grade, flags.get(session_id))
+                for session_id, grade in self._rows(select(s.id, call_grade(s.id)).where(s.id.in_(session_ids)))}
 
     def my_assignments(self, now: datetime | None = None) -> list[Assignment]:
         return self.assignments(self.user, now=now)

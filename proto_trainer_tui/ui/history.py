@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from ..store import Store, StoreError, format_duration
 from ..evaluation.report import clip
-from ..text import printable
+from ..text import local_time, printable
 from .widgets import TrainerFooter
 
 COLUMNS = ("Date", "Scenario", "Duration", "Turns", "Grade", "Status")
@@ -84,7 +84,7 @@ class HistoryScreen(Screen):
         table.clear()
         for s in sessions:
             table.add_row(
-                f"{s.started_at.astimezone():%Y-%m-%d %H:%M}",
+                local_time(s.started_at),
                 clipped(printable(s.scenario_title), self._title_width),
                 format_duration(s.duration),
                 str(s.turn_count),

@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from ..store import Store, StoreError, format_duration
-from ..text import printable
+from ..text import local_time, printable
 from .paged_transcript import PagedTranscript, StoreTurns
 from .playback import Playback, progress_line
 from .widgets import TrainerFooter
@@ -19,7 +19,7 @@ from .widgets import TrainerFooter
 def session_line(session) -> Text:
     duration = None if session.ended_at is None else session.ended_at - session.started_at
     text = Text(printable(session.scenario_title), style="bold")
-    text.append(f"  ·  {session.started_at.astimezone():%Y-%m-%d %H:%M}  ·  {format_duration(duration)}"
+    text.append(f"  ·  {local_time(session.started_at)}  ·  {format_duration(duration)}"
                 f"  ·  {session.status}  ·  {session.mode}")
     if session.recording_path is not None:
         text.append("  ·  p plays the recording", style="dim")
@@ -129,10 +129,9 @@ class ReviewScreen(Screen):
         """The evaluation screen over this transcript; choosing evidence jumps to its turn here."""
         from .evaluation import EvaluationScreen
 
-        reviews = self.store.reviews(self.session_id)
-        overridden = [r.grade for r in reviews if r.grade]  # a supervisor's grade still wins
+        # The report shown is the saved latest one, so the store's grade is its grade or a supervisor's.
         self.query_one("#evaluation", Static).update(
-            evaluation_text(report.to_dict(), overridden[-1] if overridden else report.grade, reviews)
+            evaluation_text(report.to_dict(), self.store.grade(self.session_id), self.store.reviews(self.session_id))
         )
         turns = self.store.turns(self.session_id)
 

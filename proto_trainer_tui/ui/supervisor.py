@@ -21,7 +21,7 @@ from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from ..store import Store, StoreError
 from ..evaluation.report import plural
-from ..text import printable
+from ..text import local_time, printable
 from .widgets import TrainerFooter
 
 COLUMNS = ("Session", "Date", "Trainee", "Scenario", "Grade", "Critical flags")
@@ -50,11 +50,11 @@ class ReviewQueueScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one("#queue", DataTable)
         table.add_columns(*COLUMNS)
-        self.reload()
         table.focus()
 
     def on_screen_resume(self) -> None:
-        self.reload()  # a call reviewed meanwhile leaves the queue
+        # Shown first, and each time a screen above it closes (a call reviewed meanwhile leaves the queue).
+        self.reload()
 
     def reload(self) -> None:
         table = self.query_one("#queue", DataTable)
@@ -66,7 +66,7 @@ class ReviewQueueScreen(Screen):
         table.clear()
         for entry in queue:
             flags = Text(printable(entry.critical_flags), style="bold red") if entry.critical_flags else Text("–")
-            table.add_row(str(entry.session_id), f"{entry.started_at.astimezone():%Y-%m-%d %H:%M}",
+            table.add_row(str(entry.session_id), local_time(entry.started_at),
                           Text(printable(entry.trainee or "–")), Text(printable(entry.scenario_title)),
                           Text(printable(entry.grade)), flags, key=str(entry.session_id))
         note = (f"{plural(len(queue), 'call')} to review; Enter opens one, n adds your review"
@@ -89,7 +89,7 @@ class ReviewQueueScreen(Screen):
     def action_note(self) -> None:
         session_id = self._highlighted()
         if session_id is not None:
-            self.app.push_screen(ReviewNoteScreen(self.store, session_id), lambda saved: saved and self.reload())
+            self.app.push_screen(ReviewNoteScreen(self.store, session_id))  # its closing reloads the queue
 
     def action_progress(self) -> None:
         self.app.push_screen(ProgressScreen(self.store))

@@ -21,11 +21,12 @@ from proto_trainer_tui.realtime import events
 from proto_trainer_tui.realtime.connection import open_connection
 from proto_trainer_tui.scenarios import get_scenario
 from proto_trainer_tui.sim.caller import classify, primary_move
-from proto_trainer_tui.sim.listening import warmed_recognizer
+from proto_trainer_tui.sim.listening import local_model_name, warmed_recognizer
 from proto_trainer_tui.sim.process import EmbeddedServer
 from proto_trainer_tui.sim.speech import Synthesizer
 from proto_trainer_tui.sim.vad import frame_dbfs, threshold_dbfs
 
+from .caller_turns import as_turn
 from .typed_turns import percentile
 
 TURNS = 20
@@ -153,7 +154,7 @@ async def main() -> None:
     moves_right = total = 0
     for voice in VOICES:
         for line in HELD_OUT:
-            pcm = synthesizer.synthesize_all(line, voice, 160)
+            pcm = as_turn(synthesizer.synthesize_all(line, voice, 160))
             began = time.perf_counter()
             recognizer.start()
             for frame in frames(pcm):
@@ -179,7 +180,8 @@ async def main() -> None:
           f"   p95 {percentile(ptt, 0.95):6.1f} ms   ({len(ptt)} turns)")
     print(f"  last voiced frame -> first audio      p50 {statistics.median(end_to_end):6.1f} ms"
           f"   p95 {percentile(end_to_end, 0.95):6.1f} ms   (includes the 500 ms silence duration)")
-    print(f"  recognition                           {decode_s / audio_s * 1000:6.1f} ms per second of audio"
+    print(f"  recognition ({local_model_name()})")
+    print(f"                                        {decode_s / audio_s * 1000:6.1f} ms per second of audio"
           f"   (tail at end of turn: max {tail_s * 1000:.1f} ms)")
     print(f"  synthesis                             {synth_s / (len(voiced) / 48_000) * 1000:6.1f} ms per second of audio")
     print(f"  counselor move heard right (held-out lines, {len(VOICES)} voices): {moves_right}/{total}"

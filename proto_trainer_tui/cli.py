@@ -166,7 +166,7 @@ def add_caller_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stt-base-url", metavar="URL",
         help="transcribe the counselor through this OpenAI-compatible endpoint (key: $PROTO_TRAINER_STT_API_KEY, "
-        "else $OPENAI_API_KEY); pocketsphinx stays the fallback (default: pocketsphinx only)",
+        "else $OPENAI_API_KEY); the local recogniser stays the fallback (default: the local recogniser only)",
     )
     parser.add_argument("--stt-model", metavar="MODEL", help="transcription model at --stt-base-url (default whisper-1)")
     parser.add_argument(

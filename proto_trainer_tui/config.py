@@ -62,7 +62,7 @@ class Settings:
     """OpenAI-compatible endpoint of caller_model, e.g. http://127.0.0.1:11434/v1 (Ollama); None: OpenAI."""
     stt_base_url: str | None = None
     """The embedded caller transcribes the counselor through this OpenAI-compatible endpoint (key:
-    PROTO_TRAINER_STT_API_KEY, else OPENAI_API_KEY), pocketsphinx as fallback; None: pocketsphinx only."""
+    PROTO_TRAINER_STT_API_KEY, else OPENAI_API_KEY), the local recogniser as fallback; None: the local recogniser only."""
     stt_model: str | None = None
     """Transcription model at stt_base_url; None: whisper-1."""
     caller_seed: int | None = None

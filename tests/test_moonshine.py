@@ -12,6 +12,7 @@ from proto_trainer_tui.sim.caller import classify, primary_move
 from proto_trainer_tui.sim.listening import MOONSHINE_MODEL, POCKETSPHINX_MODEL, local_model_name, local_recognizer
 from proto_trainer_tui.sim.moves import Move
 from proto_trainer_tui.sim.recognizer import RecognitionUnavailable, Recognizer
+from proto_trainer_tui.sim.server import SimServer
 from proto_trainer_tui.sim.speech_models import MODELS_DIR_ENV, MOONSHINE_TINY, installed_dir
 
 from .conftest import TOKEN
@@ -123,3 +124,30 @@ async def test_the_embedded_server_listens_with_moonshine_and_names_it(model, si
         await client.send(events.response_cancel())
     finally:
         await client.ws.close()
+
+
+async def test_without_the_model_a_speaking_client_is_told_once_and_a_typing_one_never(tmp_path, monkeypatch):
+    from .conftest import start_server
+
+    monkeypatch.setenv(MODELS_DIR_ENV, str(tmp_path))
+    context, running = await start_server(SimServer(TOKEN))
+    try:
+        typist = await open_client(running.url, TOKEN, turn_detection=None)
+        await typist.send(events.user_text_item("Hello, crisis line."))
+        await typist.send(events.response_create())
+        await typist.until("response.done")
+        assert not [e for e in typist.received if e["type"] == "error"]
+        await typist.ws.close()
+
+        talker = await open_client(running.url, TOKEN)
+        updated = next(e for e in talker.received if e["type"] == "session.updated")
+        assert updated["session"]["audio"]["input"]["transcription"]["model"] == POCKETSPHINX_MODEL
+        await talker.say("Hello, crisis line.")
+        await talker.say("Can you tell me more?")
+        await talker.until("conversation.item.input_audio_transcription.completed")
+        errors = [e for e in talker.received if e["type"] == "error"]
+        assert len(errors) == 1 and errors[0]["error"]["code"] == events.RECOGNISER_FALLBACK
+        assert events.fallback_notice(errors[0]) and "proto-trainer recogniser install" in errors[0]["error"]["message"]
+        await talker.ws.close()
+    finally:
+        await context.__aexit__(None, None, None)

@@ -33,7 +33,8 @@ BETA_ALIASES = {
 # its local fallback takes over: the call goes on, so the client shows them as notices, not errors.
 CALLER_MODEL_UNAVAILABLE = "caller_model_unavailable"
 TRANSCRIPTION_UNAVAILABLE = "transcription_unavailable"
-FALLBACK_NOTICES = frozenset({CALLER_MODEL_UNAVAILABLE, TRANSCRIPTION_UNAVAILABLE})
+RECOGNISER_FALLBACK = "recogniser_fallback"  # the embedded caller listens with pocketsphinx alone
+FALLBACK_NOTICES = frozenset({CALLER_MODEL_UNAVAILABLE, TRANSCRIPTION_UNAVAILABLE, RECOGNISER_FALLBACK})
 
 
 class MalformedEvent(ValueError):

@@ -43,6 +43,8 @@ def _warm_up_audio() -> bytes:
 
 
 POCKETSPHINX_MODEL = "pocketsphinx-en-us"
+MOONSHINE_MISSING = ("the Moonshine speech model is not installed, so the caller hears you with pocketsphinx alone "
+                     "and mishears more (install it: proto-trainer recogniser install)")
 MOONSHINE_MODEL = "moonshine-tiny-en+pocketsphinx-en-us"
 
 
@@ -101,6 +103,8 @@ class RecognizerPool:
                  keep: int = 4, engine: str = "auto") -> None:
         self.factory = factory or functools.partial(warmed_recognizer, engine=engine)
         self.model_name = local_model_name(engine)  # what the sessions name in session.updated
+        # Said to a client that sends audio when "auto" found no Moonshine model.
+        self.fallback_notice = MOONSHINE_MISSING if engine == "auto" and self.model_name == POCKETSPHINX_MODEL else None
         self._keep = keep
         self._idle: list[Recognizer] = []  # oldest first
         self._lock = threading.Lock()

@@ -121,6 +121,7 @@ class SimSession:
         if transcriber is not None:  # an endpoint's words, the local recogniser's as fallback
             self.listening = RemoteListening(self.listening, transcriber)
         self.transcription_model = transcriber.settings.model if transcriber else pool.model_name
+        self.recogniser_notice = None if transcriber else pool.fallback_notice  # told once, with the first audio
         self.listening.use_sentences(scenario_sentences(self.scenario))  # its names become hearable
         self.speech_item_id: str | None = None  # the counselor item being spoken (VAD)
         self.buffered_ms = 0  # push-to-talk audio since the last commit or clear
@@ -262,6 +263,9 @@ class SimSession:
         except ValueError as exc:
             await self.send(error_event(f"bad audio: {exc}"))
             return
+        if self.recogniser_notice is not None:
+            notice, self.recogniser_notice = self.recogniser_notice, None
+            await self.send(error_event(notice, code=events.RECOGNISER_FALLBACK, kind="server_error"))
         if self.vad_settings is None:  # push-to-talk: everything until the commit is the turn
             if self.buffered_ms + duration_ms(len(pcm)) > MAX_TURN_MS:
                 await self.send(error_event("push-to-talk turn longer than two minutes; commit or clear it",

@@ -11,14 +11,20 @@ of the fact bring in concepts (``data/fact_words.toml``: pills = tablets = meds 
 sleepers, weekend = Saturday, saving = collecting = stash ...), and a reply that
 says, not denied, a word of a strong concept or words of two concepts of that fact
 gives it away (a word the caller also says in free talk only backs another).
-The phrases are data (``data/reply_guard.toml``, ``data/fact_words.toml``); this
-module says how to decide.
+Some concepts say what a fact is about rather than its words, and guard every
+caller's plan, means or timeline, invented ones too: having a way, having got
+something ready, a time it will happen (alone, "Saturday, probably.", it is an
+answer to "when?"), not being around, goodbyes, giving things away.
+Everyday senses of risk words ("I tried calling her", "they cut my hours") are
+masked first. The phrases are data (``data/reply_guard.toml``,
+``data/fact_words.toml``); this module says how to decide.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from fnmatch import fnmatchcase
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,6 +40,10 @@ NEGATION_WINDOW = 3  # words before a topic phrase that can deny it ("I don't ha
 FACT_WORDS_FOR_LEAK = 2  # distinctive words of one withheld fact that together give it away
 STRONG, WEAK, BACKING = 3, 2, 1  # how much a concept said counts (see _gives_away)
 CLAUSE_BREAK = re.compile(r"[.!?;,:\u2026]|\bbut\b|\band\b|\bso\b")
+# A word, or a mark that ends a clause (punctuation, "but", "and", "so": CLAUSE_BREAK).
+TOKEN_OR_BREAK = re.compile(r"[a-z0-9]+|[.!?;,:\u2026]")
+CLAUSE_WORDS = frozenset({"but", "and", "so"})
+ANY_WORD = "*"  # in a concept's phrase, any one word ("build * up")
 # Text nobody says aloud: *sighs*, [pause], (long silence). A shape, checked before normalising.
 STAGE_DIRECTION = re.compile(r"\*[^*\n]{1,40}\*|\[[^\]\n]{1,40}\]|\([a-z ]{1,30}\)")
 
@@ -70,6 +80,12 @@ class Concept:
     words: tuple[Phrase, ...]  # said in a reply
     cues: tuple[Phrase, ...]  # in a fact's text, bring the concept in (with ``words``)
     always: frozenset[str]  # facts it guards whatever their text says
+    always_weak: bool = False  # brought in by ``always`` alone, a word of it counts as a weak one
+    bare: bool = False  # a clause of nothing but its word and fillers ("Saturday, probably.") is strong
+
+
+# An everyday context after a trigger word: (whether it is everyday, its word patterns).
+Context = tuple[bool, tuple[str, ...]]
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity, so per-fact work can be cached
@@ -80,6 +96,22 @@ class GuardRules:
     topics: Mapping[str, tuple[re.Pattern[str], ...]]
     never: Mapping[str, tuple[re.Pattern[str], ...]]  # reason -> patterns
     concepts: tuple[Concept, ...] = ()
+    fillers: frozenset[str] = frozenset()  # words a bare answer may have around it (maybe, I think)
+    everyday: Mapping[tuple[str, ...], tuple[Context, ...]] = None  # trigger words -> contexts after it
+
+    def everyday_at(self, words: list[str], i: int) -> int:
+        """How many words from ``i`` on are a trigger used in an everyday sense (0: none)."""
+        for trigger, contexts in (self.everyday or {}).items():
+            end = i + len(trigger)
+            if tuple(words[i:end]) != trigger:
+                continue
+            for everyday, pattern in contexts:  # the first context that fits decides
+                after = words[end:end + len(pattern)]
+                if len(after) == len(pattern) and all(map(fnmatchcase, after, pattern)):
+                    if everyday:
+                        return len(trigger)
+                    break
+        return 0
 
 
 def _compile(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
@@ -90,6 +122,12 @@ def phrase(text: str) -> Phrase:
     return tuple(stem(word) for word in words_of(text))
 
 
+def _concept_phrase(text: str) -> Phrase:
+    """A concept's word or phrase as stems, ``*`` kept as any one word."""
+    return tuple(stem_ for part in text.split()
+                 for stem_ in ((ANY_WORD,) if part == ANY_WORD else phrase(part)))
+
+
 def parse_concepts(text: str) -> tuple[Concept, ...]:
     """Concepts from the TOML text of ``fact_words.toml`` (ValueError if a fact name is unknown)."""
     concepts = []
@@ -97,9 +135,19 @@ def parse_concepts(text: str) -> tuple[Concept, ...]:
         always = frozenset(table.get("always", ()))
         if always - set(GUARDED_FACTS):
             raise ValueError(f"concept {name}: unknown facts {sorted(always - set(GUARDED_FACTS))}")
-        concepts.append(Concept(name, bool(table["strong"]), tuple(phrase(w) for w in table["words"]),
-                                tuple(phrase(w) for w in table.get("cues", ())), always))
+        words = tuple(_concept_phrase(w) for w in table["words"])
+        if any(not w or w[0] == ANY_WORD for w in words):
+            raise ValueError(f"concept {name}: a phrase must start with a word")
+        concepts.append(Concept(name, bool(table["strong"]), words,
+                                tuple(phrase(w) for w in table.get("cues", ())), always,
+                                bool(table.get("always_weak", False)), bool(table.get("bare", False))))
     return tuple(concepts)
+
+
+def parse_everyday(table: Mapping[str, list[str]]) -> dict[tuple[str, ...], tuple[Context, ...]]:
+    """``{"tried": ["!to kill", "to *", "*ing"]}``: contexts after a trigger, "!" = not everyday."""
+    return {tuple(trigger.split()): tuple((not c.startswith("!"), tuple(c.lstrip("!").split())) for c in contexts)
+            for trigger, contexts in table.items()}
 
 
 def parse_rules(text: str, concepts: str = "") -> GuardRules:
@@ -115,6 +163,8 @@ def parse_rules(text: str, concepts: str = "") -> GuardRules:
         topics={name: _compile(table["patterns"]) for name, table in data["topics"].items()},
         never={table["reason"]: _compile(table["patterns"]) for table in data["never"].values()},
         concepts=parse_concepts(concepts) if concepts else (),
+        fillers=frozenset(tomllib.loads(concepts).get("fillers", ())) if concepts else frozenset(),
+        everyday=parse_everyday(data.get("everyday", {})),
     )
 
 
@@ -134,6 +184,24 @@ def normalise(text: str) -> str:
 
 
 words_of = tokens  # the caller engine's own tokenizer: lower case, apostrophes dropped, words only
+
+
+def mask_everyday(text: str, rules: GuardRules) -> str:
+    """A normalised reply with the trigger words of everyday senses blanked ("i       calling her")."""
+    if not rules.everyday:
+        return text
+    matches = list(re.finditer(r"[a-z0-9]+", text))
+    words = [m.group() for m in matches]
+    out, i = list(text), 0
+    while i < len(words):
+        n = rules.everyday_at(words, i)
+        if n:
+            for m in matches[i:i + n]:
+                out[m.start():m.end()] = " " * (m.end() - m.start())
+            i += n
+        else:
+            i += 1
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -160,11 +228,10 @@ class Disclosure:
         """The concepts that can give a withheld fact away: its text's, and those always guarded."""
         return _fact_concepts(fact, self.withheld.get(fact, ""), rules)
 
-    def distinctive_words(self, fact: str, stopwords: frozenset[str]) -> frozenset[str]:
-        """Words of a withheld fact that say it and nothing else the caller may say."""
-        known = set(words_of(self.known_text))
-        return frozenset(w for w in words_of(self.withheld.get(fact, ""))
-                         if len(w) > 3 and w not in stopwords and w not in known)
+    def distinctive_words(self, fact: str, rules: GuardRules) -> frozenset[str]:
+        """Words of a withheld fact that say it and nothing else the caller may say (none for a
+        fact that is a denial: "I've never tried to kill myself" said again tells nothing)."""
+        return _distinctive_words(self.withheld.get(fact, ""), self.known_text, rules)
 
 
 @dataclass(frozen=True)
@@ -174,6 +241,14 @@ class Verdict:
 
 
 OK = Verdict(True)
+
+
+@lru_cache(maxsize=256)
+def _distinctive_words(fact_text: str, known_text: str, rules: GuardRules) -> frozenset[str]:
+    if not _states_something(fact_text, rules):
+        return frozenset()
+    known = set(words_of(known_text))
+    return frozenset(w for w in words_of(fact_text) if len(w) > 3 and w not in rules.stopwords and w not in known)
 
 
 def _negated(text: str, start: int, rules: GuardRules) -> bool:
@@ -195,8 +270,14 @@ def _stems(text: str) -> tuple[str, ...]:
     return tuple(stem(word) for word in words_of(text))
 
 
+def _at(needle: Phrase, stems: tuple[str, ...], i: int) -> bool:
+    """Whether ``needle`` (``*`` = any one word) is said at ``stems[i]``."""
+    return i + len(needle) <= len(stems) and all(
+        want == ANY_WORD or want == got for want, got in zip(needle, stems[i:i + len(needle)]))
+
+
 def _occurs(needle: Phrase, stems: tuple[str, ...]) -> bool:
-    return any(stems[i:i + len(needle)] == needle for i in range(len(stems) - len(needle) + 1))
+    return any(_at(needle, stems, i) for i in range(len(stems) - len(needle) + 1))
 
 
 def _states_something(fact_text: str, rules: GuardRules) -> bool:
@@ -206,10 +287,15 @@ def _states_something(fact_text: str, rules: GuardRules) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _fact_concepts(fact: str, fact_text: str, rules: GuardRules) -> tuple[Concept, ...]:
+def _fact_concepts(fact: str, fact_text: str, rules: GuardRules) -> tuple[tuple[Concept, bool], ...]:
+    """The fact's concepts, each with whether a word of it alone may give the fact away."""
     stated = _stems(fact_text) if _states_something(fact_text, rules) else ()
-    return tuple(c for c in rules.concepts
-                 if fact in c.always or any(_occurs(p, stated) for p in (*c.words, *c.cues)))
+    found = []
+    for concept in rules.concepts:
+        cued = any(_occurs(p, stated) for p in (*concept.words, *concept.cues))
+        if cued or fact in concept.always:
+            found.append((concept, concept.strong and (cued or not concept.always_weak)))
+    return tuple(found)
 
 
 @lru_cache(maxsize=64)
@@ -219,37 +305,61 @@ def _known_stems(known_text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class _Said:
-    """A normalised reply as stems, with where each stem starts and where each stem occurs."""
+    """A normalised reply as stems, with where each stem starts, which clause it is in, and where
+    each stem occurs."""
 
     text: str
     stems: tuple[str, ...]
     offsets: tuple[int, ...]
     at: Mapping[str, list[int]]
+    words: tuple[str, ...] = ()
+    clauses: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, text: str) -> _Said:
-        matches = list(re.finditer(r"[a-z0-9]+", text))
-        stems = tuple(stem(m.group()) for m in matches)
+        words, offsets, clauses, clause = [], [], [], 0
+        for m in TOKEN_OR_BREAK.finditer(text):
+            word = m.group()
+            if not word[0].isalnum():
+                clause += 1
+                continue
+            if word in CLAUSE_WORDS:
+                clause += 1
+            words.append(word)
+            offsets.append(m.start())
+            clauses.append(clause)
+        stems = tuple(stem(word) for word in words)
         at: dict[str, list[int]] = {}
         for i, token in enumerate(stems):
             at.setdefault(token, []).append(i)
-        return cls(text, stems, tuple(m.start() for m in matches), at)
+        return cls(text, stems, tuple(offsets), at, tuple(words), tuple(clauses))
+
+    def bare(self, start: int, length: int, fillers: frozenset[str]) -> bool:
+        """Whether the words at ``start`` make their clause with nothing but fillers around them."""
+        clause = self.clauses[start]
+        return all(self.words[i] in fillers or self.words[i] in CLAUSE_WORDS
+                   for i, c in enumerate(self.clauses) if c == clause and not start <= i < start + length)
 
 
-def _concepts_said(said_words: _Said, concepts: tuple[Concept, ...], known: tuple[str, ...],
+def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...], known: tuple[str, ...],
                    rules: GuardRules) -> list[tuple[Concept, int]]:
     """The concepts a reply says, not denied, each with how much it counts here."""
     text, stems, starts = said_words.text, said_words.stems, said_words.at
     said = []
-    for concept in concepts:
+    for concept, strong in concepts:
         weight = 0
         for words in concept.words:
-            hits = [i for i in starts.get(words[0], ()) if stems[i:i + len(words)] == words]
-            if any(not _negated(text, said_words.offsets[i], rules) for i in hits):
-                # A word of the caller's free talk says less: a strong one only backs another concept.
-                free = _occurs(words, known)
-                weight = max(weight, STRONG if concept.strong and not free else WEAK if not free else
-                             BACKING if concept.strong else 0)
+            hits = [i for i in starts.get(words[0], ()) if _at(words, stems, i)
+                    and not _negated(text, said_words.offsets[i], rules)]
+            if not hits:
+                continue
+            if concept.bare and any(said_words.bare(i, len(words), rules.fillers) for i in hits):
+                weight = STRONG  # a time said alone answers "when?", even a time of free talk
+                break
+            # A word of the caller's free talk says less: a strong one only backs another concept.
+            free = _occurs(words, known)
+            weight = max(weight, STRONG if strong and not free else WEAK if not free else
+                         BACKING if strong else 0)
         if weight:
             said.append((concept, weight))
     return said
@@ -270,16 +380,17 @@ def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = N
     for reason, patterns in rules.never.items():
         if any(pattern.search(text) for pattern in patterns):
             return Verdict(False, reason)
+    text = mask_everyday(text, rules)
     known = normalise(disclosure.known_text)
     known_stems = _known_stems(disclosure.known_text)
-    said = set(words_of(reply))
+    reply_stems = _Said.of(text)
+    said = {word for word, at in zip(reply_stems.words, reply_stems.offsets) if not _negated(text, at, rules)}
     for fact in disclosure.withheld:
         if _topic_said(text, rules.topics.get(fact, ()), known, rules):
             return Verdict(False, f"reveals {fact.replace('_', ' ')} before it was asked about")
-        own = disclosure.distinctive_words(fact, rules.stopwords) & said
+        own = disclosure.distinctive_words(fact, rules) & said
         if len(own) >= FACT_WORDS_FOR_LEAK:
             return Verdict(False, f"gives away {fact.replace('_', ' ')} ({', '.join(sorted(own))})")
-    reply_stems = _Said.of(text)
     for fact in disclosure.withheld:  # after the phrases, which name the fact more surely
         concepts = _concepts_said(reply_stems, disclosure.concepts(fact, rules), known_stems, rules)
         if _gives_away(concepts):

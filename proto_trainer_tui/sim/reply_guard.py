@@ -343,25 +343,28 @@ class _Said:
 
 def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...], known: tuple[str, ...],
                    rules: GuardRules) -> list[tuple[Concept, int]]:
-    """The concepts a reply says, not denied, each with how much it counts here."""
+    """The concepts a reply says, not denied, each with how much it counts here. A concept said only
+    by words another concept already counted ("a few days": a span and a time) is not counted again."""
     text, stems, starts = said_words.text, said_words.stems, said_words.at
-    said = []
+    said, used = [], set()
     for concept, strong in concepts:
-        weight = 0
+        weight, places = 0, set()
         for words in concept.words:
             hits = [i for i in starts.get(words[0], ()) if _at(words, stems, i)
                     and not _negated(text, said_words.offsets[i], rules)]
             if not hits:
                 continue
+            places.update(j for i in hits for j in range(i, i + len(words)))
             if concept.bare and any(said_words.bare(i, len(words), rules.fillers) for i in hits):
                 weight = STRONG  # a time said alone answers "when?", even a time of free talk
-                break
+                continue
             # A word of the caller's free talk says less: a strong one only backs another concept.
             free = _occurs(words, known)
             weight = max(weight, STRONG if strong and not free else WEAK if not free else
                          BACKING if strong else 0)
-        if weight:
+        if weight and (weight == STRONG or not places <= used):
             said.append((concept, weight))
+            used |= places
     return said
 
 

@@ -281,9 +281,12 @@ def _occurs(needle: Phrase, stems: tuple[str, ...]) -> bool:
 
 
 def _states_something(fact_text: str, rules: GuardRules) -> bool:
-    """Whether a fact says something (not a denial: "No, no plan.", "There's nothing like that")."""
-    first_clause = CLAUSE_BREAK.split(normalise(fact_text).strip())[0]
-    return bool(fact_text.strip()) and not set(first_clause.split()) & rules.negators
+    """Whether a fact says something (not a denial: "No, no plan.", "Oh, no, no. Nothing like that").
+    Its first sentence decides, after a one-word one ("Me? No, no, I'm okay.")."""
+    sentences = [words_of(part) for part in re.split(r"[.!?\u2026]+", fact_text)]
+    sentences = [words for words in sentences if words]
+    first = next((words for words in sentences if len(words) > 1), sentences[0] if sentences else [])
+    return bool(first) and not set(first) & rules.negators
 
 
 @lru_cache(maxsize=256)
@@ -398,4 +401,17 @@ def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = N
         concepts = _concepts_said(reply_stems, disclosure.concepts(fact, rules), known_stems, rules)
         if _gives_away(concepts):
             return Verdict(False, f"gives away {fact.replace('_', ' ')} ({', '.join(c.name for c, _ in concepts)})")
+    # Risk is one story: "go and be with Joan" (thoughts) and "soon" (a timeline) together tell it.
+    concepts = _concepts_said(reply_stems, _all_concepts(disclosure, rules), known_stems, rules)
+    if _gives_away(concepts):
+        return Verdict(False, f"gives away withheld risk ({', '.join(c.name for c, _ in concepts)})")
     return OK
+
+
+def _all_concepts(disclosure: Disclosure, rules: GuardRules) -> tuple[tuple[Concept, bool], ...]:
+    """The concepts of every withheld fact, each once (strong if it is strong for any)."""
+    strong: dict[Concept, bool] = {}
+    for fact in disclosure.withheld:
+        for concept, alone in disclosure.concepts(fact, rules):
+            strong[concept] = strong.get(concept, False) or alone
+    return tuple(strong.items())

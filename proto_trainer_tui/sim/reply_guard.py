@@ -27,7 +27,7 @@ import tomllib
 from fnmatch import fnmatchcase
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 from ..scenarios.model import RISK_FACTS, Scenario
@@ -71,7 +71,7 @@ def stem(word: str) -> str:
 Phrase = tuple[str, ...]  # stems of a word or a phrase
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: one object per concept of the rules
 class Concept:
     """Words that say one thing a risk fact can be about (the pills, the weekend, saving them up)."""
 
@@ -82,6 +82,14 @@ class Concept:
     always: frozenset[str]  # facts it guards whatever their text says
     always_weak: bool = False  # brought in by ``always`` alone, a word of it counts as a weak one
     bare: bool = False  # a clause of nothing but its word and fillers ("Saturday, probably.") is strong
+
+    @cached_property
+    def by_first(self) -> Mapping[str, tuple[Phrase, ...]]:
+        """Its phrases by their first stem, so a reply is looked up, not every phrase tried."""
+        index: dict[str, list[Phrase]] = {}
+        for words in self.words:
+            index.setdefault(words[0], []).append(words)
+        return {first: tuple(phrases) for first, phrases in index.items()}
 
 
 # An everyday context after a trigger word: (whether it is everyday, its word patterns).
@@ -301,11 +309,6 @@ def _fact_concepts(fact: str, fact_text: str, rules: GuardRules) -> tuple[tuple[
     return tuple(found)
 
 
-@lru_cache(maxsize=64)
-def _known_stems(known_text: str) -> tuple[str, ...]:
-    return _stems(known_text)
-
-
 @dataclass(frozen=True)
 class _Said:
     """A normalised reply as stems, with where each stem starts, which clause it is in, and where
@@ -344,7 +347,12 @@ class _Said:
                    for i, c in enumerate(self.clauses) if c == clause and not start <= i < start + length)
 
 
-def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...], known: tuple[str, ...],
+@lru_cache(maxsize=64)
+def _known_said(known_text: str) -> _Said:
+    return _Said.of(normalise(known_text))
+
+
+def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...], known: _Said,
                    rules: GuardRules) -> list[tuple[Concept, int]]:
     """The concepts a reply says, not denied, each with how much it counts here. A concept said only
     by words another concept already counted ("a few days": a span and a time) is not counted again."""
@@ -352,8 +360,10 @@ def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...]
     said, used = [], set()
     for concept, strong in concepts:
         weight, places = 0, set()
-        for words in concept.words:
-            hits = [i for i in starts.get(words[0], ()) if _at(words, stems, i)
+        index = concept.by_first
+        candidates = [words for first in (starts.keys() & index.keys()) for words in index[first]]
+        for words in candidates:
+            hits = [i for i in starts[words[0]] if _at(words, stems, i)
                     and not _negated(text, said_words.offsets[i], rules)]
             if not hits:
                 continue
@@ -362,7 +372,7 @@ def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...]
                 weight = STRONG  # a time said alone answers "when?", even a time of free talk
                 continue
             # A word of the caller's free talk says less: a strong one only backs another concept.
-            free = _occurs(words, known)
+            free = any(_at(words, known.stems, i) for i in known.at.get(words[0], ()))
             weight = max(weight, STRONG if strong and not free else WEAK if not free else
                          BACKING if strong else 0)
         if weight and (weight == STRONG or not places <= used):
@@ -388,7 +398,7 @@ def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = N
             return Verdict(False, reason)
     text = mask_everyday(text, rules)
     known = normalise(disclosure.known_text)
-    known_stems = _known_stems(disclosure.known_text)
+    known_stems = _known_said(disclosure.known_text)
     reply_stems = _Said.of(text)
     said = {word for word, at in zip(reply_stems.words, reply_stems.offsets) if not _negated(text, at, rules)}
     for fact in disclosure.withheld:

@@ -43,7 +43,8 @@ CLAUSE_BREAK = re.compile(r"[.!?;,:\u2026]|\bbut\b|\band\b|\bso\b")
 # A word, or a mark that ends a clause (punctuation, "but", "and", "so": CLAUSE_BREAK).
 TOKEN_OR_BREAK = re.compile(r"[a-z0-9]+|[.!?;,:\u2026]")
 CLAUSE_WORDS = frozenset({"but", "and", "so"})
-ANY_WORD = "*"  # in a concept's phrase, any one word ("build * up")
+ANY_WORD = "*"  # in a concept's phrase, one to WILDCARD_WORDS words ("build * up", "gave * to")
+WILDCARD_WORDS = 3
 # Text nobody says aloud: *sighs*, [pause], (long silence). A shape, checked before normalising.
 STAGE_DIRECTION = re.compile(r"\*[^*\n]{1,40}\*|\[[^\]\n]{1,40}\]|\([a-z ]{1,30}\)")
 
@@ -278,14 +279,23 @@ def _stems(text: str) -> tuple[str, ...]:
     return tuple(stem(word) for word in words_of(text))
 
 
+def _end(needle: Phrase, stems: tuple[str, ...], i: int) -> int | None:
+    """Where ``needle`` said at ``stems[i]`` ends (``*``: one to three words), or None."""
+    if not needle:
+        return i
+    head = needle[0]
+    if head == ANY_WORD:
+        return next((end for k in range(1, WILDCARD_WORDS + 1) if i + k <= len(stems)
+                     and (end := _end(needle[1:], stems, i + k)) is not None), None)
+    return _end(needle[1:], stems, i + 1) if i < len(stems) and stems[i] == head else None
+
+
 def _at(needle: Phrase, stems: tuple[str, ...], i: int) -> bool:
-    """Whether ``needle`` (``*`` = any one word) is said at ``stems[i]``."""
-    return i + len(needle) <= len(stems) and all(
-        want == ANY_WORD or want == got for want, got in zip(needle, stems[i:i + len(needle)]))
+    return _end(needle, stems, i) is not None
 
 
 def _occurs(needle: Phrase, stems: tuple[str, ...]) -> bool:
-    return any(_at(needle, stems, i) for i in range(len(stems) - len(needle) + 1))
+    return any(_at(needle, stems, i) for i in range(len(stems)))
 
 
 def _states_something(fact_text: str, rules: GuardRules) -> bool:
@@ -355,30 +365,43 @@ def _known_said(known_text: str) -> _Said:
 def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...], known: _Said,
                    rules: GuardRules) -> list[tuple[Concept, int]]:
     """The concepts a reply says, not denied, each with how much it counts here. A concept said only
-    by words another concept already counted ("a few days": a span and a time) is not counted again."""
+    by words another concept already counted ("a few days": a span and a time) is not counted again;
+    a weak one (not a time) said by two phrases of its own in two clauses ("said thanks for
+    everything. He'll understand later.") counts twice: the reply keeps coming back to it."""
     text, stems, starts = said_words.text, said_words.stems, said_words.at
     said, used = [], set()
     for concept, strong in concepts:
-        weight, places = 0, set()
+        weight, places, own_phrases = 0, set(), []
         index = concept.by_first
         candidates = [words for first in (starts.keys() & index.keys()) for words in index[first]]
         for words in candidates:
-            hits = [i for i in starts[words[0]] if _at(words, stems, i)
-                    and not _negated(text, said_words.offsets[i], rules)]
-            if not hits:
+            spans = [(i, end) for i in starts[words[0]] if (end := _end(words, stems, i)) is not None
+                     and not _negated(text, said_words.offsets[i], rules)]
+            if not spans:
                 continue
-            places.update(j for i in hits for j in range(i, i + len(words)))
-            if concept.bare and any(said_words.bare(i, len(words), rules.fillers) for i in hits):
+            here = {j for i, end in spans for j in range(i, end)}
+            places |= here
+            if concept.bare and any(said_words.bare(i, end - i, rules.fillers) for i, end in spans):
                 weight = STRONG  # a time said alone answers "when?", even a time of free talk
                 continue
             # A word of the caller's free talk says less: a strong one only backs another concept.
             free = any(_at(words, known.stems, i) for i in known.at.get(words[0], ()))
             weight = max(weight, STRONG if strong and not free else WEAK if not free else
                          BACKING if strong else 0)
+            if not free:
+                own_phrases.append(here)
         if weight and (weight == STRONG or not places <= used):
             said.append((concept, weight))
+            if weight == WEAK and not concept.bare and _apart(own_phrases, said_words.clauses):
+                said.append((concept, WEAK))
             used |= places
     return said
+
+
+def _apart(phrases: list[set[int]], clauses: tuple[int, ...]) -> bool:
+    """Whether two of these stretches of words are in different clauses."""
+    said_in = [{clauses[i] for i in words} for words in phrases]
+    return any(not a & b for n, a in enumerate(said_in) for b in said_in[n + 1:])
 
 
 def _gives_away(said: list[tuple[Concept, int]]) -> bool:

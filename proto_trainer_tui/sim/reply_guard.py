@@ -50,18 +50,19 @@ STAGE_DIRECTION = re.compile(r"\*[^*\n]{1,40}\*|\[[^\]\n]{1,40}\]|\([a-z ]{1,30}
 
 
 def stem(word: str) -> str:
-    """A light stem so that simple variants meet: pills/pill, saving/saved/save, cutting/cut."""
+    """A light stem so that simple variants meet: pills/pill, saving/saved/save, cutting/cut.
+    A plural goes first, then -ing or -ed, so "evenings" and "evening" meet too."""
     bare = word
     if word.endswith("ies") and len(word) > 4:
         bare = word[:-3] + "y"
-    elif word.endswith("ing") and len(word) >= 6:
-        bare = word[:-3]
-    elif word.endswith("ed") and len(word) >= 5 and not word.endswith("eed"):
-        bare = word[:-2]
     elif word.endswith(("ches", "shes", "xes", "sses")) and len(word) >= 5:
         bare = word[:-2]
     elif word.endswith("s") and len(word) >= 4 and not word.endswith(("ss", "us", "is")):
         bare = word[:-1]
+    if bare.endswith("ing") and len(bare) >= 6 and not bare.endswith("thing"):  # not everything
+        bare = bare[:-3]
+    elif bare.endswith("ed") and len(bare) >= 5 and not bare.endswith("eed"):
+        bare = bare[:-2]
     if bare != word and len(bare) > 3 and bare[-1] == bare[-2] and bare[-1] not in "aeiouls":
         bare = bare[:-1]  # cutt(ing) -> cut, stopp(ed) -> stop
     if len(bare) >= 4 and bare.endswith("e") and bare[-2] not in "aeiou":

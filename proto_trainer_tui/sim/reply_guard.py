@@ -43,6 +43,7 @@ CLAUSE_BREAK = re.compile(r"[.!?;,:\u2026]|\bbut\b|\band\b|\bso\b")
 # A word, or a mark that ends a clause (punctuation, "but", "and", "so": CLAUSE_BREAK).
 TOKEN_OR_BREAK = re.compile(r"[a-z0-9]+|[.!?;,:\u2026]")
 CLAUSE_WORDS = frozenset({"but", "and", "so"})
+CLAUSE_END = "|"  # punctuation, for everyday contexts that must stay inside a clause
 ANY_WORD = "*"  # in a concept's phrase, one to WILDCARD_WORDS words ("build * up", "gave * to")
 WILDCARD_WORDS = 3
 # Text nobody says aloud: *sighs*, [pause], (long silence). A shape, checked before normalising.
@@ -84,12 +85,13 @@ class Concept:
     always: frozenset[str]  # facts it guards whatever their text says
     always_weak: bool = False  # brought in by ``always`` alone, a word of it counts as a weak one
     bare: bool = False  # a clause of nothing but its word and fillers ("Saturday, probably.") is strong
+    said_alone: tuple[Phrase, ...] = ()  # words that count only so, as a bare clause ("..., before.")
 
     @cached_property
     def by_first(self) -> Mapping[str, tuple[Phrase, ...]]:
         """Its phrases by their first stem, so a reply is looked up, not every phrase tried."""
         index: dict[str, list[Phrase]] = {}
-        for words in self.words:
+        for words in (*self.words, *self.said_alone):
             index.setdefault(words[0], []).append(words)
         return {first: tuple(phrases) for first, phrases in index.items()}
 
@@ -117,7 +119,8 @@ class GuardRules:
                 continue
             for everyday, pattern in contexts:  # the first context that fits decides
                 after = words[end:end + len(pattern)]
-                if len(after) == len(pattern) and all(map(fnmatchcase, after, pattern)):
+                if len(after) == len(pattern) and all(
+                        word != CLAUSE_END and fnmatchcase(word, want) for word, want in zip(after, pattern)):
                     if everyday:
                         return len(trigger)
                     break
@@ -150,7 +153,8 @@ def parse_concepts(text: str) -> tuple[Concept, ...]:
             raise ValueError(f"concept {name}: a phrase must start with a word")
         concepts.append(Concept(name, bool(table["strong"]), words,
                                 tuple(phrase(w) for w in table.get("cues", ())), always,
-                                bool(table.get("always_weak", False)), bool(table.get("bare", False))))
+                                bool(table.get("always_weak", False)), bool(table.get("bare", False)),
+                                tuple(_concept_phrase(w) for w in table.get("said_alone", ()))))
     return tuple(concepts)
 
 
@@ -200,8 +204,8 @@ def mask_everyday(text: str, rules: GuardRules) -> str:
     """A normalised reply with the trigger words of everyday senses blanked ("i       calling her")."""
     if not rules.everyday:
         return text
-    matches = list(re.finditer(r"[a-z0-9]+", text))
-    words = [m.group() for m in matches]
+    matches = list(TOKEN_OR_BREAK.finditer(text))  # a context never runs past the end of a clause
+    words = [m.group() if m.group()[0].isalnum() else CLAUSE_END for m in matches]
     out, i = list(text), 0
     while i < len(words):
         n = rules.everyday_at(words, i)
@@ -384,6 +388,8 @@ def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...]
             places |= here
             if concept.bare and any(said_words.bare(i, end - i, rules.fillers) for i, end in spans):
                 weight = STRONG  # a time said alone answers "when?", even a time of free talk
+                continue
+            if words in concept.said_alone:
                 continue
             # A word of the caller's free talk says less: a strong one only backs another concept.
             free = any(_at(words, known.stems, i) for i in known.at.get(words[0], ()))

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 import tomllib
-from fnmatch import fnmatchcase
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from functools import cached_property, lru_cache
 from importlib import resources
 
@@ -109,11 +109,11 @@ class GuardRules:
     never: Mapping[str, tuple[re.Pattern[str], ...]]  # reason -> patterns
     concepts: tuple[Concept, ...] = ()
     fillers: frozenset[str] = frozenset()  # words a bare answer may have around it (maybe, I think)
-    everyday: Mapping[tuple[str, ...], tuple[Context, ...]] = None  # trigger words -> contexts after it
+    everyday: Mapping[tuple[str, ...], tuple[Context, ...]] = field(default_factory=dict)  # trigger -> contexts
 
     def everyday_at(self, words: list[str], i: int) -> int:
         """How many words from ``i`` on are a trigger used in an everyday sense (0: none)."""
-        for trigger, contexts in (self.everyday or {}).items():
+        for trigger, contexts in self.everyday.items():
             end = i + len(trigger)
             if tuple(words[i:end]) != trigger:
                 continue
@@ -136,7 +136,7 @@ def phrase(text: str) -> Phrase:
 
 
 def _concept_phrase(text: str) -> Phrase:
-    """A concept's word or phrase as stems, ``*`` kept as any one word."""
+    """A concept's word or phrase as stems, ``*`` kept (one to three words)."""
     return tuple(stem_ for part in text.split()
                  for stem_ in ((ANY_WORD,) if part == ANY_WORD else phrase(part)))
 
@@ -238,8 +238,9 @@ class Disclosure:
         known = " ".join([scenario.opening, scenario.presenting_problem, *stories, *told.values()])
         return cls(withheld=withheld, told=told, known_text=known)
 
-    def concepts(self, fact: str, rules: GuardRules) -> tuple[Concept, ...]:
-        """The concepts that can give a withheld fact away: its text's, and those always guarded."""
+    def concepts(self, fact: str, rules: GuardRules) -> tuple[tuple[Concept, bool], ...]:
+        """The concepts that can give a withheld fact away: its text's, and those always guarded,
+        each with whether one word of it alone gives the fact away."""
         return _fact_concepts(fact, self.withheld.get(fact, ""), rules)
 
     def distinctive_words(self, fact: str, rules: GuardRules) -> frozenset[str]:

@@ -356,11 +356,12 @@ class _Said:
             at.setdefault(token, []).append(i)
         return cls(text, stems, tuple(offsets), at, tuple(words), tuple(clauses))
 
-    def bare(self, start: int, length: int, fillers: frozenset[str]) -> bool:
-        """Whether the words at ``start`` make their clause with nothing but fillers around them."""
+    def bare(self, start: int, places: set[int], fillers: frozenset[str]) -> bool:
+        """Whether the words at ``start`` make their clause with nothing but ``places`` (the words of
+        one concept: "this coming Saturday") and fillers."""
         clause = self.clauses[start]
-        return all(self.words[i] in fillers or self.words[i] in CLAUSE_WORDS
-                   for i, c in enumerate(self.clauses) if c == clause and not start <= i < start + length)
+        return all(i in places or self.words[i] in fillers or self.words[i] in CLAUSE_WORDS
+                   for i, c in enumerate(self.clauses) if c == clause)
 
 
 @lru_cache(maxsize=64)
@@ -377,19 +378,20 @@ def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...]
     text, stems, starts = said_words.text, said_words.stems, said_words.at
     said, used = [], set()
     for concept, strong in concepts:
-        weight, places, own_phrases = 0, set(), []
         index = concept.by_first
-        candidates = [words for first in (starts.keys() & index.keys()) for words in index[first]]
-        for words in candidates:
+        found = []  # (phrase, spans where it is said, not denied)
+        for words in (words for first in (starts.keys() & index.keys()) for words in index[first]):
             spans = [(i, end) for i in starts[words[0]] if (end := _end(words, stems, i)) is not None
                      and not _negated(text, said_words.offsets[i], rules)]
-            if not spans:
-                continue
-            here = {j for i, end in spans for j in range(i, end)}
-            places |= here
-            if concept.bare and any(said_words.bare(i, end - i, rules.fillers) for i, end in spans):
-                weight = STRONG  # a time said alone answers "when?", even a time of free talk
-                continue
+            if spans:
+                found.append((words, spans))
+        if not found:
+            continue
+        places = {j for _, spans in found for i, end in spans for j in range(i, end)}
+        weight, own_phrases = 0, []
+        if concept.bare and any(said_words.bare(i, places, rules.fillers) for _, spans in found for i, _ in spans):
+            weight = STRONG  # a time said alone answers "when?", even a time of free talk
+        for words, spans in found:
             if words in concept.said_alone:
                 continue
             # A word of the caller's free talk says less: a strong one only backs another concept.
@@ -397,7 +399,7 @@ def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...]
             weight = max(weight, STRONG if strong and not free else WEAK if not free else
                          BACKING if strong else 0)
             if not free:
-                own_phrases.append(here)
+                own_phrases.append({j for i, end in spans for j in range(i, end)})
         if weight and (weight == STRONG or not places <= used):
             said.append((concept, weight))
             if weight == WEAK and not concept.bare and _apart(own_phrases, said_words.clauses):

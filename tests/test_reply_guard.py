@@ -336,3 +336,23 @@ def test_every_everyday_line_of_the_offline_caller_passes_for_every_caller(scena
     for line in lines:
         line = re.sub(r"\{\w+\}", "Sam", line)
         assert check_reply(line, disclosure).ok, (scenario.id, line, check_reply(line, disclosure))
+
+
+def test_a_word_that_counts_only_said_alone():
+    maya = nothing_told(get_scenario(MAYA))
+    assert not check_reply("I wanted someone to know. Before.", maya).ok
+    assert check_reply("Before that, I was a project manager.", maya).ok
+
+
+def test_a_bare_time_may_take_several_words_of_its_concept():
+    told_all_but_when = Disclosure.of(DANIEL, ["thoughts", "plan", "means"])
+    assert not check_reply("Probably this coming Saturday.", told_all_but_when).ok
+    assert not check_reply("The end of the month, I reckon.", told_all_but_when).ok
+
+
+def test_every_filler_is_one_word_and_every_concept_phrase_starts_with_a_word():
+    rules = default_rules()
+    assert rules.fillers and all(" " not in word and word.isalnum() for word in rules.fillers)
+    for concept in rules.concepts:
+        for words in (*concept.words, *concept.said_alone):
+            assert words and words[0] != "*", concept.name

@@ -254,6 +254,11 @@ def test_a_withheld_fact_is_held_back_by_what_it_is_about(scenario, disclosed, r
     ("sudden-loss-grief", [], "I gave Harold's coat to Michael. It fits him."),
     ("plan-and-means", [], "Thanks. I'll say goodbye now, I feel a bit better."),
     ("panic-attack-at-work", [], "I honestly thought I was dying, my heart was going so fast."),
+    # manners at the end of a call, figures of speech
+    (WALTER, [], "Thank you for everything, love. I'll ring again tomorrow."),
+    (MAYA, [], "Nina's counting on me to help with her move on Saturday."),
+    ("plan-and-means", [], "I need to find a way to tell the kids about the new flat."),
+    ("teen-self-harm", [], "In a way it's my own fault. I should have revised."),
 ])
 def test_clean_replies_pass(scenario, disclosed, reply):
     verdict = check_reply(reply, Disclosure.of(get_scenario(scenario), disclosed))

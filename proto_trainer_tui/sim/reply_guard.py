@@ -285,19 +285,28 @@ def _stems(text: str) -> tuple[str, ...]:
     return tuple(stem(word) for word in words_of(text))
 
 
-def _end(needle: Phrase, stems: tuple[str, ...], i: int) -> int | None:
-    """Where ``needle`` said at ``stems[i]`` ends (``*``: one to three words), or None."""
+def _match(needle: Phrase, stems: tuple[str, ...], i: int) -> tuple[int, ...] | None:
+    """Where the words of ``needle`` said at ``stems[i]`` are (``*``: one to three words between,
+    not counted as its words), or None."""
     if not needle:
-        return i
+        return ()
     head = needle[0]
     if head == ANY_WORD:
-        return next((end for k in range(1, WILDCARD_WORDS + 1) if i + k <= len(stems)
-                     and (end := _end(needle[1:], stems, i + k)) is not None), None)
-    return _end(needle[1:], stems, i + 1) if i < len(stems) and stems[i] == head else None
+        return next((found for k in range(1, WILDCARD_WORDS + 1) if i + k <= len(stems)
+                     and (found := _match(needle[1:], stems, i + k)) is not None), None)
+    if i < len(stems) and stems[i] == head and (rest := _match(needle[1:], stems, i + 1)) is not None:
+        return (i, *rest)
+    return None
+
+
+def _end(needle: Phrase, stems: tuple[str, ...], i: int) -> int | None:
+    """Where ``needle`` said at ``stems[i]`` ends, or None."""
+    found = _match(needle, stems, i)
+    return None if found is None else found[-1] + 1
 
 
 def _at(needle: Phrase, stems: tuple[str, ...], i: int) -> bool:
-    return _end(needle, stems, i) is not None
+    return _match(needle, stems, i) is not None
 
 
 def _occurs(needle: Phrase, stems: tuple[str, ...]) -> bool:
@@ -379,17 +388,18 @@ def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...]
     said, used = [], set()
     for concept, strong in concepts:
         index = concept.by_first
-        found = []  # (phrase, spans where it is said, not denied)
+        found = []  # (phrase, where each time it is said, not denied: its own words' places)
         for words in (words for first in (starts.keys() & index.keys()) for words in index[first]):
-            spans = [(i, end) for i in starts[words[0]] if (end := _end(words, stems, i)) is not None
-                     and not _negated(text, said_words.offsets[i], rules)]
-            if spans:
-                found.append((words, spans))
+            said_at = [at for i in starts[words[0]] if (at := _match(words, stems, i)) is not None
+                       and not _negated(text, said_words.offsets[i], rules)]
+            if said_at:
+                found.append((words, said_at))
         if not found:
             continue
-        places = {j for _, spans in found for i, end in spans for j in range(i, end)}
+        places = {j for _, said_at in found for at in said_at for j in at}  # not the words a * stood for
+        covered = {j for _, said_at in found for at in said_at for j in range(at[0], at[-1] + 1)}
         weight, own_phrases = 0, []
-        if concept.bare and any(said_words.bare(i, places, rules.fillers) for _, spans in found for i, _ in spans):
+        if concept.bare and any(said_words.bare(at[0], covered, rules.fillers) for _, said_at in found for at in said_at):
             weight = STRONG  # a time said alone answers "when?", even a time of free talk
         for words, spans in found:
             if words in concept.said_alone:
@@ -399,7 +409,7 @@ def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...]
             weight = max(weight, STRONG if strong and not free else WEAK if not free else
                          BACKING if strong else 0)
             if not free:
-                own_phrases.append({j for i, end in spans for j in range(i, end)})
+                own_phrases.append({j for at in spans for j in at})
         if weight and (weight == STRONG or not places <= used):
             said.append((concept, weight))
             if weight == WEAK and not concept.bare and _apart(own_phrases, said_words.clauses):
@@ -452,9 +462,12 @@ def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = N
 
 
 def _all_concepts(disclosure: Disclosure, rules: GuardRules) -> tuple[tuple[Concept, bool], ...]:
-    """The concepts of every withheld fact, each once (strong if it is strong for any)."""
+    """What every withheld fact is about (the ``always`` concepts), each once, strong if it is strong
+    for any. The words of one fact's own text are judged for that fact alone: Daniel's "a few weeks"
+    of saving pills and any time together say nothing."""
     strong: dict[Concept, bool] = {}
     for fact in disclosure.withheld:
         for concept, alone in disclosure.concepts(fact, rules):
-            strong[concept] = strong.get(concept, False) or alone
+            if fact in concept.always:
+                strong[concept] = strong.get(concept, False) or alone
     return tuple(strong.items())

@@ -126,7 +126,7 @@ def test_every_concept_of_the_fact_words_file_is_well_formed():
         assert concept.words, concept.name
         assert all(concept.words) and all(concept.cues), concept.name  # no word stems to nothing
         assert concept.always <= set(GUARDED_FACTS), concept.name
-        assert not _concepts_said(filler, ((concept, concept.strong),), (), rules), concept.name
+        assert not _concepts_said(filler, (concept,), _Said.of(""), rules), concept.name
 
 
 def test_a_concept_naming_an_unknown_fact_is_refused():

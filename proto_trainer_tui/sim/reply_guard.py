@@ -83,7 +83,6 @@ class Concept:
     words: tuple[Phrase, ...]  # said in a reply
     cues: tuple[Phrase, ...]  # in a fact's text, bring the concept in (with ``words``)
     always: frozenset[str]  # facts it guards whatever their text says
-    always_weak: bool = False  # brought in by ``always`` alone, a word of it counts as a weak one
     bare: bool = False  # a clause of nothing but its word and fillers ("Saturday, probably.") is strong
     said_alone: tuple[Phrase, ...] = ()  # words that count only so, as a bare clause ("..., before.")
 
@@ -153,7 +152,7 @@ def parse_concepts(text: str) -> tuple[Concept, ...]:
             raise ValueError(f"concept {name}: a phrase must start with a word")
         concepts.append(Concept(name, bool(table["strong"]), words,
                                 tuple(phrase(w) for w in table.get("cues", ())), always,
-                                bool(table.get("always_weak", False)), bool(table.get("bare", False)),
+                                bool(table.get("bare", False)),
                                 tuple(_concept_phrase(w) for w in table.get("said_alone", ()))))
     return tuple(concepts)
 
@@ -238,9 +237,8 @@ class Disclosure:
         known = " ".join([scenario.opening, scenario.presenting_problem, *stories, *told.values()])
         return cls(withheld=withheld, told=told, known_text=known)
 
-    def concepts(self, fact: str, rules: GuardRules) -> tuple[tuple[Concept, bool], ...]:
-        """The concepts that can give a withheld fact away: its text's, and those always guarded,
-        each with whether one word of it alone gives the fact away."""
+    def concepts(self, fact: str, rules: GuardRules) -> tuple[Concept, ...]:
+        """The concepts that can give a withheld fact away: its text's, and those always guarded."""
         return _fact_concepts(fact, self.withheld.get(fact, ""), rules)
 
     def distinctive_words(self, fact: str, rules: GuardRules) -> frozenset[str]:
@@ -323,15 +321,10 @@ def _states_something(fact_text: str, rules: GuardRules) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _fact_concepts(fact: str, fact_text: str, rules: GuardRules) -> tuple[tuple[Concept, bool], ...]:
-    """The fact's concepts, each with whether a word of it alone may give the fact away."""
+def _fact_concepts(fact: str, fact_text: str, rules: GuardRules) -> tuple[Concept, ...]:
     stated = _stems(fact_text) if _states_something(fact_text, rules) else ()
-    found = []
-    for concept in rules.concepts:
-        cued = any(_occurs(p, stated) for p in (*concept.words, *concept.cues))
-        if cued or fact in concept.always:
-            found.append((concept, concept.strong and (cued or not concept.always_weak)))
-    return tuple(found)
+    return tuple(c for c in rules.concepts
+                 if fact in c.always or any(_occurs(p, stated) for p in (*c.words, *c.cues)))
 
 
 @dataclass(frozen=True)
@@ -378,7 +371,7 @@ def _known_said(known_text: str) -> _Said:
     return _Said.of(normalise(known_text))
 
 
-def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...], known: _Said,
+def _concepts_said(said_words: _Said, concepts: tuple[Concept, ...], known: _Said,
                    rules: GuardRules) -> list[tuple[Concept, int]]:
     """The concepts a reply says, not denied, each with how much it counts here. A concept said only
     by words another concept already counted ("a few days": a span and a time) is not counted again;
@@ -386,8 +379,8 @@ def _concepts_said(said_words: _Said, concepts: tuple[tuple[Concept, bool], ...]
     everything. He'll understand later.") counts twice: the reply keeps coming back to it."""
     text, stems, starts = said_words.text, said_words.stems, said_words.at
     said, used = [], set()
-    for concept, strong in concepts:
-        index = concept.by_first
+    for concept in concepts:
+        index, strong = concept.by_first, concept.strong
         found = []  # (phrase, where each time it is said, not denied: its own words' places)
         for words in (words for first in (starts.keys() & index.keys()) for words in index[first]):
             said_at = [at for i in starts[words[0]] if (at := _match(words, stems, i)) is not None
@@ -461,13 +454,8 @@ def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = N
     return OK
 
 
-def _all_concepts(disclosure: Disclosure, rules: GuardRules) -> tuple[tuple[Concept, bool], ...]:
-    """What every withheld fact is about (the ``always`` concepts), each once, strong if it is strong
-    for any. The words of one fact's own text are judged for that fact alone: Daniel's "a few weeks"
-    of saving pills and any time together say nothing."""
-    strong: dict[Concept, bool] = {}
-    for fact in disclosure.withheld:
-        for concept, alone in disclosure.concepts(fact, rules):
-            if fact in concept.always:
-                strong[concept] = strong.get(concept, False) or alone
-    return tuple(strong.items())
+def _all_concepts(disclosure: Disclosure, rules: GuardRules) -> tuple[Concept, ...]:
+    """What every withheld fact is about (the ``always`` concepts), each once. The words of one
+    fact's own text are judged for that fact alone: Daniel's "a few weeks" of saving pills and any
+    time together say nothing."""
+    return tuple(c for c in rules.concepts if c.always & disclosure.withheld.keys())

@@ -7,26 +7,27 @@ first token. Prints p50/p95 of typed line sent -> first caller audio delta, and 
 ``speech_stopped`` -> first caller audio delta for lines spoken with espeak-ng and
 streamed in real time (server VAD defaults).
 
-Guard: planted replies (benchmarks/guard_set/*.csv: scenario, facts disclosed so far,
-block or pass, the reply). dev1-dev5 are the sets the guard's phrases were revised
-on, each written before the revision it prompted; test.csv was written after the
-last revision and never tuned on. benchmarks/guard_holdout/ holds the set written
-for the content check (concepts from the facts' own words) before it existed, kept
-apart from every set the rules were revised on. Prints leaks blocked and clean
-replies held back per set.
+Guard: planted replies (benchmarks/guard_set/*.csv and benchmarks/guard_holdout/facts.csv:
+scenario, facts disclosed so far, block or pass, the reply). Each set was written before the
+revision it prompted; all of them are now development data (docs/benchmarks.md says when each
+was first met). Prints leaks blocked and clean replies held back per set; then the offline
+caller's own lines (every everyday line, every denial and deflection, each scenario's lines,
+nothing disclosed) and its safety-planning lines (thoughts, plan and means told), which must
+all pass; then the time of one check.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import re
 import statistics
 import time
 from pathlib import Path
 
 from proto_trainer_tui.realtime import events
 from proto_trainer_tui.realtime.connection import open_connection
-from proto_trainer_tui.scenarios import get_scenario
+from proto_trainer_tui.scenarios import get_scenario, load_library
 from proto_trainer_tui.sim.process import EmbeddedServer, SimOptions
 from proto_trainer_tui.sim.reply_guard import Disclosure, check_reply
 from proto_trainer_tui.sim.speech import Synthesizer
@@ -59,6 +60,45 @@ COUNSELOR = [
     "What are the evenings like for you?",
     "It makes sense that you feel worn out.",
 ]
+
+
+# The offline caller's lines that answer no risk question, or deny or deflect one: a model saying
+# the like must pass. Placeholders get plain words.
+DENIAL_KEYS = ("none", "no", "not_stated", "third_party_none", "third_party_not_stated", "who_unknown",
+               "age_person_not_stated", "age_self_not_stated", "duration_not_stated", "work_not_stated",
+               "coping_not_stated", "nothing", "nobody", "refuse")
+PLACEHOLDER_WORDS = {"name": "Sam", "them": "them", "Help": "My sister", "help": "my sister",
+                     "coping": "I go for a walk.", "about": "my friend"}
+
+
+def _filled(line: str) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: PLACEHOLDER_WORDS.get(m.group(1), "my sister"), line)
+
+
+def offline_lines_held_back() -> tuple[int, int, int, int]:
+    """(held back, checked) for the offline caller's everyday lines and denials with nothing
+    disclosed, then for its safety-planning lines with thoughts, plan and means told."""
+    import tomllib
+    from importlib import resources
+
+    from proto_trainer_tui.sim.lines import _generic_lines
+
+    profile = tomllib.loads((resources.files("proto_trainer_tui.sim") / "caller_lines.toml").read_text("utf-8"))
+    everyday = [line for group in _generic_lines().values() for lines in group.values() for line in lines]
+    denials = [line for table in profile.values() for key, lines in table.items()
+               if key in DENIAL_KEYS and isinstance(lines, list) for line in lines]
+    safety = [line for table in profile["help"].values() for lines in table.values() for line in lines]
+    held = checked = safety_held = safety_checked = 0
+    for scenario in load_library():
+        nothing = Disclosure.of(scenario, [])
+        for line in [*everyday, *denials, *(line for lines in scenario.lines.values() for line in lines)]:
+            checked += 1
+            held += not check_reply(_filled(line), nothing).ok
+        told = Disclosure.of(scenario, ["thoughts", "plan", "means"])
+        for line in safety:
+            safety_checked += 1
+            safety_held += not check_reply(_filled(line), told).ok
+    return held, checked, safety_held, safety_checked
 
 
 def guard_figures(path: Path) -> tuple[int, int, int, int]:
@@ -141,13 +181,13 @@ async def main(guard_only: bool = False) -> None:
         print(f"  speech_stopped -> first caller audio  p50 {statistics.median(spoken):6.1f} ms"
               f"   p95 {percentile(spoken, 0.95):6.1f} ms   ({len(spoken)} spoken turns, real time)")
     print("reply guard on planted replies (block = a leak, an AI admission, role-play or grading talk)")
-    roles = {"test": "no phrase tuned on it, the content check was"}
     for path in [*sorted(GUARD_SETS.glob("*.csv")), *sorted(GUARD_HOLDOUT.glob("*.csv"))]:
         blocked, leaks, held, clean = guard_figures(path)
-        held_out = path.parent == GUARD_HOLDOUT
-        role = "held out, never tuned on" if held_out else roles.get(path.stem, "rules revised on it")
         print(f"  {path.stem:7} leaks blocked {blocked:3}/{leaks:<3} ({blocked / leaks:6.1%})   "
-              f"clean held back {held:2}/{clean:<3}   ({role})")
+              f"clean held back {held:2}/{clean:<3}   (development: rules revised on it)")
+    held, checked, safety_held, safety_checked = offline_lines_held_back()
+    print(f"  the offline caller's everyday lines and denials, nothing disclosed: held back {held}/{checked}")
+    print(f"  its safety-planning lines, thoughts, plan and means told: held back {safety_held}/{safety_checked}")
     print(f"  one check of a two-sentence reply: {guard_speed():.2f} ms")
 
 

@@ -7,10 +7,12 @@ first token. Prints p50/p95 of typed line sent -> first caller audio delta, and 
 ``speech_stopped`` -> first caller audio delta for lines spoken with espeak-ng and
 streamed in real time (server VAD defaults).
 
-Guard: planted replies (benchmarks/guard_set/*.csv and benchmarks/guard_holdout/facts.csv:
-scenario, facts disclosed so far, block or pass, the reply). Each set was written before the
-revision it prompted; all of them are now development data (docs/benchmarks.md says when each
-was first met). Prints leaks blocked and clean replies held back per set; then the offline
+Guard: planted replies (scenario, facts disclosed so far, block or pass, the reply).
+benchmarks/guard_set/*.csv are development data: each set was written before the revision it
+prompted, and the rules were revised on all of them (docs/benchmarks.md says when each was first
+met; facts.csv was the first held-out set). benchmarks/guard_holdout/*.csv are held out: written
+by someone who had not seen the guard, never used to revise it. Prints leaks blocked and clean
+replies held back per set; then the offline
 caller's own lines (every everyday line, every denial and deflection, each scenario's lines,
 nothing disclosed) and its safety-planning lines (thoughts, plan and means told), which must
 all pass; then the time of one check.
@@ -183,8 +185,9 @@ async def main(guard_only: bool = False) -> None:
     print("reply guard on planted replies (block = a leak, an AI admission, role-play or grading talk)")
     for path in [*sorted(GUARD_SETS.glob("*.csv")), *sorted(GUARD_HOLDOUT.glob("*.csv"))]:
         blocked, leaks, held, clean = guard_figures(path)
+        kind = "held out: never revised on" if path.parent == GUARD_HOLDOUT else "development: rules revised on it"
         print(f"  {path.stem:7} leaks blocked {blocked:3}/{leaks:<3} ({blocked / leaks:6.1%})   "
-              f"clean held back {held:2}/{clean:<3}   (development: rules revised on it)")
+              f"clean held back {held:2}/{clean:<3}   ({kind})")
     held, checked, safety_held, safety_checked = offline_lines_held_back()
     print(f"  the offline caller's everyday lines and denials, nothing disclosed: held back {held}/{checked}")
     print(f"  its safety-planning lines, thoughts, plan and means told: held back {safety_held}/{safety_checked}")

@@ -156,7 +156,7 @@ async def long_call(minutes: float, data_dir: Path) -> None:
                     for start in range(0, len(utterance) - FRAME + 1, FRAME):
                         frame = MicFrame(utterance[start : start + FRAME], time.perf_counter(),
                                          np.zeros(FRAME, dtype=np.int16))
-                        await session._send_frame(frame)
+                        await session._send_frames([frame])
                         sent += 1
                         if sent % 25 == 0:
                             await asyncio.sleep(0)  # let the receive loop keep up

@@ -308,9 +308,6 @@ class VoiceSession:
             self.microphone = None
             microphone.close()
 
-    async def _send_frame(self, frame: MicFrame) -> None:
-        await self._send_frames([frame])
-
     async def _send_frames(self, frames: list[MicFrame]) -> None:
         """A device block's frames, each its own 20 ms append, written to the socket together."""
         appends, captured = [], []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 
+from proto_trainer_tui.audio.pcm import decode_b64
 from proto_trainer_tui.realtime import events
 from proto_trainer_tui.scenarios import get_scenario
 from proto_trainer_tui.sim.recognizer import Recognizer
@@ -94,6 +95,9 @@ async def test_barge_in_cancels_the_reply_and_truncate_keeps_what_was_heard(sim_
         await client.send(events.response_create())
         first_audio = await client.until("response.output_audio.delta")
         item_id = first_audio["item_id"]
+        heard_bytes = len(decode_b64(first_audio["delta"]))
+        while heard_bytes < 24_000 * 2 // 2:  # half a second of the caller has arrived (and "played")
+            heard_bytes += len(decode_b64((await client.until("response.output_audio.delta"))["delta"]))
         await client.say("Can you tell me more?")  # the counselor talks over the caller
         cancelled = await client.until("response.done")
         await client.send(events.item_truncate(item_id, 400))

@@ -462,19 +462,30 @@ class CallerEngine:
             return "refuse"
         return "agree" if self._mood >= self._scenario.behaviour.accepts_help_from else "bargain"
 
-    def _help_answer(self, move: Move, counselor_text: str) -> str:
+    @property
+    def _helper(self) -> Person | None:
+        """Someone the story names whom the caller could turn to, if anyone."""
+        return next((p for p in self._story_facts.people if p.can_help), None)
+
+    def _help_stance(self, move: Move) -> str:
+        """Which [help.*] key answers ``move`` now: the caller's stance, or what its story leaves
+        ("nothing" to hand over, "nobody" to call, "no_risk" for emergency services)."""
         stance = self._stance()
-        helper = next((p for p in self._story_facts.people if p.can_help), None)
+        if move is Move.MEANS_SAFETY and self._profile.caller == "self" and not self._profile.means:
+            return "nothing"
+        if move is Move.WHO_TO_CALL and self._helper is None and stance != "refuse":
+            return "nobody"
+        if move is Move.EMERGENCY and self._profile.risk == "none":
+            return "no_risk"
+        return stance
+
+    def _help_answer(self, move: Move, counselor_text: str) -> str:
+        stance = self._help_stance(move)
+        helper = self._helper
         values = {"help": f"my {helper.relation} {helper.name}" if helper and helper.relation else
                   (helper.name if helper else "someone")}
         values["them"] = pronoun_for(self._profile.means or "them")
-        if move is Move.MEANS_SAFETY and self._profile.caller == "self" and not self._profile.means:
-            stance = "nothing"
-        elif move is Move.WHO_TO_CALL and helper is None and stance != "refuse":
-            stance = "nobody"
-        elif move is Move.EMERGENCY and self._profile.risk == "none":
-            stance = "no_risk"
-        elif move is Move.COPING:
+        if move is Move.COPING:
             clause = self._best_clause("coping", counselor_text)
             if clause is None:
                 return self._story_line("coping_not_stated")

@@ -118,11 +118,14 @@ def test_every_line_is_printable_text():
 def test_persona_lines_keep_the_disclosure_rules(scenario):
     own = {key: lines for key, lines in persona_lines()[scenario.id].items() if isinstance(lines, list)}
     engine = CallerEngine(scenario)
+    nothing = Disclosure.of(scenario, [])
     for key, lines in own.items():
         for line in lines:
             # Nothing only the brief holds (the lunch club, a brother) before anyone has said it.
             assert engine._nothing_unsaid(line), (key, line)
             assert "{" not in engine._fill(line), line
+            # Nor anything the reply guard would hold back from a model ("Not yet." sounds like a when).
+            assert check_reply(engine._fill(line), nothing).ok, (key, line)
     for line in own["closed_question"]:  # an unrecognised yes/no question may be about risk
         assert not re.search(r"\b(yes|yeah|i think so|maybe|sort of|kind of)\b", line.lower()), line
     for line in own["off_script"]:

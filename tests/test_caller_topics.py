@@ -170,6 +170,13 @@ def test_a_caller_with_no_means_says_there_is_nothing_to_give():
     assert caller("first-call-passive-thoughts").reply(GIVE_PILLS) in nothing
 
 
+def test_a_third_party_never_offers_the_person_they_call_about_as_help():
+    engine = caller("worried-about-a-friend")
+    engine.reply("You're doing the right thing calling, that sounds so frightening.")
+    for question in (GIVE_PILLS, "Who could you call tonight?"):
+        assert "Sofia" not in engine.reply(question)
+
+
 def test_safety_plan_offer_is_not_the_timeline_line():
     engine = caller("plan-and-means")
     replies = [engine.reply("Could we make a safety plan together for tonight and this weekend?") for _ in range(3)]

@@ -464,8 +464,10 @@ class CallerEngine:
 
     @property
     def _helper(self) -> Person | None:
-        """Someone the story names whom the caller could turn to, if anyone."""
-        return next((p for p in self._story_facts.people if p.can_help), None)
+        """Someone the story names whom the caller could turn to, if anyone: never the person a third
+        party calls about (Sofia is not who takes Sofia's pills)."""
+        about = self._profile.about_name
+        return next((p for p in self._story_facts.people if p.can_help and p.name != about), None)
 
     def _help_stance(self, move: Move) -> str:
         """Which [help.*] key answers ``move`` now: the caller's stance, or what its story leaves

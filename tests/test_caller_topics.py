@@ -112,6 +112,11 @@ def test_brief_turned_into_the_callers_words():
         "He pushed me into a door and I bruised my arm.")
 
 
+def test_money_running_out_is_no_way_of_coping():
+    assert story_facts(get_scenario("first-call-passive-thoughts")).clauses("coping") == ()
+    assert any("running club" in c for c in story_facts(get_scenario("panic-attack-at-work")).clauses("coping"))
+
+
 def test_story_facts_leave_out_risk_and_role_play_instructions():
     facts = story_facts(get_scenario("plan-and-means"))
     told = " ".join(c for topic in facts.topics.values() for c in topic).lower()

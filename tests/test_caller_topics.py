@@ -175,6 +175,13 @@ def test_a_caller_with_no_means_says_there_is_nothing_to_give():
     assert caller("first-call-passive-thoughts").reply(GIVE_PILLS) in nothing
 
 
+def test_the_help_offered_is_a_support_the_profile_names():
+    engine = caller("domestic-violence-unsure")
+    engine.reply("It took courage to call, and it makes sense you feel torn.")
+    reply = engine.reply("Who could you call tonight?")
+    assert "Claire" in reply and "Mark" not in reply
+
+
 def test_a_third_party_never_offers_the_person_they_call_about_as_help():
     engine = caller("worried-about-a-friend")
     engine.reply("You're doing the right thing calling, that sounds so frightening.")

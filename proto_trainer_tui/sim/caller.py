@@ -464,10 +464,13 @@ class CallerEngine:
 
     @property
     def _helper(self) -> Person | None:
-        """Someone the story names whom the caller could turn to, if anyone: never the person a third
-        party calls about (Sofia is not who takes Sofia's pills)."""
+        """Someone the story names whom the caller could turn to, if anyone: one the profile names as
+        a support first (Jess's friend Claire, not Mark, who pushed her), and never the person a
+        third party calls about (Sofia is not who takes Sofia's pills)."""
         about = self._profile.about_name
-        return next((p for p in self._story_facts.people if p.can_help and p.name != about), None)
+        people = [p for p in self._story_facts.people if p.can_help and p.name != about]
+        supports = set(_tokens(self._profile.protective or ""))
+        return next((p for p in people if p.named_in(supports)), next(iter(people), None))
 
     def _help_stance(self, move: Move) -> str:
         """Which [help.*] key answers ``move`` now: the caller's stance, or what its story leaves

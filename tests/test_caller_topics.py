@@ -212,7 +212,8 @@ def test_confidentiality_reassures_the_caller_who_fears_a_trace():
 
 def test_grounding_is_answered_by_the_panicking_caller():
     reply = caller("panic-attack-at-work").reply("Let's breathe together. In for four, and out for four.")
-    own = [line for stance in ("agree", "bargain") for line in answer_lines("help.grounding", stance, "panic-attack-at-work")]
+    own = [line for stance in ("agree", "bargain")
+           for line in answer_lines("help.grounding", stance, "panic-attack-at-work")]
     assert reply in own
 
 

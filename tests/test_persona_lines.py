@@ -47,7 +47,8 @@ def spoken_by(scenario: Scenario) -> set[str]:
     """Every everyday line this caller can say: the scenario's own [lines], then its persona's; and its
     own answers."""
     own = persona_lines()[scenario.id]
-    everyday = {line for key in (*EVERYDAY, "closing_resist") for line in (*scenario.lines.get(key, ()), *own.get(key, ()))}
+    everyday = {line for key in (*EVERYDAY, "closing_resist")
+                for line in (*scenario.lines.get(key, ()), *own.get(key, ()))}
     return everyday | {line for _, _, line in own_answers(scenario.id)}
 
 
@@ -58,7 +59,8 @@ def reachable_answers(scenario: Scenario) -> set[tuple[str, str]]:
     reached = {("story", "who_unknown"), ("story", "age_person_not_stated"), ("story", "again")}
     if not (scenario.profile.age or scenario.persona.age):
         reached.add(("story", "age_self_not_stated"))
-    reached |= {("story", f"{topic}_not_stated") for topic in ("duration", "work", "coping") if not facts.clauses(topic)}
+    reached |= {("story", f"{topic}_not_stated") for topic in ("duration", "work", "coping")
+                if not facts.clauses(topic)}
     for move in (Move(table.split(".")[1]) for table in HELP):
         if move is Move.COPING and not facts.clauses("coping"):
             continue  # answered by the story's coping_not_stated

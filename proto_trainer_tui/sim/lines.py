@@ -24,8 +24,9 @@ def _generic_lines() -> dict[str, dict[str, list[str]]]:
 
 
 @functools.lru_cache(maxsize=1)
-def persona_lines() -> dict[str, dict[str, list[str]]]:
-    """Each bundled scenario's caller's everyday lines, by scenario id."""
+def persona_lines() -> dict[str, dict]:
+    """Each bundled scenario's caller's everyday lines (key -> lines) and own answers (``help``,
+    ``story``: tables as in caller_lines.toml), by scenario id."""
     return tomllib.loads((resources.files(__package__) / "persona_lines.toml").read_text(encoding="utf-8"))
 
 

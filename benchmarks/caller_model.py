@@ -13,9 +13,10 @@ prompted, and the rules were revised on all of them (docs/benchmarks.md says whe
 met; facts.csv was the first held-out set). benchmarks/guard_holdout/*.csv are held out: written
 by someone who had not seen the guard, never used to revise it. Prints leaks blocked and clean
 replies held back per set; then the offline
-caller's own lines (every everyday line, every denial and deflection, each scenario's lines,
-nothing disclosed) and its safety-planning lines (thoughts, plan and means told), which must
-all pass; then the time of one check.
+caller's own lines (every everyday line, every denial and deflection, each scenario's lines and
+its persona's own everyday lines and story fallbacks, nothing disclosed) and its safety-planning
+lines, shared and each persona's own (thoughts, plan and means told), which must all pass; then
+the time of one check.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def offline_lines_held_back() -> tuple[int, int, int, int]:
     import tomllib
     from importlib import resources
 
-    from proto_trainer_tui.sim.lines import _generic_lines
+    from proto_trainer_tui.sim.lines import _generic_lines, persona_lines
 
     profile = tomllib.loads((resources.files("proto_trainer_tui.sim") / "caller_lines.toml").read_text("utf-8"))
     everyday = [line for group in _generic_lines().values() for lines in group.values() for line in lines]
@@ -92,12 +93,17 @@ def offline_lines_held_back() -> tuple[int, int, int, int]:
     safety = [line for table in profile["help"].values() for lines in table.values() for line in lines]
     held = checked = safety_held = safety_checked = 0
     for scenario in load_library():
+        own = persona_lines().get(scenario.id, {})  # the caller's own everyday lines and answers
+        own_everyday = [line for lines in own.values() if isinstance(lines, list) for line in lines]
+        own_story = [line for key, lines in own.get("story", {}).items() if key != "again" for line in lines]
+        own_safety = [line for table in own.get("help", {}).values() for lines in table.values() for line in lines]
         nothing = Disclosure.of(scenario, [])
-        for line in [*everyday, *denials, *(line for lines in scenario.lines.values() for line in lines)]:
+        for line in [*everyday, *denials, *own_everyday, *own_story,
+                     *(line for lines in scenario.lines.values() for line in lines)]:
             checked += 1
             held += not check_reply(_filled(line), nothing).ok
         told = Disclosure.of(scenario, ["thoughts", "plan", "means"])
-        for line in safety:
+        for line in [*safety, *own_safety]:
             safety_checked += 1
             safety_held += not check_reply(_filled(line), told).ok
     return held, checked, safety_held, safety_checked

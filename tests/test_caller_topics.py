@@ -10,6 +10,7 @@ from proto_trainer_tui.scenarios import get_scenario, load_library
 from proto_trainer_tui.scenarios.model import Scenario
 from proto_trainer_tui.sim.caller import CallerEngine, generic, glue, persona_group, profile_lines
 from proto_trainer_tui.sim.facts import first_person, story_facts
+from proto_trainer_tui.sim.lines import answer_lines, fill_values
 from proto_trainer_tui.sim.moves import GAP, Move, classify, phrases, primary_move
 
 HELLO = "Hi, this is Alex at the crisis line."
@@ -88,14 +89,14 @@ def test_ages_of_people_named_and_of_the_caller():
     assert "52" in caller("plan-and-means").reply("How old are you?")
     assert "nine" in caller("substance-use-relapse").reply("How old is your daughter?")
     not_said = caller("declines-demographics").reply("How old are you?")
-    assert not_said in profile_lines()["story"]["age_self_not_stated"] or "rather not" in not_said
+    assert not_said in answer_lines("story", "age_self_not_stated", "declines-demographics")
 
 
 def test_who_someone_is_from_the_story():
     assert "son" in caller("sudden-loss-grief").reply("Who is Michael?")
     assert "husband" in caller("sudden-loss-grief").reply("Who's Harold?")
     unknown = caller("sudden-loss-grief").reply("Who is Bartholomew?")
-    assert unknown in profile_lines()["story"]["who_unknown"]
+    assert unknown in answer_lines("story", "who_unknown", "sudden-loss-grief")  # in Ruth's own words
 
 
 def test_work_from_the_brief_in_the_callers_words():
@@ -109,6 +110,11 @@ def test_brief_turned_into_the_callers_words():
     assert first_person("you are scared of losing your job") == "I'm scared of losing my job."
     assert first_person("he pushed you into a door and you bruised your arm") == (
         "He pushed me into a door and I bruised my arm.")
+
+
+def test_money_running_out_is_no_way_of_coping():
+    assert story_facts(get_scenario("first-call-passive-thoughts")).clauses("coping") == ()
+    assert any("running club" in c for c in story_facts(get_scenario("panic-attack-at-work")).clauses("coping"))
 
 
 def test_story_facts_leave_out_risk_and_role_play_instructions():
@@ -150,11 +156,11 @@ def test_giving_the_means_away_depends_on_mood():
     warm = caller("plan-and-means")
     warm.reply("That sounds so lonely, I'm really glad you called.")
     agreed = warm.reply(GIVE_PILLS)
-    assert agreed in [line.replace("{help}", "someone").replace("{them}", "them")
-                      for line in profile_lines()["help"]["means_safety"]["agree"]]
+    assert agreed in fill_values(answer_lines("help.means_safety", "agree", "plan-and-means"),
+                                 {"help": "someone", "them": "them"})
     cold = caller("plan-and-means")
     cold.reply("Calm down, you just need to think positive.")
-    assert cold.reply(GIVE_PILLS) in profile_lines()["help"]["means_safety"]["refuse"]
+    assert cold.reply(GIVE_PILLS) in answer_lines("help.means_safety", "refuse", "plan-and-means")
 
 
 def test_the_means_handed_over_is_it_or_them():
@@ -165,7 +171,22 @@ def test_the_means_handed_over_is_it_or_them():
 
 
 def test_a_caller_with_no_means_says_there_is_nothing_to_give():
-    assert caller("first-call-passive-thoughts").reply(GIVE_PILLS) in profile_lines()["help"]["means_safety"]["nothing"]
+    nothing = answer_lines("help.means_safety", "nothing", "first-call-passive-thoughts")
+    assert caller("first-call-passive-thoughts").reply(GIVE_PILLS) in nothing
+
+
+def test_the_help_offered_is_a_support_the_profile_names():
+    engine = caller("domestic-violence-unsure")
+    engine.reply("It took courage to call, and it makes sense you feel torn.")
+    reply = engine.reply("Who could you call tonight?")
+    assert "Claire" in reply and "Mark" not in reply
+
+
+def test_a_third_party_never_offers_the_person_they_call_about_as_help():
+    engine = caller("worried-about-a-friend")
+    engine.reply("You're doing the right thing calling, that sounds so frightening.")
+    for question in (GIVE_PILLS, "Who could you call tonight?"):
+        assert "Sofia" not in engine.reply(question)
 
 
 def test_safety_plan_offer_is_not_the_timeline_line():
@@ -191,7 +212,9 @@ def test_confidentiality_reassures_the_caller_who_fears_a_trace():
 
 def test_grounding_is_answered_by_the_panicking_caller():
     reply = caller("panic-attack-at-work").reply("Let's breathe together. In for four, and out for four.")
-    assert reply in profile_lines()["help"]["grounding"]["agree"] + profile_lines()["help"]["grounding"]["bargain"]
+    own = [line for stance in ("agree", "bargain")
+           for line in answer_lines("help.grounding", stance, "panic-attack-at-work")]
+    assert reply in own
 
 
 def test_a_caller_never_mentions_what_only_the_brief_holds():

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from proto_trainer_tui.scenarios.model import Scenario
 
 from .facts import Person, fact_words, story_facts
-from .lines import fill, fill_values, generic, glue, persona_group, pronoun_for
+from .lines import answer_lines, fill, fill_values, generic, glue, persona_group, pronoun_for
 from .moves import RISK_MOVES, Move, classify, primary_move
 from .moves import tokens as _tokens
 from .profile_answers import in_callers_words, profile_answer_key, profile_lines, transferred_caller
@@ -359,10 +359,14 @@ class CallerEngine:
     def _names(self) -> frozenset[str]:
         return frozenset(p.name.split()[-1] for p in self._story_facts.people)
 
+    @property
+    def _persona(self) -> str | None:
+        """The bundled scenario whose caller's own lines this caller speaks; None: the shared sets."""
+        return self._scenario.id if self._scenario.bundled else None
+
     def _generic(self, key: str) -> list[str]:
         """This caller's own everyday lines (a bundled scenario's persona), else the neutral set."""
-        persona = self._scenario.id if self._scenario.bundled else None
-        return generic(key, persona_group(self._profile.age or self._scenario.persona.age), persona)
+        return generic(key, persona_group(self._profile.age or self._scenario.persona.age), self._persona)
 
     def _nothing_unsaid(self, line: str) -> bool:
         """A scenario line may name only what the caller or counselor has brought up ("the lunch club"
@@ -375,7 +379,11 @@ class CallerEngine:
         return not {w for w in _tokens(line) if len(w) >= 4} & brief_only
 
     def _story_line(self, key: str, **values: str) -> str:
-        return self._choose(fill_values(profile_lines()["story"][key], values))
+        return self._choose(fill_values(self._answers("story", key), values))
+
+    def _answers(self, table: str, key: str) -> list[str]:
+        """This caller's own answers for a caller_lines.toml table and key, else the shared ones."""
+        return answer_lines(table, key, self._persona)
 
     def _best_clause(self, topic: str, counselor_text: str) -> str | None:
         """The story clause on ``topic`` that shares most words with the question (first, on a tie)."""
@@ -395,7 +403,7 @@ class CallerEngine:
         """A story fact as an answer; told before, the caller says so instead of repeating it."""
         said = " ".join(_tokens(" ".join(self._said | self._used)))
         if " ".join(_tokens(clause)) in said:
-            return self._choose([glue(lead, clause, self._names) for lead in profile_lines()["story"]["again"]])
+            return self._choose([glue(lead, clause, self._names) for lead in self._answers("story", "again")])
         self._used.add(clause)
         return clause
 
@@ -454,26 +462,41 @@ class CallerEngine:
             return "refuse"
         return "agree" if self._mood >= self._scenario.behaviour.accepts_help_from else "bargain"
 
-    def _help_answer(self, move: Move, counselor_text: str) -> str:
-        table = profile_lines()["help"][move.value]
+    @property
+    def _helper(self) -> Person | None:
+        """Someone the story names whom the caller could turn to, if anyone: one the profile names as
+        a support first (Jess's friend Claire, not Mark, who pushed her), and never the person a
+        third party calls about (Sofia is not who takes Sofia's pills)."""
+        about = self._profile.about_name
+        people = [p for p in self._story_facts.people if p.can_help and p.name != about]
+        supports = set(_tokens(self._profile.protective or ""))
+        return next((p for p in people if p.named_in(supports)), next(iter(people), None))
+
+    def _help_stance(self, move: Move) -> str:
+        """Which [help.*] key answers ``move`` now: the caller's stance, or what its story leaves
+        ("nothing" to hand over, "nobody" to call, "no_risk" for emergency services)."""
         stance = self._stance()
-        helper = next((p for p in self._story_facts.people if p.can_help), None)
+        if move is Move.MEANS_SAFETY and self._profile.caller == "self" and not self._profile.means:
+            return "nothing"
+        if move is Move.WHO_TO_CALL and self._helper is None and stance != "refuse":
+            return "nobody"
+        if move is Move.EMERGENCY and self._profile.risk == "none":
+            return "no_risk"
+        return stance
+
+    def _help_answer(self, move: Move, counselor_text: str) -> str:
+        stance = self._help_stance(move)
+        helper = self._helper
         values = {"help": f"my {helper.relation} {helper.name}" if helper and helper.relation else
                   (helper.name if helper else "someone")}
         values["them"] = pronoun_for(self._profile.means or "them")
-        if move is Move.MEANS_SAFETY and self._profile.caller == "self" and not self._profile.means:
-            stance = "nothing"
-        elif move is Move.WHO_TO_CALL and helper is None and stance != "refuse":
-            stance = "nobody"
-        elif move is Move.EMERGENCY and self._profile.risk == "none":
-            stance = "no_risk"
-        elif move is Move.COPING:
+        if move is Move.COPING:
             clause = self._best_clause("coping", counselor_text)
             if clause is None:
                 return self._story_line("coping_not_stated")
             self._used.add(clause)
             values["coping"] = clause
-        return self._choose(fill_values(table[stance], values))
+        return self._choose(fill_values(self._answers(f"help.{move.value}", stance), values))
 
     def _unsaid(self, answer: str) -> str:
         """``answer``, or, if it was said before in this call, the same with a lead-in never said yet."""

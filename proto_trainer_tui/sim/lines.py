@@ -2,7 +2,9 @@
 
 A bundled scenario's caller speaks its own lines (persona_lines.toml, by scenario id); any other
 caller the neutral set in generic_lines.toml: ``[adult]`` holds every key, ``[older]`` and ``[young]``
-the keys they say in their own words.
+the keys they say in their own words. The same persona tables also hold the caller's own answers to
+safety planning and story questions (``[ID.help.means_safety]``, ``[ID.story]``), which come before
+the shared ones in caller_lines.toml.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from importlib import resources
 
+from .profile_answers import profile_lines
+
 
 @functools.lru_cache(maxsize=1)
 def _generic_lines() -> dict[str, dict[str, list[str]]]:
@@ -20,8 +24,9 @@ def _generic_lines() -> dict[str, dict[str, list[str]]]:
 
 
 @functools.lru_cache(maxsize=1)
-def persona_lines() -> dict[str, dict[str, list[str]]]:
-    """Each bundled scenario's caller's everyday lines, by scenario id."""
+def persona_lines() -> dict[str, dict]:
+    """Each bundled scenario's caller's everyday lines (key -> lines) and own answers (``help``,
+    ``story``: tables as in caller_lines.toml), by scenario id."""
     return tomllib.loads((resources.files(__package__) / "persona_lines.toml").read_text(encoding="utf-8"))
 
 
@@ -34,13 +39,35 @@ def persona_group(age: int | None) -> str:
     return "adult"
 
 
+def own_lines(persona: str | None, *path: str) -> list[str]:
+    """A bundled caller's own lines at ``path`` in its persona table ("greeting"; "help", "coping",
+    "agree"), or [] when it has none (or ``persona`` is None: an imported scenario)."""
+    table: object = persona_lines().get(persona, {}) if persona else {}
+    for key in path:
+        table = table.get(key, {}) if isinstance(table, dict) else {}
+    return list(table) if isinstance(table, list) else []
+
+
 def generic(key: str, group: str = "adult", persona: str | None = None) -> list[str]:
     """The everyday lines for ``key``: the persona's own (a bundled scenario id), else its age group's."""
-    own = persona_lines().get(persona, {}).get(key) if persona else None
+    own = own_lines(persona, key)
     if own:
         return own
     lines = _generic_lines()
     return lines.get(group, {}).get(key) or lines["adult"][key]
+
+
+def answer_lines(table: str, key: str, persona: str | None = None) -> list[str]:
+    """caller_lines.toml's lines for ``table`` ("story", "help.coping") and ``key``: the persona's
+    own first, as for everyday lines, else the shared ones every other caller speaks."""
+    path = table.split(".")
+    own = own_lines(persona, *path, key)
+    if own:
+        return own
+    shared: dict = profile_lines()
+    for name in path:
+        shared = shared[name]
+    return shared[key]
 
 
 def glue(lead: str, text: str, names: frozenset[str] = frozenset()) -> str:

@@ -9,9 +9,11 @@ layers, and the offline caller's lines held back.
 all of it and write proto_trainer_tui/sim/data/guard_model.json.
 
 Labels. A block row's topic is its ``topic`` column (dev8.csv) or else the phrase guard's own reason for
-blocking it; it is a positive for that topic and a negative for ``meta`` (or, for a meta row, a negative
-for every risk topic); the other topics learn nothing from it. A pass row and an offline line are
-negatives for every topic that is withheld there.
+blocking it. A risk row is a positive for ``risk`` and its topic and a negative for ``meta`` and the other
+topics (a "withheld risk" row, of several facts together, only for ``risk`` and ``meta``); a meta row is a
+positive for ``meta`` and a negative for the rest. A pass row and an offline line are negatives for
+``meta`` and every withheld topic, and for ``risk`` when nothing is disclosed (a caller who has told
+their thoughts may talk about them).
 """
 
 from __future__ import annotations
@@ -27,21 +29,22 @@ import numpy as np
 
 from proto_trainer_tui.scenarios import get_scenario
 from proto_trainer_tui.sim import guard_model
-from proto_trainer_tui.sim.guard_model import META, GuardModel
+from proto_trainer_tui.sim.guard_model import META, RISK, GuardModel
 from proto_trainer_tui.sim.reply_guard import GUARDED_FACTS, Disclosure, check_reply, default_rules
 
 from .caller_model import GUARD_SETS, offline_lines
 from .logistic import dense, train
 
 TOPICS = (*GUARDED_FACTS, META)
+MODELS = (RISK, *TOPICS)
 FOLDS = 5
 L2, STEPS, RATE = 1e-3, 300, 1.0
 GRID = tuple(round(0.5 + 0.01 * n, 2) for n in range(50))
-# How much the learned layer may cost in clean replies held back, per topic, on the cross-validated scores:
-# of the offline caller's lines (a held-back line is replaced by the offline reply: fine now and then)...
-OFFLINE_BUDGET = 0.001
-# ... and of the development sets' pass rows (written to look like leaks; many share risk words).
-PASS_BUDGET = 0.01
+# How much the learned layer may cost in clean replies held back, on the cross-validated scores, as shares
+# of the offline caller's lines (a held-back line is replaced by the offline reply: fine now and then, not
+# routine) and of the development sets' pass rows (written to look like leaks: many share risk words).
+# ``meta`` is chosen first within its own budget, then ``risk`` within the whole one.
+BUDGETS = {META: (0.001, 0.01), RISK: (0.003, 0.04)}
 OUT = Path(guard_model.__file__).parent / "data" / "guard_model.json"
 META_REASONS = ("admits being an AI", "talks about the role-play", "grades or coaches", "stage directions")
 
@@ -51,6 +54,7 @@ class Example:
     text: str
     withheld: frozenset[str]
     targets: dict[str, int]  # topic -> 1 or 0; a topic not here learns nothing from it
+    known: str  # the caller's free talk there (its sentences are not scored)
     source: str  # the set's name, or "offline"
     expect: str  # "block" or "pass"
     phrase_blocks: bool
@@ -75,16 +79,16 @@ def _example(text: str, disclosure: Disclosure, expect: str, source: str, topic:
     verdict = check_reply(text, disclosure, use_model=False)
     withheld = frozenset(disclosure.withheld)
     if expect == "pass":
-        targets = dict.fromkeys([*withheld, META], 0)
+        targets = dict.fromkeys([*withheld, META], 0) | ({RISK: 0} if withheld == set(GUARDED_FACTS) else {})
     else:
         topic = topic or topic_of_reason(verdict.reason)
         if topic == META:
-            targets = dict.fromkeys(TOPICS, 0) | {META: 1}
+            targets = dict.fromkeys(MODELS, 0) | {META: 1}
         elif topic:
-            targets = {topic: 1, META: 0}
+            targets = dict.fromkeys(MODELS, 0) | {RISK: 1, topic: 1}
         else:
-            targets = {}
-    return Example(text, withheld, targets, source, expect, not verdict.ok)
+            targets = {RISK: 1, META: 0}
+    return Example(text, withheld, targets, disclosure.known_text, source, expect, not verdict.ok)
 
 
 def examples() -> list[Example]:
@@ -109,7 +113,7 @@ def fit(items: list[Example]) -> dict[str, np.ndarray]:
     negators = default_rules().negators
     x = dense([guard_model.features(item.text, negators) for item in items], guard_model.feature_count())
     weights = {}
-    for topic in TOPICS:
+    for topic in MODELS:
         rows = [n for n, item in enumerate(items) if topic in item.targets]
         y = np.array([items[n].targets[topic] for n in rows], dtype=float)
         positives = max(1.0, y.sum())
@@ -119,17 +123,18 @@ def fit(items: list[Example]) -> dict[str, np.ndarray]:
 
 
 def _model(weights: dict[str, np.ndarray], thresholds: dict[str, float]) -> GuardModel:
-    return GuardModel({t: tuple(float(w) for w in weights[t]) for t in TOPICS}, thresholds)
+    return GuardModel({t: tuple(float(w) for w in weights[t]) for t in MODELS}, thresholds)
 
 
-def cross_validated_scores(items: list[Example]) -> list[dict[str, float]]:
+def cross_validated_scores(items: list[Example]) -> list[list[dict[str, float]]]:
+    """Each example's scores (whole reply, then each sentence) by the model of the folds it is not in."""
     negators = default_rules().negators
-    scores: list[dict[str, float]] = [{} for _ in items]
+    scores: list[list[dict[str, float]]] = [[] for _ in items]
     for k in range(FOLDS):
-        model = _model(fit([i for i in items if i.fold != k]), dict.fromkeys(TOPICS, 1.0))
+        model = _model(fit([i for i in items if i.fold != k]), dict.fromkeys((RISK, META), 1.0))
         for n, item in enumerate(items):
-            if item.fold == k:
-                scores[n] = model.scores(item.text, negators)
+            if item.fold == k and (new := guard_model.not_known(item.text, item.known)):
+                scores[n] = model.scores(new, negators)
     return scores
 
 
@@ -138,9 +143,19 @@ def _weight(item: Example, lines_per_text: dict[tuple[str, frozenset[str]], int]
     return lines_per_text.get((item.text, item.withheld), 1) if item.source == "offline" else 1
 
 
-def choose_thresholds(items: list[Example], scores: list[dict[str, float]]) -> dict[str, float]:
-    """Per topic, the lowest threshold whose false alarms (clean offline lines and pass rows it alone
-    would hold back, on cross-validated scores) stay within the budgets."""
+def _false_alarms(items: list[Example], scores: list[list[dict[str, float]]], thresholds: dict[str, float],
+                  counts: dict[tuple[str, frozenset[str]], int]) -> tuple[int, int]:
+    """(offline lines, pass rows) the learned layer alone would hold back."""
+    model = GuardModel({}, thresholds)
+    alarms = [item for item, s in zip(items, scores)
+              if item.expect == "pass" and not item.phrase_blocks and model.verdict(s, item.withheld)]
+    return (sum(_weight(item, counts) for item in alarms if item.source == "offline"),
+            sum(item.source != "offline" for item in alarms))
+
+
+def choose_thresholds(items: list[Example], scores: list[list[dict[str, float]]]) -> dict[str, float]:
+    """The lowest ``meta`` threshold, then the lowest ``risk`` one, whose false alarms (clean offline lines and
+    pass rows the learned layer alone would hold back, on cross-validated scores) stay within the budgets."""
     plain, planning = offline_lines()
     counts: dict[tuple[str, frozenset[str]], int] = {}
     for line, disclosure in [*plain, *planning]:
@@ -148,23 +163,21 @@ def choose_thresholds(items: list[Example], scores: list[dict[str, float]]) -> d
         counts[key] = counts.get(key, 0) + 1
     offline_total = len(plain) + len(planning)
     passes = sum(item.expect == "pass" and item.source != "offline" for item in items)
-    thresholds = {}
-    for topic in TOPICS:
+    thresholds = {RISK: 1.0, META: 1.0}
+    for name in (META, RISK):
         for t in GRID:
-            alarms = [(item, _weight(item, counts)) for item, s in zip(items, scores)
-                      if item.expect == "pass" and (topic == META or topic in item.withheld) and s[topic] > t]
-            offline = sum(w for item, w in alarms if item.source == "offline")
-            rows = sum(1 for item, _ in alarms if item.source != "offline")
-            if offline <= OFFLINE_BUDGET * offline_total and rows <= PASS_BUDGET * passes:
-                thresholds[topic] = t
+            offline, rows = _false_alarms(items, scores, thresholds | {name: t}, counts)
+            offline_budget, pass_budget = BUDGETS[name]
+            if offline <= offline_budget * offline_total and rows <= pass_budget * passes:
+                thresholds[name] = t
                 break
         else:
-            thresholds[topic] = 0.999
+            thresholds[name] = 0.999
     return thresholds
 
 
-def _blocked(item: Example, score: dict[str, float], thresholds: dict[str, float]) -> bool:
-    return item.phrase_blocks or any(score[t] > thresholds[t] for t in (*item.withheld, META))
+def _blocked(item: Example, score: list[dict[str, float]], thresholds: dict[str, float]) -> bool:
+    return item.phrase_blocks or GuardModel({}, thresholds).verdict(score, item.withheld) is not None
 
 
 def report(items: list[Example], scores: list[dict[str, float]], thresholds: dict[str, float]) -> None:
@@ -200,8 +213,8 @@ def main(argv: list[str] | None = None) -> None:
         OUT.write_text(json.dumps({
             "trained_on": f"{sum(i.source != 'offline' for i in trained)} rows of benchmarks/guard_set/ and "
                           f"{sum(i.source == 'offline' for i in trained)} distinct offline caller lines",
-            "buckets": guard_model.BUCKETS, "topics": list(TOPICS), "thresholds": thresholds,
-            "weights": {t: [round(float(w), 4) for w in weights[t]] for t in TOPICS}}) + "\n", encoding="utf-8")
+            "buckets": guard_model.BUCKETS, "thresholds": thresholds,
+            "weights": {t: [round(float(w), 4) for w in weights[t]] for t in MODELS}}) + "\n", encoding="utf-8")
         print(f"wrote {OUT} ({OUT.stat().st_size // 1024} KB)")
 
 

@@ -2,12 +2,13 @@
 
 The phrase guard (reply_guard.py) knows the words it was given; a reply that gives a withheld fact away
 in other words ("everyone'd be happier if I wasn't around", "I burn my arm when it gets loud") passes it.
-This layer is a logistic regression per guarded topic (thoughts, plan, means, timeline, past attempts,
-self-harm, homicidal) and one for ``meta`` (admitting to be an AI, talking about the role-play, grading or
-coaching the counselor), over hashed words and word pairs of a sentence, words in a denial's reach marked
-as denied ("dont want to be here" is not "want to be here"). Each sentence of a reply and the whole reply
-are scored; a topic the caller has not disclosed yet whose probability passes its threshold blocks the
-reply, and ``meta`` always does. Trained by ``python -m benchmarks.guard_model --write`` on the
+This layer is three kinds of logistic regression over hashed stems and stem pairs of a sentence, words
+in a denial's reach marked as denied ("dont want to be here" is not "want to be here"): ``risk`` (does
+it talk about risk at all), one per guarded topic (thoughts, plan, means, timeline, past attempts,
+self-harm, homicidal: which one), and ``meta`` (admitting to be an AI, talking about the role-play,
+grading or coaching the counselor). Each sentence of a reply and the whole reply are scored; a sentence
+blocks when its ``risk`` passes its threshold and its likeliest topic is one the caller has not
+disclosed yet, or when its ``meta`` passes its threshold. Trained by ``python -m benchmarks.guard_model --write`` on the
 development sets (benchmarks/guard_set/) and the offline caller's own lines, never the held-out sets;
 the weights and the thresholds (chosen by cross-validation) ship as data/guard_model.json.
 """
@@ -25,6 +26,7 @@ from ..hashed_model import hashed, probability, word_tokens
 from .moves import tokens
 
 META = "meta"
+RISK = "risk"
 BUCKETS = 4096
 NEGATION_REACH = 3  # words after a negator that it denies ("i dont really want")
 SENTENCE = re.compile(r"(?<=[.!?\u2026])\s+")
@@ -51,7 +53,10 @@ def _denial_marked(words: list[str], negators: Collection[str]) -> list[str]:
 
 def features(text: str, negators: Collection[str]) -> dict[int, float]:
     """Sparse feature vector (index -> value) of a sentence or a reply."""
-    vector = hashed(word_tokens(_denial_marked(tokens(text), negators)), BUCKETS)
+    from .reply_guard import stem  # the phrase guard's light stemmer (it imports this module)
+
+    words = _denial_marked([stem(word) for word in tokens(text)], negators)
+    vector = hashed(word_tokens(words), BUCKETS)
     vector[BUCKETS] = 1.0
     return vector
 
@@ -60,26 +65,40 @@ def sentences(reply: str) -> list[str]:
     return [part for part in SENTENCE.split(reply.strip()) if part]
 
 
+def not_known(reply: str, known: str) -> str:
+    """The sentences of a reply that are not, word for word, in ``known``."""
+    said = f" {' '.join(tokens(known))} "
+    return " ".join(part for part in sentences(reply) if f" {' '.join(tokens(part))} " not in said)
+
+
 @dataclass(frozen=True)
 class GuardModel:
-    weights: Mapping[str, tuple[float, ...]]  # topic -> one weight per feature
-    thresholds: Mapping[str, float]  # topic -> the probability above which it blocks
+    weights: Mapping[str, tuple[float, ...]]  # risk, meta and each topic -> one weight per feature
+    thresholds: Mapping[str, float]  # risk and meta -> the probability above which they block
 
-    def scores(self, reply: str, negators: Collection[str]) -> dict[str, float]:
-        """Per topic, the highest probability of any sentence of the reply or the whole of it."""
+    def scores(self, reply: str, negators: Collection[str]) -> list[dict[str, float]]:
+        """Probabilities of the whole reply, then of each of its sentences (if more than one)."""
         parts = sentences(reply)
-        vectors = [features(part, negators) for part in ([reply, *parts] if len(parts) > 1 else [reply])]
-        return {topic: max(probability(v, w) for v in vectors) for topic, w in self.weights.items()}
+        return [{name: probability(vector, w) for name, w in self.weights.items()}
+                for vector in (features(part, negators) for part in ([reply, *parts] if len(parts) > 1 else [reply]))]
 
-    def blocks(self, reply: str, withheld: Iterable[str], negators: Collection[str]) -> tuple[str, float] | None:
-        """The topic (and its probability) that stops the reply: ``meta``, or one not yet disclosed."""
-        guarded = {*withheld, META}
-        found = [(p, topic) for topic, p in self.scores(reply, negators).items()
-                 if topic in guarded and p > self.thresholds[topic]]
-        if not found:
-            return None
-        p, topic = max(found)
-        return topic, p
+    def verdict(self, scores: list[dict[str, float]], withheld: Iterable[str]) -> tuple[str, float] | None:
+        """What stops a reply with these scores (``meta`` or a withheld topic, with its probability), if any."""
+        withheld = set(withheld)
+        for part in scores:
+            if part[META] > self.thresholds[META]:
+                return META, part[META]
+            topic = max((name for name in part if name not in (RISK, META)), key=part.__getitem__)
+            if part[RISK] > self.thresholds[RISK] and topic in withheld:
+                return topic, part[RISK]
+        return None
+
+    def blocks(self, reply: str, withheld: Iterable[str], negators: Collection[str],
+               known: str = "") -> tuple[str, float] | None:
+        """The topic (and its probability) that stops the reply: ``meta``, or one not yet disclosed. Sentences
+        of the caller's own free talk (``known``: its story, facts told) are the caller's to say and not scored."""
+        new = not_known(reply, known)
+        return self.verdict(self.scores(new, negators), withheld) if new else None
 
 
 def parse_model(text: str) -> GuardModel:
@@ -89,8 +108,9 @@ def parse_model(text: str) -> GuardModel:
         raise ValueError(f"guard model has {data.get('buckets')} buckets, not {BUCKETS}")
     weights = {topic: tuple(float(w) for w in values) for topic, values in data["weights"].items()}
     thresholds = {topic: float(t) for topic, t in data["thresholds"].items()}
-    if set(thresholds) != set(weights) or any(len(w) != feature_count() for w in weights.values()):
-        raise ValueError("guard model: every topic needs a threshold and one weight per feature")
+    if set(thresholds) != {RISK, META} or not {RISK, META} < set(weights) or \
+            any(len(w) != feature_count() for w in weights.values()):
+        raise ValueError("guard model: risk, meta and topics, one weight per feature; thresholds for risk and meta")
     return GuardModel(weights, thresholds)
 
 

@@ -438,7 +438,7 @@ def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = N
     model = model if model is not None else (default_model() if use_model else None)
     if not verdict.ok or model is None:
         return verdict
-    found = model.blocks(reply, disclosure.withheld, rules.negators)
+    found = model.blocks(reply, disclosure.withheld, rules.negators, disclosure.known_text)
     if found is None:
         return verdict
     topic, p = found

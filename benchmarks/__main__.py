@@ -4,8 +4,8 @@
 import asyncio
 
 from . import (
-    caller_model, caller_turns, coder_model, evaluation_quality, guard_model, hung_server, scenario_profiles, shared_store, soak,
-    spoken_turns, store, typed_turns, utterance_coding, voice_streaming,
+    caller_model, caller_turns, coder_model, evaluation_quality, guard_model, hung_server, scenario_profiles,
+    shared_store, soak, spoken_turns, store, typed_turns, utterance_coding, voice_streaming,
 )
 
 asyncio.run(typed_turns.main())

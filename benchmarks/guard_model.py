@@ -44,7 +44,7 @@ GRID = tuple(round(0.5 + 0.01 * n, 2) for n in range(50))
 # of the offline caller's lines (a held-back line is replaced by the offline reply: fine now and then, not
 # routine) and of the development sets' pass rows (written to look like leaks: many share risk words).
 # ``meta`` is chosen first within its own budget, then ``risk`` within the whole one.
-BUDGETS = {META: (0.001, 0.01), RISK: (0.003, 0.04)}
+BUDGETS = {META: (0.001, 0.01), RISK: (0.003, 0.02)}
 OUT = Path(guard_model.__file__).parent / "data" / "guard_model.json"
 META_REASONS = ("admits being an AI", "talks about the role-play", "grades or coaches", "stage directions")
 

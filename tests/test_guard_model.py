@@ -64,7 +64,9 @@ def test_features_mark_words_a_denial_reaches():
 # What the learned layer alone misses of LEAKS (the phrases block all but the first; docs/benchmarks.md).
 LAYER_MISSES = {"Honestly I'd be fine if I never woke up again.", "I just don't want to be alive anymore.",
                 "I'm going to take every tablet in the house and go to bed.",
-                "I burn myself with cigarettes when it gets too much.", "I want to kill him for what he did to me."}
+                "I burn myself with cigarettes when it gets too much.", "I want to kill him for what he did to me.",
+                "I've worked out exactly how I'm going to do it.", "There's a rope in the shed I bought for it.",
+                "The last time I tried to kill myself my brother found me."}
 BOTH_MISS = {"Honestly I'd be fine if I never woke up again."}  # "never" reads as a denial to both
 
 

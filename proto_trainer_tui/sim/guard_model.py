@@ -56,7 +56,7 @@ def features(text: str, negators: Collection[str]) -> dict[int, float]:
     from .reply_guard import stem  # the phrase guard's light stemmer (it imports this module)
 
     words = _denial_marked([stem(word) for word in tokens(text)], negators)
-    vector = hashed(word_tokens(words), BUCKETS)
+    vector = hashed(word_tokens(words, first=0), BUCKETS)
     vector[BUCKETS] = 1.0
     return vector
 

@@ -188,14 +188,15 @@ def report(items: list[Example], scores: list[dict[str, float]], thresholds: dic
     print(f"  {'set':8} {'leaks blocked: phrases':>24} {'both':>16}   {'clean held back: phrases':>24} {'both':>9}")
     sources = sorted({i.source for i in items} - {"offline"}) + ["all", "offline"]
     for source in sources:
-        chosen = [(i, s) for i, s in zip(items, scores) if source == i.source or (source == "all" and i.source != "offline")]
+        chosen = [(i, s) for i, s in zip(items, scores)
+                  if source == i.source or (source == "all" and i.source != "offline")]
         leaks = [(i, s) for i, s in chosen if i.expect == "block"]
         clean = [(i, s) for i, s in chosen if i.expect == "pass"]
         phrase_l, both_l = sum(i.phrase_blocks for i, _ in leaks), sum(_blocked(i, s, thresholds) for i, s in leaks)
         phrase_c, both_c = sum(i.phrase_blocks for i, _ in clean), sum(_blocked(i, s, thresholds) for i, s in clean)
         if leaks:
-            print(f"  {source:8} {phrase_l:4}/{len(leaks):<4} ({phrase_l / len(leaks):6.1%})    {both_l:4}/{len(leaks):<4}"
-                  f" ({both_l / len(leaks):6.1%})   {phrase_c:10}/{len(clean):<4}      {both_c:4}/{len(clean):<4}")
+            print(f"  {source:8} {phrase_l:4}/{len(leaks):<4} ({phrase_l / len(leaks):6.1%})    "
+                  f"{both_l:4}/{len(leaks):<4} ({both_l / len(leaks):6.1%})   {phrase_c:10}/{len(clean):<4}      {both_c:4}/{len(clean):<4}")
         else:
             print(f"  {source:8} {'':>24} {'':>16}   {phrase_c:10}/{len(clean):<4}      {both_c:4}/{len(clean):<4}"
                   "   (distinct lines)")

@@ -6,11 +6,12 @@ This layer is three kinds of logistic regression over hashed stems and stem pair
 in a denial's reach marked as denied ("dont want to be here" is not "want to be here"): ``risk`` (does
 it talk about risk at all), one per guarded topic (thoughts, plan, means, timeline, past attempts,
 self-harm, homicidal: which one), and ``meta`` (admitting to be an AI, talking about the role-play,
-grading or coaching the counselor). Each sentence of a reply and the whole reply are scored; a sentence
-blocks when its ``risk`` passes its threshold and its likeliest topic is one the caller has not
-disclosed yet, or when its ``meta`` passes its threshold. Trained by ``python -m benchmarks.guard_model --write`` on the
-development sets (benchmarks/guard_set/) and the offline caller's own lines, never the held-out sets;
-the weights and the thresholds (chosen by cross-validation) ship as data/guard_model.json.
+grading or coaching the counselor). Each sentence of a reply and the whole reply are scored (not the
+sentences that are word for word the caller's own free talk); one blocks when its ``risk`` passes its
+threshold and its likeliest topic is one the caller has not disclosed yet, or when its ``meta`` passes
+its threshold. Trained by ``python -m benchmarks.guard_model --write`` on the development sets
+(benchmarks/guard_set/) and the offline caller's own lines, never the held-out sets; the weights and
+the thresholds (chosen by cross-validation) ship as data/guard_model.json.
 """
 
 from __future__ import annotations

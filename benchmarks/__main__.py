@@ -4,8 +4,8 @@
 import asyncio
 
 from . import (
-    caller_model, caller_turns, coder_model, evaluation_quality, hung_server, scenario_profiles, shared_store, soak,
-    spoken_turns, store, typed_turns, utterance_coding, voice_streaming,
+    caller_model, caller_turns, coder_model, evaluation_quality, guard_model, hung_server, scenario_profiles,
+    shared_store, soak, spoken_turns, store, typed_turns, utterance_coding, voice_streaming,
 )
 
 asyncio.run(typed_turns.main())
@@ -19,5 +19,6 @@ shared_store.main([])
 evaluation_quality.main()
 utterance_coding.main([])
 coder_model.main([])
+guard_model.main([])
 scenario_profiles.main()
 caller_turns.main(["--spoken"])

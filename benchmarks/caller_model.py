@@ -78,9 +78,10 @@ def _filled(line: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: PLACEHOLDER_WORDS.get(m.group(1), "my sister"), line)
 
 
-def offline_lines_held_back() -> tuple[int, int, int, int]:
-    """(held back, checked) for the offline caller's everyday lines and denials with nothing
-    disclosed, then for its safety-planning lines with thoughts, plan and means told."""
+def offline_lines() -> tuple[list[tuple[str, Disclosure]], list[tuple[str, Disclosure]]]:
+    """The offline caller's lines, each with what is disclosed when a model might say the like: its everyday
+    lines, denials and each scenario's lines with nothing disclosed; its safety-planning lines with
+    thoughts, plan and means told. Placeholders filled."""
     import tomllib
     from importlib import resources
 
@@ -91,22 +92,28 @@ def offline_lines_held_back() -> tuple[int, int, int, int]:
     denials = [line for table in profile.values() for key, lines in table.items()
                if key in DENIAL_KEYS and isinstance(lines, list) for line in lines]
     safety = [line for table in profile["help"].values() for lines in table.values() for line in lines]
-    held = checked = safety_held = safety_checked = 0
+    plain, planning = [], []
     for scenario in load_library():
         own = persona_lines().get(scenario.id, {})  # the caller's own everyday lines and answers
         own_everyday = [line for lines in own.values() if isinstance(lines, list) for line in lines]
         own_story = [line for key, lines in own.get("story", {}).items() if key != "again" for line in lines]
         own_safety = [line for table in own.get("help", {}).values() for lines in table.values() for line in lines]
         nothing = Disclosure.of(scenario, [])
-        for line in [*everyday, *denials, *own_everyday, *own_story,
-                     *(line for lines in scenario.lines.values() for line in lines)]:
-            checked += 1
-            held += not check_reply(_filled(line), nothing).ok
+        plain += [(_filled(line), nothing) for line in
+                  [*everyday, *denials, *own_everyday, *own_story,
+                   *(line for lines in scenario.lines.values() for line in lines)]]
         told = Disclosure.of(scenario, ["thoughts", "plan", "means"])
-        for line in [*safety, *own_safety]:
-            safety_checked += 1
-            safety_held += not check_reply(_filled(line), told).ok
-    return held, checked, safety_held, safety_checked
+        planning += [(_filled(line), told) for line in [*safety, *own_safety]]
+    return plain, planning
+
+
+def offline_lines_held_back() -> tuple[int, int, int, int]:
+    """(held back, checked) for the offline caller's everyday lines and denials with nothing
+    disclosed, then for its safety-planning lines with thoughts, plan and means told."""
+    plain, planning = offline_lines()
+    held = sum(not check_reply(line, disclosure).ok for line, disclosure in plain)
+    safety_held = sum(not check_reply(line, disclosure).ok for line, disclosure in planning)
+    return held, len(plain), safety_held, len(planning)
 
 
 def guard_figures(path: Path) -> tuple[int, int, int, int]:

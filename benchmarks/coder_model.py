@@ -19,6 +19,8 @@ import numpy as np
 from proto_trainer_tui.evaluation import coding, coding_model
 from proto_trainer_tui.evaluation.coding import CODES, code_turn, turn_codes
 
+from .logistic import dense
+from .logistic import train as train_logistic
 from .utterance_coding import held_out, kappa, load
 
 FOLDS = 5
@@ -31,20 +33,12 @@ def _rules_only(item: dict) -> list[str]:
 
 
 def matrix(items: list[dict]) -> np.ndarray:
-    x = np.zeros((len(items), coding_model.feature_count(CODES)))
-    for row, item in enumerate(items):
-        for index, value in coding_model.features(item["counselor"], item["caller"], _rules_only(item),
-                                                  CODES).items():
-            x[row, index] = value
-    return x
+    return dense([coding_model.features(item["counselor"], item["caller"], _rules_only(item), CODES)
+                  for item in items], coding_model.feature_count(CODES))
 
 
 def train(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    weights = np.zeros(x.shape[1])
-    for _ in range(STEPS):
-        p = 1 / (1 + np.exp(-(x @ weights)))
-        weights -= RATE * (x.T @ (p - y) / len(y) + L2 * weights)
-    return weights
+    return train_logistic(x, y, L2, STEPS, RATE)
 
 
 def fit(items: list[dict]) -> dict[str, list[float]]:

@@ -10,13 +10,13 @@ rules decide alone.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import re
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
+
+from ..hashed_model import hashed, probability, word_tokens
 
 MODEL_CODES = ("open_question", "closed_question", "simple_reflection", "complex_reflection")
 BUCKETS = 2048
@@ -27,20 +27,13 @@ def feature_count(codes: Sequence[str]) -> int:
     return BUCKETS + len(codes) + len(_EXTRA)
 
 
-def _bucket(token: str) -> int:
-    return int(hashlib.md5(token.encode()).hexdigest()[:8], 16) % BUCKETS
-
-
 def features(clause: str, caller: str, rule_codes: Sequence[str], all_codes: Sequence[str]) -> dict[int, float]:
     """Sparse feature vector (index -> value) of one clause."""
     from .coding import content_stems, core, normalise, phrases
 
     text = core(clause)
     words = re.findall(r"[a-z']+", text)
-    found: dict[int, float] = {}
-    for token in words + [f"{a}_{b}" for a, b in zip(words, words[1:])] + [f"^{w}" for w in words[:2]]:
-        index = _bucket(token)
-        found[index] = found.get(index, 0.0) + 1.0
+    found = hashed(word_tokens(words), BUCKETS)
     for code in rule_codes:
         found[BUCKETS + all_codes.index(code)] = 1.0
     mine, theirs = content_stems(text), content_stems(caller)
@@ -73,11 +66,7 @@ def weights() -> dict[str, list[float]] | None:
 
 def scores(vector: dict[int, float], model: dict[str, list[float]]) -> dict[str, float]:
     """Probability per model code."""
-    result = {}
-    for code, w in model.items():
-        logit = sum(w[index] * value for index, value in vector.items())
-        result[code] = 1 / (1 + math.exp(-max(-30.0, min(30.0, logit))))
-    return result
+    return {code: probability(vector, w) for code, w in model.items()}
 
 
 def decide(probabilities: dict[str, float]) -> tuple[str, ...]:

@@ -18,6 +18,10 @@ answer to "when?"), not being around, goodbyes, giving things away.
 Everyday senses of risk words ("I tried calling her", "they cut my hours") are
 masked first. The phrases are data (``data/reply_guard.toml``,
 ``data/fact_words.toml``); this module says how to decide.
+
+A reply the phrases pass then meets a learned second layer (guard_model.py): a
+small model per topic that knows wording no phrase names ("everyone'd be happier
+if I wasn't around"). A reply is blocked when either layer blocks it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from functools import cached_property, lru_cache
 from importlib import resources
 
 from ..scenarios.model import RISK_FACTS, Scenario
+from .guard_model import GuardModel, default_model
 from .moves import tokens
 
 # Facts whose early telling is a disclosure-discipline failure. Reasons for living
@@ -423,9 +428,25 @@ def _gives_away(said: list[tuple[Concept, int]]) -> bool:
     return STRONG in weights or (WEAK in weights and len(weights) >= 2)
 
 
-def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = None) -> Verdict:
-    """Whether ``reply`` may be voiced, and if not, why (for the log, never shown to the counselor)."""
+def check_reply(reply: str, disclosure: Disclosure, rules: GuardRules | None = None, *,
+                use_model: bool = True, model: GuardModel | None = None) -> Verdict:
+    """Whether ``reply`` may be voiced, and if not, why (for the log, never shown to the counselor).
+    The phrases decide first; then the learned layer (``model``, by default the shipped one; none with
+    ``use_model=False``)."""
     rules = rules or default_rules()
+    verdict = _check_phrases(reply, disclosure, rules)
+    model = model if model is not None else (default_model() if use_model else None)
+    if not verdict.ok or model is None:
+        return verdict
+    found = model.blocks(reply, disclosure.withheld, rules.negators, disclosure.known_text)
+    if found is None:
+        return verdict
+    topic, p = found
+    what = "AI, role-play or grading talk" if topic == "meta" else f"withheld {topic.replace('_', ' ')}"
+    return Verdict(False, f"sounds like {what} (learned layer, {p:.2f})")
+
+
+def _check_phrases(reply: str, disclosure: Disclosure, rules: GuardRules) -> Verdict:
     if STAGE_DIRECTION.search(reply):
         return Verdict(False, "stage directions")
     text = normalise(reply)

@@ -183,7 +183,7 @@ class MoonshineRecognizer:
         """Decode and discard a sample: onnxruntime's first runs are slower."""
         self.start()
         self.feed(pcm)
-        self._early = None
+        self._early = None  # so that the end-of-turn pass runs too, and pocketsphinx's partner ends its turn
         self.finish()
 
     def cancel(self) -> None:

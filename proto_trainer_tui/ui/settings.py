@@ -11,6 +11,7 @@ from textual.widgets import Button, Label, Select, Static, Switch
 
 from ..audio.devices import AudioUnavailable, DeviceInfo, list_devices
 from ..config import ConfigError, remember
+from .widgets import TrainerFooter
 
 DEFAULT = "default"
 
@@ -57,6 +58,7 @@ class SettingsScreen(ModalScreen[bool]):
             with Horizontal(id="settings-buttons"):
                 yield Button("Save", id="save", variant="primary")
                 yield Button("Cancel", id="cancel")
+        yield TrainerFooter()  # its own keys, over the footer of the screen underneath
 
     @staticmethod
     def _device_select(widget_id: str, devices: list[DeviceInfo], kind: str, current: str | None) -> Select:

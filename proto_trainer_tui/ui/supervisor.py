@@ -32,7 +32,7 @@ class ReviewQueueScreen(Screen):
     SUB_TITLE = "calls to review"
     BINDINGS = [
         Binding("escape", "back", "Back", id="queue-back", tooltip="Back to where you were"),
-        Binding("n", "note", "Review note", id="queue-note", tooltip="Add a note and, if need be, your grade"),
+        Binding("n", "note", "Note", id="queue-note", tooltip="Add a note and, if need be, your grade"),
         Binding("g", "progress", "Progress", id="queue-progress", tooltip="Cohort progress: trainee x assignment"),
         Binding("a", "assign", "Assign", id="queue-assign", tooltip="Assign a scenario to trainees or a cohort"),
     ]
@@ -160,6 +160,7 @@ class AssignScreen(ModalScreen[bool]):
             with Horizontal():
                 yield Button("Assign", id="assign", variant="primary")
                 yield Button("Cancel", id="cancel-assign")
+        yield TrainerFooter()  # its own keys, over the footer of the screen underneath
 
     @on(Button.Pressed, "#assign")
     @on(Input.Submitted)
@@ -207,6 +208,7 @@ class ReviewNoteScreen(ModalScreen[bool]):
             with Horizontal():
                 yield Button("Save", id="save", variant="primary")
                 yield Button("Cancel", id="cancel")
+        yield TrainerFooter()
 
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)

@@ -151,3 +151,17 @@ async def test_without_the_model_a_speaking_client_is_told_once_and_a_typing_one
         await talker.ws.close()
     finally:
         await context.__aexit__(None, None, None)
+
+
+def test_a_damaged_model_is_found_out_and_auto_names_pocketsphinx(model, tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    damaged = tmp_path / MOONSHINE_TINY.name
+    shutil.copytree(installed_dir(MOONSHINE_TINY), damaged)
+    encoder = damaged / "encoder_model.onnx"
+    encoder.write_bytes(Path(installed_dir(MOONSHINE_TINY), "encoder_model.onnx").read_bytes()[:1000])
+    monkeypatch.setenv(MODELS_DIR_ENV, str(tmp_path))
+    assert installed_dir(MOONSHINE_TINY) == str(damaged)  # present, but it will not load
+    assert local_model_name("auto") == POCKETSPHINX_MODEL
+    assert type(local_recognizer((), "auto")) is Recognizer

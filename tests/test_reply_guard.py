@@ -310,12 +310,12 @@ def test_a_fact_that_is_a_denial_brings_no_words_of_its_own():
 
 
 def test_a_wildcard_stands_for_one_to_three_words():
-    from proto_trainer_tui.sim.reply_guard import _end, _concept_phrase, _stems
+    from proto_trainer_tui.sim.reply_guard import _concept_phrase, _end, phrase
 
     gave = _concept_phrase("gave * to")
-    assert _end(gave, _stems("I gave my old guitar to her"), 1) == 6
-    assert _end(gave, _stems("I gave to charity"), 1) is None  # one word at least
-    assert _end(gave, _stems("I gave all of my old things to her"), 1) is None  # more than three
+    assert _end(gave, phrase("I gave my old guitar to her"), 1) == 6
+    assert _end(gave, phrase("I gave to charity"), 1) is None  # one word at least
+    assert _end(gave, phrase("I gave all of my old things to her"), 1) is None  # more than three
 
 
 def test_concepts_of_different_withheld_facts_together_give_risk_away():

@@ -30,8 +30,20 @@ def run(args: argparse.Namespace) -> int:
             print(f"proto-trainer recogniser install: {exc}", file=sys.stderr)
             return 1
         return 0
+    from ..sim.moonshine import shared_model
+    from ..sim.recognizer import RecognitionUnavailable
+
     folder = installed_dir(MOONSHINE_TINY)
+    problem = None
     if folder:
+        try:
+            shared_model()
+        except RecognitionUnavailable as exc:
+            problem = str(exc)
+    if problem:
+        print(f"moonshine: {problem}; calls listen with pocketsphinx alone. Reinstall: remove {folder}, "
+              "then proto-trainer recogniser install")
+    elif folder:
         print(f"moonshine: installed in {folder}; calls listen with Moonshine, pocketsphinx as a second ear")
     else:
         print(f"moonshine: not installed (would go in {models_dir() / MOONSHINE_TINY.name}); calls listen "

@@ -107,17 +107,19 @@ class CallerEngine:
         parts: list[str] = []
         moves: set[Move] = set()
         self._brief = len(answered) > 1
-        for index, text in enumerate(items):
-            self._counselor_words |= set(_tokens(text))
-            if index not in answered:
-                self._adjust_mood(classify(text))
-                continue
-            part = self._unsaid(self._reply(text))
-            self._said.add(part)
-            moves |= self._last_moves
-            if part and not _repeats(part, parts):
-                parts.append(part)
-        self._brief = False
+        try:
+            for index, text in enumerate(items):
+                self._counselor_words |= set(_tokens(text))
+                if index not in answered:
+                    self._adjust_mood(classify(text))
+                    continue
+                part = self._unsaid(self._reply(text))
+                self._said.add(part)
+                moves |= self._last_moves
+                if part and not _repeats(part, parts):
+                    parts.append(part)
+        finally:
+            self._brief = False  # never left on for the next reply
         answer = " ".join(parts)
         self._said.add(answer)
         self._last_moves = frozenset(moves)

@@ -75,9 +75,13 @@ def local_model_name(engine: str = "auto") -> str:
     """The model `local_recognizer` uses for `engine` (named in session.updated)."""
     if engine == "pocketsphinx":
         return POCKETSPHINX_MODEL
-    from .moonshine import MOONSHINE_TINY, installed_dir
+    from .moonshine import shared_model
 
-    return MOONSHINE_MODEL if installed_dir(MOONSHINE_TINY) or engine == "moonshine" else POCKETSPHINX_MODEL
+    try:
+        shared_model()  # loaded, not only present: a damaged file makes "auto" fall back
+    except RecognitionUnavailable:
+        return MOONSHINE_MODEL if engine == "moonshine" else POCKETSPHINX_MODEL
+    return MOONSHINE_MODEL
 
 
 def warmed_recognizer(sentences: tuple[str, ...] = (), engine: str = "auto") -> Recognizer:

@@ -284,10 +284,6 @@ def _topic_said(text: str, patterns: tuple[re.Pattern[str], ...], known: str, ru
     return False
 
 
-def _stems(text: str) -> tuple[str, ...]:
-    return tuple(stem(word) for word in words_of(text))
-
-
 def _match(needle: Phrase, stems: tuple[str, ...], i: int) -> tuple[int, ...] | None:
     """Where the words of ``needle`` said at ``stems[i]`` are (``*``: one to three words between,
     not counted as its words), or None."""
@@ -327,7 +323,7 @@ def _states_something(fact_text: str, rules: GuardRules) -> bool:
 
 @lru_cache(maxsize=256)
 def _fact_concepts(fact: str, fact_text: str, rules: GuardRules) -> tuple[Concept, ...]:
-    stated = _stems(fact_text) if _states_something(fact_text, rules) else ()
+    stated = phrase(fact_text) if _states_something(fact_text, rules) else ()
     return tuple(c for c in rules.concepts
                  if fact in c.always or any(_occurs(p, stated) for p in (*c.words, *c.cues)))
 

@@ -552,7 +552,7 @@ class SimServer:
         self.token = token
         self.max_sessions = max_sessions
         self.pace_lead_ms = pace_lead_ms
-        # The local recogniser (engine: listening.RECOGNISERS); set .recognizers.factory to change how
+        # The local recogniser (engine: config.RECOGNISERS); set .recognizers.factory to change how
         # they are made.
         self.recognizers = RecognizerPool(engine=recogniser)
         self.synthesizer = Synthesizer()
@@ -610,8 +610,8 @@ class SimServer:
     async def close(self) -> None:
         """Release what outlives the connections (the endpoints' HTTP clients), after serving."""
         clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.close()
+        # Every client is closed even when one of them fails to.
+        await asyncio.gather(*(client.close() for client in clients), return_exceptions=True)
 
     def serve(self, host: str, port: int, *, open_timeout: float = 10.0) -> serve:
         """``async with server.serve(host, port) as ws_server: ...``"""

@@ -76,7 +76,8 @@ def models_dir() -> Path:
 
 
 def installed_dir(model: SpeechModel) -> str | None:
-    """The model's folder when every file is there (checked by size, not hashed: this runs per call)."""
+    """The model's folder when every file is there (checked by presence, not hashed: this runs per call;
+    a file that will not load is found by `moonshine.shared_model`)."""
     folder = models_dir() / model.name
     stamp = folder / "installed"
     if not stamp.is_file() or not all((folder / f.name).is_file() for f in model.files):

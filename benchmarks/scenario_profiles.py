@@ -40,14 +40,6 @@ def same_name(expected: str | None, found: str | None) -> bool:
     return _name_key(expected) == _name_key(found)
 
 
-def _present(value) -> bool | None:
-    return None if value is None else bool(value)
-
-
-def _flag(profile: Profile, name: str) -> bool | None:
-    return getattr(profile, name)
-
-
 def _means_access(profile: Profile) -> bool | None:
     if not profile.stated("means"):
         return None

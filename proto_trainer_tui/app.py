@@ -159,6 +159,8 @@ class TrainerApp(App):
             self.store = Store.open(data_dir, self.database_url)
             recovered = self.store.recover()
         except StoreError as exc:
+            if self.store is not None:  # opened, then recovery failed: release its connections
+                self.store.close()
             self.store = None
             self.last_error = f"sessions will not be saved: {exc}"
             return

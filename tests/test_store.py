@@ -354,3 +354,16 @@ def test_a_data_folder_with_url_characters_in_its_name(tmp_path):
     with Store.open(folder) as store:
         start(store)
     assert (folder / DB_NAME).exists()
+
+
+def test_the_schema_version_is_the_head_alembic_revision():
+    # The version stamped into SQLite files (and refused when newer) must follow the migrations.
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from proto_trainer_tui.store.engine import MIGRATIONS_DIR
+    from proto_trainer_tui.store.schema import SCHEMA_VERSION
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == str(SCHEMA_VERSION)

@@ -237,9 +237,6 @@ def _and_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-_count = plural
-
-
 def _evidence(items: list[tuple[int, Sentence]], limit: int = 3) -> list[Evidence]:
     return [Evidence(turn=order, quote=_quote(s.text)) for order, s in items[:limit]]
 
@@ -401,7 +398,7 @@ def _skill_markers(analysis: _Analysis, risk: RiskCoverage) -> list[SkillMarker]
         "open_questions", "Open versus closed questions",
         "shown" if share >= 0.5 else "partial" if open_questions else "missed",
         _evidence(open_questions),
-        (f"{len(open_questions)} open of {_count(len(questions), 'question')}" if questions else "no questions asked")
+        (f"{len(open_questions)} open of {plural(len(questions), 'question')}" if questions else "no questions asked")
         + (f" (not counting {screening} risk-screening or grounding)" if screening else ""),
     ))
 
@@ -412,8 +409,8 @@ def _skill_markers(analysis: _Analysis, risk: RiskCoverage) -> list[SkillMarker]
         "partial" if reflections else "missed")
     markers.append(_marker(
         "reflections", "Reflections and validation", status, _evidence(reflections),
-        f"{_count(len(reflective), 'reflection')} ({sum(s.reflection == 'complex' for _, s in reflective)} complex), "
-        f"{_count(len(validating), 'validating statement')}",
+        f"{plural(len(reflective), 'reflection')} ({sum(s.reflection == 'complex' for _, s in reflective)} complex), "
+        f"{plural(len(validating), 'validating statement')}",
     ))
 
     summaries = analysis.all(lambda s: s.summary)
@@ -618,7 +615,7 @@ def _rubric(analysis: _Analysis, risk: RiskCoverage, markers: list[SkillMarker],
     band = miti_band(rq, MITI_RQ)
     rq_value = {"good": 1.0, "fair": 0.7, "below": 0.35 if measures.reflections else 0.0, "n/a": 0.0}
     add("Reflections (R:Q outside risk questions)", 2, rq_value[band],
-        f"{_count(measures.reflections, 'reflection')} to {_count(conversational, 'question')} ({band}; MITI fair 1:1, "
+        f"{plural(measures.reflections, 'reflection')} to {plural(conversational, 'question')} ({band}; MITI fair 1:1, "
         "good 2:1)")
     complex_value = {"good": 1.0, "fair": 0.7, "below": 0.3, "n/a": 0.0}
     add("Complex reflections", 1, complex_value[measures.miti_complex_share],

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 MIGRATION_LOCK = 7_318_615  # pg_advisory_lock key: one app at a time upgrades a shared database
+TEAM_INIT_LOCK = 7_318_616  # and one administrator at a time sets up the roles (store/team.py)
 
 
 class StoreError(Exception):

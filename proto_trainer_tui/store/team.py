@@ -19,7 +19,7 @@ import re
 
 from sqlalchemy import text
 
-from .engine import StoreError
+from .engine import TEAM_INIT_LOCK, StoreError
 
 TRAINEE, SUPERVISOR = "proto_trainee", "proto_supervisor"
 KINDS = {"trainee": TRAINEE, "supervisor": SUPERVISOR}
@@ -88,13 +88,17 @@ def _require_postgres(store) -> None:
         raise StoreError("a team needs a shared PostgreSQL database: give --database-url postgresql://...")
 
 
+def _role_exists(db, name: str) -> bool:
+    return db.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": name}).first() is not None
+
+
 def init(store) -> None:
     """Group roles, grants and policies (the tables are already there: opening the store migrated them)."""
     _require_postgres(store)
     with store._transaction() as db:
-        db.execute(text("SELECT pg_advisory_xact_lock(7318616)"))  # two admins at once: one waits
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TEAM_INIT_LOCK})  # two admins at once: one waits
         for role in (TRAINEE, SUPERVISOR):
-            if db.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is None:
+            if not _role_exists(db, role):
                 db.execute(text(f"CREATE ROLE {role} NOLOGIN"))
         db.execute(text(_FUNCTIONS))
         db.execute(text(_GRANTS))
@@ -116,9 +120,9 @@ def add_person(store, name: str, kind: str, cohort: str, password: str | None) -
         raise StoreError("the cohort name must not be empty")
     group = KINDS[kind]
     with store._transaction() as db:
-        if db.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": group}).first() is None:
+        if not _role_exists(db, group):
             raise StoreError("run 'proto-trainer team init' first")
-        created = db.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": name}).first() is None
+        created = not _role_exists(db, name)
         if created:
             db.execute(text(f'CREATE ROLE "{name}" LOGIN'))
         if password:

@@ -216,3 +216,44 @@ def test_a_change_kept_after_a_torn_line_is_read_back(tmp_path):
     again = Outbox(tmp_path, 8)  # the next start reads what is there
     again.add_turn(TurnRecord(2, "caller", "Hi.", "done", None, at, at))
     assert len(Outbox(tmp_path, 8)) == 2  # both whole changes come back; the torn one is dropped
+
+
+def test_a_turn_removed_while_the_server_is_down_is_removed_when_it_is_back(
+        tmp_path, pg_url, pg_cluster, server_away):
+    problems: list[str] = []
+    with Store.open(tmp_path, pg_url) as store:
+        journal = open_journal(store, problems)
+        journal.turn(Line("counselor", "Crisis line, this is Sam.", "c1"))
+        journal.turn(Line("caller", "Hi.", "a1"))
+        noise = Line("counselor", "", "c2", status="partial", typed=False)  # written before the outage
+        journal.turn(noise)
+        server_away()
+        journal.turn(Line("caller", "Are you still there?", "a2"))  # waits as turn 4
+        journal.forget(noise)  # the noise had no words: turn 3 goes, the caller's line moves up
+        journal.turn(Line("counselor", "Yes, I'm here.", "c3"))
+        assert journal.waiting == 3  # the delete, then the two lines at their new places
+        pg_cluster.start()
+        journal.close()
+        assert texts(store, journal.session_id) == [
+            (1, "counselor", "Crisis line, this is Sam.", "done"),
+            (2, "caller", "Hi.", "done"),
+            (3, "caller", "Are you still there?", "done"),
+            (4, "counselor", "Yes, I'm here.", "done"),
+        ]
+    assert not Outbox(tmp_path, journal.session_id).path.exists()
+
+
+def test_waiting_deletes_go_first_and_are_read_back_after_a_restart(tmp_path):
+    from proto_trainer_tui.store import TurnRecord
+
+    outbox = Outbox(tmp_path, 7)
+    for order, text in ((3, "noise"), (4, "Are you there?"), (5, "Hello?")):
+        outbox.add_turn(TurnRecord(turn_order=order, role="caller", text=text, status="done", input="typed",
+                                   started_at=None))
+    outbox.add_delete(3)  # the waiting turn 3 goes; 4 and 5 move up
+    outbox.add_mode("voice")
+    outbox.add_delete(1)  # one the server already has: everything waiting moves up again
+    read_back = Outbox(tmp_path, 7)  # as the next start reads it
+    assert [(c["kind"], c.get("turn_order"), c.get("text")) for c in read_back._waiting.values()] == [
+        ("delete", 3, None), ("delete", 1, None), ("turn", 2, "Are you there?"), ("turn", 3, "Hello?"),
+        ("mode", None, None)]

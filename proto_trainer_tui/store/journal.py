@@ -142,10 +142,9 @@ class SessionJournal:
         order = self._turns.forget(turn.item_id)
         if order is None or not self.begun:
             return
-        try:
-            self.store.delete_turn(self.session_id, order)
-        except StoreError as exc:
-            self._problem(f"empty turn not removed: {exc}")
+        # Through the outbox like every write: while changes wait, the delete waits with them.
+        self._write(lambda: self.store.delete_turn(self.session_id, order), lambda: self._outbox.add_delete(order),
+                    "empty turn not removed")
 
     def learner_audio(self, pcm: bytes) -> None:
         if self._recorder is not None:

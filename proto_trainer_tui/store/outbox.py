@@ -55,6 +55,26 @@ class Outbox:
     def add_end(self, status: str, ended_at: datetime) -> None:
         self._add({"kind": "end", "status": status, "ended_at": _iso(ended_at)})
 
+    def add_delete(self, turn_order: int) -> None:
+        """A turn removed (later turns move up one) while the server is away.
+
+        The deletes go first, in the order they happened: they apply to the rows the server
+        already has. What waits is renumbered to the same effect, so each write lands where
+        the turn is after every delete (and a waiting write of the removed turn is dropped)."""
+        deletes = [c for c in self._waiting.values() if c["kind"] == "delete"]
+        deletes.append({"kind": "delete", "turn_order": turn_order, "seq": max((d["seq"] for d in deletes), default=-1) + 1})
+        rest = []
+        for change in self._waiting.values():
+            if change["kind"] == "turn" and change["turn_order"] == turn_order:
+                continue
+            if change["kind"] == "turn" and change["turn_order"] > turn_order:
+                change = {**change, "turn_order": change["turn_order"] - 1}
+            if change["kind"] != "delete":
+                rest.append(change)
+        self._waiting = {_key(change): change for change in [*deletes, *rest]}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._rewrite()
+
     def _add(self, change: dict) -> None:
         key = _key(change)
         self._waiting.pop(key, None)  # a newer value of the same thing goes after what changed since
@@ -108,10 +128,14 @@ def _apply(store, session_id: int, change: dict) -> None:
         store.set_mode(session_id, change["mode"])
     elif kind == "end":
         store.end_session(session_id, change["status"], ended_at=_when(change["ended_at"]))
+    elif kind == "delete":
+        store.delete_turn(session_id, change["turn_order"])
 
 
 def _key(change: dict) -> str:
-    return f"turn {change['turn_order']}" if change["kind"] == "turn" else change["kind"]
+    if change["kind"] == "turn":
+        return f"turn {change['turn_order']}"
+    return f"delete {change['seq']}" if change["kind"] == "delete" else change["kind"]
 
 
 def _ends_torn(path: Path) -> bool:
